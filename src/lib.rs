@@ -1,0 +1,1 @@
+//! Kinora: a federated video platform in one executable. The binary and the tests share this library.

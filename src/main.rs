@@ -1,0 +1,2 @@
+//! The `kinora` command line: parses arguments, then calls the library.
+fn main() {}
