@@ -1,2 +1,5 @@
 //! The `kinora` command line: parses arguments, then calls the library.
-fn main() {}
+
+fn main() -> std::process::ExitCode {
+    kinora::cli::main()
+}

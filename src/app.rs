@@ -1,0 +1,50 @@
+//! `AppState`: the services of one running instance, built once and handed to every handler.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::domain::auth::LoginLimiter;
+use crate::domain::registrations::SignUpPolicy;
+use crate::http::pages::templates::Templates;
+use crate::store::Store;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub templates: Arc<Templates>,
+    pub login_limiter: LoginLimiter,
+}
+
+impl AppState {
+    pub fn new(config: Config, store: Store) -> Result<AppState, minijinja::Error> {
+        let login_limiter = LoginLimiter::new(
+            config.login_rate_limit,
+            Duration::from_secs(config.login_rate_window_secs),
+        );
+        Ok(AppState {
+            templates: Arc::new(Templates::load()?),
+            config: Arc::new(config),
+            store,
+            login_limiter,
+        })
+    }
+
+    /// `https://host:port` without a trailing slash.
+    pub fn base_url(&self) -> String {
+        self.config.public_url()
+    }
+
+    pub fn host(&self) -> String {
+        self.config.public_host()
+    }
+
+    pub fn sign_up_policy(&self) -> SignUpPolicy {
+        SignUpPolicy {
+            mode: self.config.registration,
+            video_quota: self.config.user_video_quota,
+            video_quota_daily: self.config.user_video_quota_daily,
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The `kinora` command line (clap): global options, `serve` and `admin` commands. `main.rs`
+//! only calls `cli::main`.
+
+mod admin;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Config;
+
+#[derive(Parser, Debug)]
+#[command(name = "kinora", version = crate::LONG_VERSION, about = "A federated video platform in one executable")]
+pub struct Cli {
+    /// Directory for the database, media files and kinora.toml.
+    #[arg(
+        long,
+        global = true,
+        env = "KINORA_DATA_DIR",
+        default_value = "./kinora-data"
+    )]
+    pub data_dir: PathBuf,
+    /// Configuration file to read instead of <data-dir>/kinora.toml.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Manage users and the database (works while the server runs).
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
+}
+
+#[derive(Args, Debug, Default)]
+pub struct ServeArgs {
+    /// Address and port to listen on (setting `listen`).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Public base URL (setting `public_url`).
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Registration mode: closed, open or approval (setting `registration`).
+    #[arg(long, value_name = "MODE")]
+    pub registration: Option<String>,
+    /// Any setting, as KEY=VALUE (for example --set instance.name="My videos"); repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Print the effective configuration and where each value comes from, then exit.
+    #[arg(long)]
+    pub print_config: bool,
+}
+
+impl ServeArgs {
+    /// The flags as (setting key, value, flag as typed) triples.
+    fn overrides(&self) -> Result<Vec<(&'static str, String, String)>, String> {
+        let mut out = Vec::new();
+        for (key, flag, value) in [
+            ("listen", "--listen", &self.listen),
+            ("public_url", "--public-url", &self.public_url),
+            ("registration", "--registration", &self.registration),
+        ] {
+            if let Some(v) = value {
+                out.push((key, v.clone(), flag.to_string()));
+            }
+        }
+        for pair in &self.set {
+            let (key, value) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("--set expects KEY=VALUE, got {pair:?}"))?;
+            let setting = crate::config::SETTINGS
+                .iter()
+                .find(|s| s.key == key.trim())
+                .ok_or_else(|| {
+                    format!(
+                        "--set: unknown setting `{}` (see `kinora serve --print-config`)",
+                        key.trim()
+                    )
+                })?;
+            out.push((
+                setting.key,
+                value.to_string(),
+                format!("--set {}", setting.key),
+            ));
+        }
+        Ok(out)
+    }
+}
+
+fn kinora_env() -> Vec<(String, String)> {
+    std::env::vars()
+        .filter(|(k, _)| k.starts_with("KINORA_"))
+        .collect()
+}
+
+/// Loads the configuration for any command; `serve` passes its flags.
+pub fn load_config(cli: &Cli, serve: Option<&ServeArgs>) -> anyhow::Result<Config> {
+    let flags = match serve {
+        Some(args) => args.overrides().map_err(anyhow::Error::msg)?,
+        None => Vec::new(),
+    };
+    Ok(Config::load(
+        cli.data_dir.clone(),
+        cli.config.as_deref(),
+        &kinora_env(),
+        &flags,
+    )?)
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::Serve(args) => {
+            let mut config = load_config(&cli, Some(args))?;
+            if args.print_config {
+                config.finalize_public_url(config.listen);
+                print!("{}", config.render());
+                return Ok(());
+            }
+            crate::logging::init(&config);
+            crate::server::run(config)
+        }
+        Command::Admin(cmd) => {
+            let config = load_config(&cli, None)?;
+            admin::run(cmd, &config)
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! The table of known settings: key, documentation, how to parse a value and how to show it.
+
+use super::Config;
+use super::values::{ByteSize, LogFormat, RegistrationMode, format_bytes, parse_quota};
+
+/// One configurable key. `apply` parses the textual value (from TOML, env or a flag) into the
+/// config; `show` renders the effective value as a TOML literal.
+pub struct Setting {
+    pub key: &'static str,
+    pub doc: &'static str,
+    pub apply: fn(&mut Config, &str) -> Result<(), String>,
+    pub show: fn(&Config) -> String,
+}
+
+/// `instance.name` -> `KINORA_INSTANCE_NAME`.
+pub fn env_name(key: &str) -> String {
+    format!("KINORA_{}", key.replace('.', "_").to_ascii_uppercase())
+}
+
+pub fn find(key: &str) -> Option<&'static Setting> {
+    SETTINGS.iter().find(|s| s.key == key)
+}
+
+fn quoted(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+fn text(limit: usize, value: &str) -> Result<String, String> {
+    if value.chars().count() > limit {
+        return Err(format!("at most {limit} characters"));
+    }
+    Ok(value.to_string())
+}
+
+fn number<T: std::str::FromStr>(value: &str, what: &str) -> Result<T, String> {
+    value
+        .parse::<T>()
+        .map_err(|_| format!("expected {what}, got {value:?}"))
+}
+
+pub static SETTINGS: &[Setting] = &[
+    Setting {
+        key: "listen",
+        doc: "Address and port the HTTP server listens on.",
+        apply: |c, v| {
+            c.listen = number(v, "an address such as 127.0.0.1:9000")?;
+            Ok(())
+        },
+        show: |c| quoted(&c.listen.to_string()),
+    },
+    Setting {
+        key: "public_url",
+        doc: "Public base URL used in every absolute link, ActivityPub id and the OAuth host check (default: http:// + listen).",
+        apply: |c, v| {
+            let url = v.trim_end_matches('/');
+            let rest = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"))
+                .ok_or("expected an http:// or https:// URL")?;
+            if rest.is_empty() || rest.contains('/') || rest.contains(char::is_whitespace) {
+                return Err(
+                    "expected scheme and host only, such as https://video.example.org".into(),
+                );
+            }
+            c.public_url = Some(url.to_string());
+            Ok(())
+        },
+        show: |c| quoted(&c.public_url()),
+    },
+    Setting {
+        key: "instance.name",
+        doc: "Name of this instance, shown on every page and to other servers.",
+        apply: |c, v| {
+            if v.is_empty() {
+                return Err("must not be empty".into());
+            }
+            c.instance_name = text(120, v)?;
+            Ok(())
+        },
+        show: |c| quoted(&c.instance_name),
+    },
+    Setting {
+        key: "instance.short_description",
+        doc: "One-sentence description of the instance.",
+        apply: |c, v| {
+            c.instance_short_description = text(250, v)?;
+            Ok(())
+        },
+        show: |c| quoted(&c.instance_short_description),
+    },
+    Setting {
+        key: "instance.description",
+        doc: "Long description of the instance (Markdown).",
+        apply: |c, v| {
+            c.instance_description = text(10_000, v)?;
+            Ok(())
+        },
+        show: |c| quoted(&c.instance_description),
+    },
+    Setting {
+        key: "instance.terms",
+        doc: "Rules and terms shown on the registration page (Markdown).",
+        apply: |c, v| {
+            c.instance_terms = text(10_000, v)?;
+            Ok(())
+        },
+        show: |c| quoted(&c.instance_terms),
+    },
+    Setting {
+        key: "registration",
+        doc: "Who may create an account: closed, open or approval.",
+        apply: |c, v| {
+            c.registration = v.parse::<RegistrationMode>()?;
+            Ok(())
+        },
+        show: |c| quoted(c.registration.as_str()),
+    },
+    Setting {
+        key: "user.video_quota",
+        doc: "Default video quota of a new user, bytes or with a unit (10GB, 500MiB); -1 for unlimited.",
+        apply: |c, v| {
+            c.user_video_quota = parse_quota(v)?;
+            Ok(())
+        },
+        show: |c| c.user_video_quota.to_string(),
+    },
+    Setting {
+        key: "user.video_quota_daily",
+        doc: "Default daily video quota of a new user; -1 for unlimited.",
+        apply: |c, v| {
+            c.user_video_quota_daily = parse_quota(v)?;
+            Ok(())
+        },
+        show: |c| c.user_video_quota_daily.to_string(),
+    },
+    Setting {
+        key: "upload.max_size",
+        doc: "Largest accepted video upload.",
+        apply: |c, v| {
+            c.upload_max_size = v.parse::<ByteSize>()?.0;
+            Ok(())
+        },
+        show: |c| quoted(&format_bytes(c.upload_max_size)),
+    },
+    Setting {
+        key: "avatar.max_size",
+        doc: "Largest accepted avatar or banner image.",
+        apply: |c, v| {
+            c.avatar_max_size = v.parse::<ByteSize>()?.0;
+            Ok(())
+        },
+        show: |c| quoted(&format_bytes(c.avatar_max_size)),
+    },
+    Setting {
+        key: "rate_limits.login_attempts",
+        doc: "Login attempts allowed per client IP, and per account, within the login window.",
+        apply: |c, v| {
+            c.login_rate_limit = number(v, "a positive whole number")?;
+            if c.login_rate_limit == 0 {
+                return Err("must be at least 1".into());
+            }
+            Ok(())
+        },
+        show: |c| c.login_rate_limit.to_string(),
+    },
+    Setting {
+        key: "rate_limits.login_window_secs",
+        doc: "Length of the login rate-limit window, seconds.",
+        apply: |c, v| {
+            c.login_rate_window_secs = number(v, "a number of seconds")?;
+            if c.login_rate_window_secs == 0 {
+                return Err("must be at least 1".into());
+            }
+            Ok(())
+        },
+        show: |c| c.login_rate_window_secs.to_string(),
+    },
+    Setting {
+        key: "log.filter",
+        doc: "Log filter in RUST_LOG syntax (info, kinora=debug,actix_web=warn, ...). RUST_LOG overrides it.",
+        apply: |c, v| {
+            tracing_subscriber::EnvFilter::try_new(v).map_err(|e| e.to_string())?;
+            c.log_filter = v.to_string();
+            Ok(())
+        },
+        show: |c| quoted(&c.log_filter),
+    },
+    Setting {
+        key: "log.format",
+        doc: "Log format: text or json.",
+        apply: |c, v| {
+            c.log_format = v.parse::<LogFormat>()?;
+            Ok(())
+        },
+        show: |c| quoted(c.log_format.as_str()),
+    },
+    Setting {
+        key: "database.readers",
+        doc: "Number of read-only SQLite connections (one more connection does all writes).",
+        apply: |c, v| {
+            let n: usize = number(v, "a whole number from 1 to 64")?;
+            if !(1..=64).contains(&n) {
+                return Err("expected a whole number from 1 to 64".into());
+            }
+            c.db_readers = n;
+            Ok(())
+        },
+        show: |c| c.db_readers.to_string(),
+    },
+];

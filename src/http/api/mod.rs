@@ -1,0 +1,22 @@
+//! The PeerTube-shaped REST API under `/api/v1`, one file per resource.
+
+pub mod channels;
+pub mod config;
+pub mod json;
+pub mod me;
+pub mod oauth;
+pub mod registrations;
+pub mod users;
+
+use actix_web::web;
+
+/// Routes inside the `/api/v1` scope. `/users/me` and the registration routes are registered
+/// before `/users/{id}` so the literal paths win.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.configure(oauth::routes)
+        .configure(me::routes)
+        .configure(registrations::routes)
+        .configure(users::routes)
+        .configure(channels::routes)
+        .configure(config::routes);
+}

@@ -1,0 +1,142 @@
+//! Request extractors: the authenticated user (Bearer token, or the session cookie on pages),
+//! and PeerTube's `start`/`count`/`sort` pagination.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::Deserialize;
+
+use super::error::ApiError;
+use crate::app::AppState;
+use crate::domain::auth;
+use crate::store::users::UserRow;
+
+/// Name of the cookie that carries a web session's access token.
+pub const SESSION_COOKIE: &str = "kinora_session";
+
+fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| {
+            ApiError::new(
+                actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "no state",
+            )
+        })
+}
+
+/// The token a request carries: `Authorization: Bearer`, or for non-API pages the session cookie.
+pub fn request_token(req: &HttpRequest) -> Option<String> {
+    if let Some(value) = req.headers().get(header::AUTHORIZATION)
+        && let Ok(value) = value.to_str()
+    {
+        let (scheme, token) = value.split_once(' ')?;
+        if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() {
+            return Some(token.trim().to_string());
+        }
+        return None;
+    }
+    // Cookies authenticate HTML pages only: the API takes bearer tokens, so a cross-site form
+    // can never act on the API with someone's cookie.
+    if req.path().starts_with("/api/") {
+        return None;
+    }
+    req.cookie(SESSION_COOKIE).map(|c| c.value().to_string())
+}
+
+async fn resolve(req: HttpRequest) -> Result<Option<UserRow>, ApiError> {
+    let Some(token) = request_token(&req) else {
+        return Ok(None);
+    };
+    let state = state(&req)?;
+    Ok(auth::authenticate(&state.store, &token).await?)
+}
+
+/// A request from a logged-in user; 401 otherwise.
+pub struct AuthUser(pub UserRow);
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match resolve(req).await? {
+                Some(user) => Ok(AuthUser(user)),
+                None => Err(ApiError::unauthorized()),
+            }
+        })
+    }
+}
+
+/// The logged-in user if there is one; never fails for a missing or stale token.
+pub struct MaybeUser(pub Option<UserRow>);
+
+impl FromRequest for MaybeUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { Ok(MaybeUser(resolve(req).await?)) })
+    }
+}
+
+/// `?start=&count=&sort=` with PeerTube's defaults and a maximum page size of 100.
+#[derive(Debug, Deserialize)]
+pub struct Paging {
+    #[serde(default)]
+    pub start: Option<i64>,
+    #[serde(default)]
+    pub count: Option<i64>,
+    #[serde(default)]
+    pub sort: Option<String>,
+}
+
+pub const MAX_COUNT: i64 = 100;
+
+impl Paging {
+    pub fn start(&self) -> Result<i64, ApiError> {
+        match self.start {
+            Some(s) if s < 0 => Err(ApiError::invalid_field("start", "start must be 0 or more")),
+            Some(s) => Ok(s),
+            None => Ok(0),
+        }
+    }
+
+    pub fn count(&self) -> Result<i64, ApiError> {
+        match self.count {
+            Some(c) if !(0..=MAX_COUNT).contains(&c) => Err(ApiError::invalid_field(
+                "count",
+                format!("count must be between 0 and {MAX_COUNT}"),
+            )),
+            Some(c) => Ok(c),
+            None => Ok(15),
+        }
+    }
+
+    pub fn sort(&self, default: &str) -> String {
+        self.sort.clone().unwrap_or_else(|| default.to_string())
+    }
+}
+
+/// The client address used for rate limits: the TCP peer (proxy headers come with proxy mode).
+pub fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// For `Option<Option<T>>` fields: absent stays `None`, `null` becomes `Some(None)`, so a
+/// client can clear a field by sending null.
+pub fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}

@@ -1,0 +1,169 @@
+//! The HTTP server: routes grouped by audience (API, pages, assets), request logging, problem
+//! JSON for every error, CORS on the API, body limits, and graceful shutdown.
+
+pub mod api;
+pub mod assets;
+pub mod error;
+pub mod extract;
+pub mod multipart;
+pub mod pages;
+
+use std::time::Instant;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Next, from_fn};
+use actix_web::{App, HttpServer, web};
+
+use crate::app::AppState;
+use error::{ApiError, extractor_error};
+
+/// Largest JSON or form body accepted by the API (uploads use their own streaming paths).
+const JSON_LIMIT: usize = 1024 * 1024;
+const FORM_LIMIT: usize = 64 * 1024;
+
+/// Builds and runs the server on an already bound listener until SIGINT/SIGTERM; in-flight
+/// requests get up to 30 s to finish.
+pub async fn serve(state: AppState, listener: std::net::TcpListener) -> std::io::Result<()> {
+    let data = web::Data::new(state);
+    HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(JSON_LIMIT)
+                    .error_handler(|e, _| {
+                        let status = match e {
+                            actix_web::error::JsonPayloadError::Overflow { .. }
+                            | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => {
+                                StatusCode::PAYLOAD_TOO_LARGE
+                            }
+                            actix_web::error::JsonPayloadError::ContentType => {
+                                StatusCode::UNSUPPORTED_MEDIA_TYPE
+                            }
+                            _ => StatusCode::BAD_REQUEST,
+                        };
+                        extractor_error(e, status)
+                    }),
+            )
+            .app_data(
+                web::FormConfig::default()
+                    .limit(FORM_LIMIT)
+                    .error_handler(|e, _| {
+                        let status = match e {
+                            actix_web::error::UrlencodedError::Overflow { .. } => {
+                                StatusCode::PAYLOAD_TOO_LARGE
+                            }
+                            actix_web::error::UrlencodedError::ContentType => {
+                                StatusCode::UNSUPPORTED_MEDIA_TYPE
+                            }
+                            _ => StatusCode::BAD_REQUEST,
+                        };
+                        extractor_error(e, status)
+                    }),
+            )
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|e, _| extractor_error(e, StatusCode::BAD_REQUEST)),
+            )
+            .app_data(
+                web::PathConfig::default()
+                    .error_handler(|e, _| extractor_error(e, StatusCode::BAD_REQUEST)),
+            )
+            .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+            .wrap(from_fn(log_request))
+            .wrap(
+                actix_web::middleware::DefaultHeaders::new()
+                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                    .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin")),
+            )
+            .service(
+                web::scope("/api/v1")
+                    .wrap(cors())
+                    .configure(api::routes)
+                    .default_service(web::to(api_not_found)),
+            )
+            .configure(assets::routes)
+            .configure(pages::routes)
+            .default_service(web::to(pages::not_found))
+    })
+    .listen(listener)?
+    .shutdown_timeout(30)
+    .run()
+    .await
+}
+
+/// PeerTube answers the API from any origin (it authenticates with bearer tokens, not cookies).
+fn cors() -> Cors {
+    Cors::default()
+        .allow_any_origin()
+        .send_wildcard()
+        .allow_any_method()
+        .allow_any_header()
+        .expose_headers(["Location", "Range", "Retry-After", "Content-Range"])
+        .max_age(3600)
+}
+
+async fn api_not_found() -> error::ApiResult<actix_web::HttpResponse> {
+    Err(ApiError::not_found("No such API route"))
+}
+
+/// Errors produced by actix itself (405, 404 from a resource, payload errors) come without a body
+/// type; give them problem JSON too.
+fn problem_for_bare_errors<B>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    if res.headers().contains_key(header::CONTENT_TYPE) {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let detail = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "This method is not allowed on this route".to_string(),
+        StatusCode::NOT_FOUND => "Not found".to_string(),
+        other => other.canonical_reason().unwrap_or("Error").to_string(),
+    };
+    let (req, _) = res.into_parts();
+    let response = actix_web::ResponseError::error_response(&ApiError::new(status, detail));
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, response).map_into_right_body(),
+    ))
+}
+
+async fn log_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.path().to_string();
+    let res = next.call(req).await?;
+    let status = res.status().as_u16();
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if status >= 500 {
+        tracing::error!(%method, %path, status, ms, "request");
+    } else {
+        tracing::info!(%method, %path, status, ms, "request");
+    }
+    Ok(res)
+}
+
+/// Security headers for HTML pages.
+pub fn html_security_headers(builder: &mut actix_web::HttpResponseBuilder) {
+    builder
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data: https:; media-src 'self' blob: https:; \
+                 style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; \
+                 form-action 'self'; frame-ancestors 'none'",
+            ),
+        ))
+        .insert_header((header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .insert_header((
+            header::HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+        ));
+}

@@ -1,0 +1,109 @@
+//! `kinora serve`: opens the store, makes sure the OAuth client and an administrator exist,
+//! binds the listener, runs the HTTP server and background upkeep, and shuts down cleanly.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::app::AppState;
+use crate::config::Config;
+use crate::domain::users::{self, NewUserRequest};
+use crate::domain::{auth, roles};
+use crate::store::{Store, tokens, users as user_rows};
+
+/// Name of the administrator created on first start, as PeerTube names it.
+pub const FIRST_ADMIN: &str = "root";
+
+/// Creates the first administrator when the database has no user; returns its password.
+pub fn ensure_admin(store: &Store, config: &Config) -> anyhow::Result<Option<String>> {
+    if store.read_blocking(user_rows::count)? > 0 {
+        return Ok(None);
+    }
+    let password = auth::generate_password();
+    users::create_blocking(
+        store,
+        NewUserRequest {
+            username: FIRST_ADMIN.into(),
+            email: Some(format!(
+                "admin@{}",
+                config
+                    .public_host()
+                    .split(':')
+                    .next()
+                    .unwrap_or("localhost")
+            )),
+            password: password.clone(),
+            role: roles::ADMIN,
+            video_quota: -1,
+            video_quota_daily: -1,
+            display_name: None,
+            channel_name: None,
+            channel_display_name: None,
+        },
+    )?;
+    Ok(Some(password))
+}
+
+/// Runs the server until SIGINT or SIGTERM.
+pub fn run(mut config: Config) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+    let store = Store::open(&config.database_path(), config.db_readers)
+        .with_context(|| format!("cannot open database {}", config.database_path().display()))?;
+    let listener = TcpListener::bind(config.listen)
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    config.finalize_public_url(listener.local_addr()?);
+    auth::ensure_local_client(&store)?;
+    let admin_password = ensure_admin(&store, &config)?;
+
+    let url = config.public_url();
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "Kinora {} is listening on http://{} (public URL {url})",
+        crate::LONG_VERSION,
+        config.listen
+    )?;
+    if let Some(password) = admin_password {
+        writeln!(out, "Created the administrator account.")?;
+        writeln!(out, "  username: {FIRST_ADMIN}")?;
+        writeln!(out, "  password: {password}")?;
+        writeln!(
+            out,
+            "This password is shown only once: log in at {url}/login and change it."
+        )?;
+    }
+    out.flush()?;
+    drop(out);
+
+    let state = AppState::new(config, store.clone()).context("cannot load the page templates")?;
+    let result = actix_web::rt::System::new().block_on(async move {
+        let upkeep = actix_web::rt::spawn(upkeep(state.clone()));
+        let served = crate::http::serve(state, listener).await;
+        upkeep.abort();
+        served
+    });
+    tracing::info!("server stopped; closing the database");
+    store.close().context("cannot close the database cleanly")?;
+    println!("Kinora stopped.");
+    result.context("HTTP server failed")
+}
+
+/// Every ten minutes: forget recovered rate-limit keys and delete expired tokens.
+async fn upkeep(state: AppState) {
+    let mut tick = actix_web::rt::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        state.login_limiter.prune();
+        let now = crate::store::now();
+        if let Err(e) = state
+            .store
+            .write(move |tx| tokens::delete_expired(tx, &now))
+            .await
+        {
+            tracing::warn!(error = %e, "could not delete expired tokens");
+        }
+    }
+}
