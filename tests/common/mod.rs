@@ -1,0 +1,307 @@
+//! Test harness: starts the real `kinora` binary on 127.0.0.1 with an ephemeral port and a
+//! temporary data directory, and offers small helpers for the API. Every integration test
+//! reuses it.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_kinora");
+
+pub struct Server {
+    child: Option<Child>,
+    pub url: String,
+    pub data_dir: PathBuf,
+    /// The generated administrator password, when this start created the administrator.
+    pub admin_password: Option<String>,
+    pub stdout: Vec<String>,
+    _temp: Option<tempfile::TempDir>,
+}
+
+pub struct Options<'a> {
+    pub args: Vec<&'a str>,
+    pub env: Vec<(&'a str, &'a str)>,
+}
+
+impl Default for Options<'_> {
+    fn default() -> Self {
+        Options {
+            args: Vec::new(),
+            env: Vec::new(),
+        }
+    }
+}
+
+impl Server {
+    /// A fresh instance in a new temporary directory.
+    pub fn start() -> Server {
+        Server::start_with(Options::default())
+    }
+
+    pub fn start_with(options: Options) -> Server {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let dir = temp.path().to_path_buf();
+        let mut server = Server::start_in(&dir, options);
+        server._temp = Some(temp);
+        server
+    }
+
+    /// Starts (or restarts) an instance on an existing data directory.
+    pub fn start_in(data_dir: &Path, options: Options) -> Server {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(data_dir.join("test-server.log"))
+            .expect("log file");
+        let mut cmd = Command::new(BIN);
+        cmd.arg("--data-dir")
+            .arg(data_dir)
+            .arg("serve")
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .args(&options.args)
+            .env_remove("KINORA_DATA_DIR")
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log));
+        for (k, v) in &options.env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start kinora");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel::<String>();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut lines = Vec::new();
+        let url = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    let found = line
+                        .split("public URL ")
+                        .nth(1)
+                        .map(|rest| rest.trim_end_matches(')').to_string());
+                    lines.push(line);
+                    if let Some(url) = found {
+                        break url;
+                    }
+                }
+                Err(_) => {
+                    let _ = child.kill();
+                    let log = std::fs::read_to_string(data_dir.join("test-server.log"))
+                        .unwrap_or_default();
+                    panic!("kinora did not start; stdout: {lines:?}\nlog:\n{log}");
+                }
+            }
+        };
+        // The administrator block, when there is one, is written with the listening line.
+        while let Ok(line) = rx.recv_timeout(Duration::from_millis(300)) {
+            let done = line.starts_with("This password is shown only once");
+            lines.push(line);
+            if done {
+                break;
+            }
+        }
+        let admin_password = lines
+            .iter()
+            .find_map(|l| l.trim().strip_prefix("password: ").map(str::to_string));
+        Server {
+            child: Some(child),
+            url,
+            data_dir: data_dir.to_path_buf(),
+            admin_password,
+            stdout: lines,
+            _temp: None,
+        }
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    pub fn stop(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("server running");
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "server did not stop within 30 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Stops this process and starts a new one on the same data directory.
+    pub fn restart(mut self, options: Options) -> Server {
+        assert!(self.stop().success());
+        let mut next = Server::start_in(&self.data_dir.clone(), options);
+        next._temp = self._temp.take();
+        next
+    }
+
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.url)
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.data_dir.join("test-server.log")).unwrap_or_default()
+    }
+
+    /// The local OAuth client credentials.
+    pub async fn client_credentials(&self) -> (String, String) {
+        let v: Value = http()
+            .get(self.api("/oauth-clients/local"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (
+            v["client_id"].as_str().unwrap().to_string(),
+            v["client_secret"].as_str().unwrap().to_string(),
+        )
+    }
+
+    /// The raw response of a password grant.
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        let (id, secret) = self.client_credentials().await;
+        http()
+            .post(self.api("/users/token"))
+            .form(&[
+                ("client_id", id.as_str()),
+                ("client_secret", secret.as_str()),
+                ("grant_type", "password"),
+                ("response_type", "code"),
+                ("scope", "upload"),
+                ("username", username),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// An access token, or a panic with the server's answer.
+    pub async fn token(&self, username: &str, password: &str) -> String {
+        let res = self.login(username, password).await;
+        let status = res.status();
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(status, 200, "login of {username} failed: {body}");
+        body["access_token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn admin_token(&self) -> String {
+        let password = self
+            .admin_password
+            .clone()
+            .expect("admin password printed at first start");
+        self.token("root", &password).await
+    }
+
+    /// Creates a user through the admin API and returns (user id, token).
+    pub async fn create_user(&self, admin: &str, username: &str, role: u8) -> (i64, String) {
+        let res = http()
+            .post(self.api("/users"))
+            .bearer_auth(admin)
+            .json(&serde_json::json!({
+                "username": username, "password": "secret-pass-1", "email": format!("{username}@example.org"), "role": role
+            }))
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(status, 200, "create {username}: {body}");
+        let id = body["user"]["id"].as_i64().unwrap();
+        (id, self.token(username, "secret-pass-1").await)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+/// Asserts a PeerTube-style problem JSON answer with this status; returns the body.
+pub async fn expect_problem(res: reqwest::Response, status: u16) -> Value {
+    let got = res.status().as_u16();
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let text = res.text().await.unwrap();
+    assert_eq!(got, status, "unexpected status; body: {text}");
+    assert!(
+        content_type.starts_with("application/problem+json"),
+        "content-type {content_type}; body {text}"
+    );
+    let body: Value = serde_json::from_str(&text).expect("problem body is JSON");
+    assert_eq!(body["status"], status);
+    assert!(
+        body["title"].is_string() && body["detail"].is_string() && body["type"].is_string(),
+        "{body}"
+    );
+    body
+}
+
+/// Runs the binary with arguments, returning (exit success, stdout, stderr).
+pub fn run_cli(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> (bool, String, String) {
+    use std::io::Write;
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_remove("KINORA_DATA_DIR")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("run kinora");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
