@@ -94,6 +94,13 @@ pub fn render(
             ((w as f64 * scale).round() as u32).max(1),
             ((h as f64 * scale).round() as u32).max(1),
         );
+        // A small source clamps several sizes to the same one: keep it once.
+        if out
+            .iter()
+            .any(|o: &(Vec<u8>, u32, u32)| (o.1, o.2) == (tw, th))
+        {
+            continue;
+        }
         let resized = source.resize_to_fill(tw, th, FilterType::Lanczos3);
         let mut buf = Vec::new();
         let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buf, 88);
@@ -193,6 +200,13 @@ mod tests {
         let sizes: Vec<_> = out.iter().map(|o| (o.1, o.2)).collect();
         assert_eq!(sizes, vec![(48, 48), (120, 120), (200, 200)]);
         assert!(out.iter().all(|o| o.0.starts_with(&[0xFF, 0xD8])));
+        let small = render(&png(64, 64), ImageKind::Avatar, "avatarfile").unwrap();
+        let sizes: Vec<_> = small.iter().map(|o| (o.1, o.2)).collect();
+        assert_eq!(
+            sizes,
+            vec![(48, 48), (64, 64)],
+            "clamped sizes are not repeated"
+        );
     }
 
     #[test]

@@ -1,0 +1,787 @@
+//! Users, channels and registration through the API: validation, the shared name space, roles,
+//! sign-up in each registration mode, avatars, and PeerTube's shapes.
+
+mod common;
+
+use common::{Options, Server, expect_problem, http};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn invalid_and_duplicate_names_are_refused() {
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    let long = "a".repeat(51);
+    for bad in [
+        "Élodie",
+        "robert'); DROP TABLE users;--",
+        "with space",
+        "UPPER",
+        "",
+        long.as_str(),
+    ] {
+        let res = http()
+            .post(server.api("/users"))
+            .bearer_auth(&admin)
+            .json(&json!({ "username": bad, "password": "secret-pass-1", "email": "x@example.org", "role": 2 }))
+            .send()
+            .await
+            .unwrap();
+        let body = expect_problem(res, 400).await;
+        assert!(
+            body["invalid-params"]["username"].is_object(),
+            "{bad:?}: {body}"
+        );
+    }
+    let short_password = http()
+        .post(server.api("/users"))
+        .bearer_auth(&admin)
+        .json(&json!({ "username": "shorty", "password": "123", "email": "s@example.org", "role": 2 }))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(short_password, 400).await;
+    let missing = http()
+        .post(server.api("/users"))
+        .bearer_auth(&admin)
+        .json(&json!({ "username": "nopass" }))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(missing, 400).await;
+
+    server.create_user(&admin, "alice", 2).await;
+    // Same username, any case.
+    for name in ["alice"] {
+        let res = http()
+            .post(server.api("/users"))
+            .bearer_auth(&admin)
+            .json(&json!({ "username": name, "password": "secret-pass-1", "email": "other@example.org", "role": 2 }))
+            .send()
+            .await
+            .unwrap();
+        expect_problem(res, 409).await;
+    }
+    // Same email.
+    let res = http()
+        .post(server.api("/users"))
+        .bearer_auth(&admin)
+        .json(&json!({ "username": "alice2", "password": "secret-pass-1", "email": "ALICE@example.org", "role": 2 }))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 409).await;
+    // A username that is already a channel's name (shared name space).
+    let res = http()
+        .post(server.api("/users"))
+        .bearer_auth(&admin)
+        .json(&json!({ "username": "alice_channel", "password": "secret-pass-1", "email": "ac@example.org", "role": 2 }))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 409).await;
+    // The database still holds exactly root and alice.
+    let list: Value = http()
+        .get(server.api("/users"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 2);
+}
+
+#[tokio::test]
+async fn channels_share_the_name_space_and_keep_one_per_account() {
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    let (_, alice) = server.create_user(&admin, "alice", 2).await;
+
+    let create = |name: &str, display: &str| {
+        http()
+            .post(server.api("/video-channels"))
+            .bearer_auth(&alice)
+            .json(&json!({ "name": name, "displayName": display, "description": "Cooking videos" }))
+    };
+    let res = create("alice_cooking", "Alice cooks").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let created: Value = res.json().await.unwrap();
+    assert!(created["videoChannel"]["id"].as_i64().is_some());
+    // Taken by a channel, by an account, invalid characters, over-long.
+    expect_problem(create("alice_cooking", "Again").send().await.unwrap(), 409).await;
+    expect_problem(create("root", "Root's name").send().await.unwrap(), 409).await;
+    expect_problem(create("no/slash", "Bad").send().await.unwrap(), 400).await;
+    expect_problem(create(&"c".repeat(51), "Long").send().await.unwrap(), 400).await;
+    expect_problem(
+        create("fine_name", &"d".repeat(121)).send().await.unwrap(),
+        400,
+    )
+    .await;
+
+    let channel: Value = http()
+        .get(server.api("/video-channels/alice_cooking"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(channel["displayName"], "Alice cooks");
+    assert_eq!(channel["description"], "Cooking videos");
+    assert_eq!(channel["isLocal"], true);
+    assert_eq!(channel["ownerAccount"]["name"], "alice");
+    assert_eq!(
+        channel["url"],
+        format!("{}/video-channels/alice_cooking", server.url)
+    );
+    let host = server.url.trim_start_matches("http://");
+    assert_eq!(channel["host"], host);
+    // Handles with our host work too.
+    let res = http()
+        .get(server.api(&format!("/video-channels/alice_cooking@{host}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    expect_problem(
+        http()
+            .get(server.api("/video-channels/nothing_here"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+
+    // Another user cannot edit it; the owner can.
+    let (_, bob) = server.create_user(&admin, "bob", 2).await;
+    let res = http()
+        .put(server.api("/video-channels/alice_cooking"))
+        .bearer_auth(&bob)
+        .json(&json!({ "displayName": "Bob's now" }))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 403).await;
+    let res = http()
+        .put(server.api("/video-channels/alice_cooking"))
+        .bearer_auth(&alice)
+        .json(&json!({ "displayName": "Alice bakes", "support": "Buy me flour" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let channel: Value = http()
+        .get(server.api("/video-channels/alice_cooking"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(channel["displayName"], "Alice bakes");
+    assert_eq!(channel["support"], "Buy me flour");
+
+    let list: Value = http()
+        .get(server.api("/accounts/alice/video-channels"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 2);
+    let all: Value = http()
+        .get(server.api("/video-channels?count=2"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all["total"], 4);
+    assert_eq!(all["data"].as_array().unwrap().len(), 2);
+    expect_problem(
+        http()
+            .get(server.api("/video-channels?count=1000"))
+            .send()
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+
+    // Delete one; the last one stays.
+    let res = http()
+        .delete(server.api("/video-channels/alice_cooking"))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let res = http()
+        .delete(server.api("/video-channels/alice_channel"))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 409).await;
+
+    let account: Value = http()
+        .get(server.api("/accounts/alice"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(account["name"], "alice");
+    assert_eq!(account["displayName"], "alice");
+    assert!(account["avatars"].as_array().unwrap().is_empty());
+    expect_problem(
+        http()
+            .get(server.api("/accounts/ghost"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn roles_are_enforced_on_admin_routes() {
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    let (alice_id, alice) = server.create_user(&admin, "alice", 2).await;
+    let (_, moderator) = server.create_user(&admin, "mod", 1).await;
+    let root_id = 1;
+
+    for (method, path) in [
+        ("GET", "/users".to_string()),
+        ("GET", format!("/users/{root_id}")),
+        ("POST", format!("/users/{root_id}/block")),
+        ("DELETE", format!("/users/{root_id}")),
+        ("GET", "/users/registrations".to_string()),
+    ] {
+        let res = http()
+            .request(method.parse().unwrap(), server.api(&path))
+            .bearer_auth(&alice)
+            .send()
+            .await
+            .unwrap();
+        expect_problem(res, 403).await;
+    }
+    let res = http()
+        .post(server.api("/users"))
+        .bearer_auth(&alice)
+        .json(&json!({ "username": "eve", "password": "secret-pass-1", "email": "eve@example.org", "role": 0 }))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 403).await;
+
+    // A moderator manages users, but not administrators or other moderators.
+    let list = http()
+        .get(server.api("/users"))
+        .bearer_auth(&moderator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(list.status(), 200);
+    let res = http()
+        .post(server.api(&format!("/users/{root_id}/block")))
+        .bearer_auth(&moderator)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 403).await;
+    let res = http()
+        .post(server.api("/users"))
+        .bearer_auth(&moderator)
+        .json(&json!({ "username": "eve", "password": "secret-pass-1", "email": "eve@example.org", "role": 1 }))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 403).await;
+    let res = http()
+        .put(server.api(&format!("/users/{alice_id}")))
+        .bearer_auth(&moderator)
+        .json(&json!({ "role": 0 }))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 403).await;
+    let res = http()
+        .put(server.api(&format!("/users/{alice_id}")))
+        .bearer_auth(&moderator)
+        .json(&json!({ "videoQuota": 1000 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+
+    // The administrator changes roles; the last administrator cannot be demoted or deleted.
+    let res = http()
+        .put(server.api(&format!("/users/{alice_id}")))
+        .bearer_auth(&admin)
+        .json(&json!({ "role": 1 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let res = http()
+        .put(server.api(&format!("/users/{root_id}")))
+        .bearer_auth(&admin)
+        .json(&json!({ "role": 2 }))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 409).await;
+    let res = http()
+        .delete(server.api(&format!("/users/{root_id}")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 403).await;
+    let user: Value = http()
+        .get(server.api(&format!("/users/{alice_id}")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(user["role"]["id"], 1);
+    assert_eq!(user["videoQuota"], 1000);
+
+    // Deleting a user removes their account and channels.
+    let res = http()
+        .delete(server.api(&format!("/users/{alice_id}")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    expect_problem(
+        http()
+            .get(server.api("/accounts/alice"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    expect_problem(
+        http()
+            .get(server.api("/video-channels/alice_channel"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    expect_problem(
+        http()
+            .get(server.api("/users/me"))
+            .bearer_auth(&alice)
+            .send()
+            .await
+            .unwrap(),
+        401,
+    )
+    .await;
+}
+
+fn sign_up(name: &str) -> Value {
+    json!({ "username": name, "password": "secret-pass-1", "email": format!("{name}@example.org"),
+            "displayName": "New Person", "registrationReason": "I make videos" })
+}
+
+#[tokio::test]
+async fn registration_is_closed_by_default() {
+    let server = Server::start();
+    let res = http()
+        .post(server.api("/users/register"))
+        .json(&sign_up("newbie"))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 403).await;
+    let config: Value = http()
+        .get(server.api("/config"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(config["signup"]["allowed"], false);
+}
+
+#[tokio::test]
+async fn open_registration_creates_the_user_at_once() {
+    let server = Server::start_with(Options {
+        args: vec!["--registration", "open"],
+        env: vec![],
+    });
+    let res = http()
+        .post(server.api("/users/register"))
+        .json(&sign_up("newbie"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let token = server.token("newbie", "secret-pass-1").await;
+    let me: Value = http()
+        .get(server.api("/users/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role"]["id"], 2);
+    assert_eq!(me["account"]["displayName"], "New Person");
+    assert_eq!(me["videoQuota"], 10737418240i64);
+    let again = http()
+        .post(server.api("/users/register"))
+        .json(&sign_up("newbie"))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(again, 409).await;
+    let config: Value = http()
+        .get(server.api("/config"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(config["signup"]["allowed"], true);
+    assert_eq!(config["signup"]["requiresApproval"], false);
+}
+
+#[tokio::test]
+async fn approval_registration_waits_for_a_moderator() {
+    let server = Server::start_with(Options {
+        args: vec!["--registration", "approval"],
+        env: vec![],
+    });
+    let admin = server.admin_token().await;
+    let res = http()
+        .post(server.api("/users/registrations/request"))
+        .json(&sign_up("hopeful"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let reg: Value = res.json().await.unwrap();
+    assert_eq!(reg["state"]["id"], 1);
+    assert_eq!(reg["username"], "hopeful");
+    // Not a user yet, and the name stays reserved.
+    assert_eq!(server.login("hopeful", "secret-pass-1").await.status(), 400);
+    let dup = http()
+        .post(server.api("/users/register"))
+        .json(&sign_up("hopeful"))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(dup, 409).await;
+    let other = http()
+        .post(server.api("/users/register"))
+        .json(&sign_up("rejected"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 200);
+    let other: Value = other.json().await.unwrap();
+
+    let list: Value = http()
+        .get(server.api("/users/registrations"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 2);
+    let id = reg["id"].as_i64().unwrap();
+    let res = http()
+        .post(server.api(&format!("/users/registrations/{id}/accept")))
+        .bearer_auth(&admin)
+        .json(&json!({ "moderationResponse": "Welcome!" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    server.token("hopeful", "secret-pass-1").await;
+    let res = http()
+        .post(server.api(&format!("/users/registrations/{id}/accept")))
+        .bearer_auth(&admin)
+        .json(&json!({ "moderationResponse": "again" }))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 409).await;
+
+    let other_id = other["id"].as_i64().unwrap();
+    let res = http()
+        .post(server.api(&format!("/users/registrations/{other_id}/reject")))
+        .bearer_auth(&admin)
+        .json(&json!({ "moderationResponse": "Sorry" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(
+        server.login("rejected", "secret-pass-1").await.status(),
+        400
+    );
+    let list: Value = http()
+        .get(server.api("/users/registrations"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let states: Vec<_> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["state"]["label"].clone())
+        .collect();
+    assert!(
+        states.contains(&json!("Accepted")) && states.contains(&json!("Rejected")),
+        "{states:?}"
+    );
+    let res = http()
+        .delete(server.api(&format!("/users/registrations/{other_id}")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+}
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x * 3) as u8, (y * 5) as u8, 90])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn avatars_and_banners_are_reencoded_and_served() {
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    let form = reqwest::multipart::Form::new().part(
+        "avatarfile",
+        reqwest::multipart::Part::bytes(png(300, 200))
+            .file_name("me.png")
+            .mime_str("image/png")
+            .unwrap(),
+    );
+    let res = http()
+        .post(server.api("/users/me/avatar/pick"))
+        .bearer_auth(&admin)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    let avatars = body["avatars"].as_array().unwrap();
+    assert_eq!(avatars.len(), 3);
+    let path = avatars[0]["path"].as_str().unwrap();
+    assert!(path.starts_with("/lazy-static/avatars/") && path.ends_with(".jpg"));
+    let img = http()
+        .get(format!("{}{path}", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(img.status(), 200, "{}", server.log());
+    assert_eq!(img.headers()["content-type"], "image/jpeg");
+    let bytes = img.bytes().await.unwrap();
+    let decoded = image::load_from_memory(&bytes).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (48, 48));
+    let account: Value = http()
+        .get(server.api("/accounts/root"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(account["avatars"].as_array().unwrap().len(), 3);
+
+    // Not an image, and an image that is too large.
+    let form = reqwest::multipart::Form::new().part(
+        "avatarfile",
+        reqwest::multipart::Part::bytes(b"<script>alert(1)</script>".to_vec()).file_name("x.png"),
+    );
+    let res = http()
+        .post(server.api("/users/me/avatar/pick"))
+        .bearer_auth(&admin)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 400).await;
+    let form = reqwest::multipart::Form::new().part(
+        "avatarfile",
+        reqwest::multipart::Part::bytes(vec![0u8; 5 * 1024 * 1024]).file_name("big.png"),
+    );
+    let res = http()
+        .post(server.api("/users/me/avatar/pick"))
+        .bearer_auth(&admin)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 413).await;
+    let form = reqwest::multipart::Form::new().text("other", "x");
+    let res = http()
+        .post(server.api("/users/me/avatar/pick"))
+        .bearer_auth(&admin)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 400).await;
+
+    // Channel banner, then replacing the avatar deletes the old files.
+    let form = reqwest::multipart::Form::new().part(
+        "bannerfile",
+        reqwest::multipart::Part::bytes(png(1200, 300)).file_name("b.png"),
+    );
+    let res = http()
+        .post(server.api("/video-channels/root_channel/banner/pick"))
+        .bearer_auth(&admin)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["banners"].as_array().unwrap().len(), 2);
+    let form = reqwest::multipart::Form::new().part(
+        "avatarfile",
+        reqwest::multipart::Part::bytes(png(64, 64)).file_name("me2.png"),
+    );
+    let res = http()
+        .post(server.api("/users/me/avatar/pick"))
+        .bearer_auth(&admin)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", server.log());
+    assert_eq!(
+        http()
+            .get(format!("{}{path}", server.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let files = std::fs::read_dir(server.data_dir.join("avatars"))
+        .unwrap()
+        .count();
+    assert_eq!(
+        files, 4,
+        "2 avatar sizes (a 64 px source) + 2 banner sizes, old files removed"
+    );
+    let res = http()
+        .delete(server.api("/users/me/avatar"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    for sneaky in [
+        "/lazy-static/avatars/..%2Fkinora.sqlite3",
+        "/lazy-static/avatars/%2E%2E%2Fkinora.sqlite3",
+        "/lazy-static/avatars/kinora.sqlite3",
+    ] {
+        let res = http()
+            .get(server.url.clone() + sneaky)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "{sneaky}");
+    }
+}
+
+#[tokio::test]
+async fn users_update_their_own_profile() {
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    let (_, alice) = server.create_user(&admin, "alice", 2).await;
+    let res = http()
+        .put(server.api("/users/me"))
+        .bearer_auth(&alice)
+        .json(&json!({ "displayName": "Alice A.", "description": "Hi", "nsfwPolicy": "display", "autoPlayVideo": false, "theme": "dark" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let me: Value = http()
+        .get(server.api("/users/me"))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["account"]["displayName"], "Alice A.");
+    assert_eq!(me["nsfwPolicy"], "display");
+    assert_eq!(me["autoPlayVideo"], false);
+    assert_eq!(me["theme"], "dark");
+    // Password change needs the current password.
+    let res = http()
+        .put(server.api("/users/me"))
+        .bearer_auth(&alice)
+        .json(&json!({ "password": "new-password-2" }))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 400).await;
+    let res = http()
+        .put(server.api("/users/me"))
+        .bearer_auth(&alice)
+        .json(&json!({ "password": "new-password-2", "currentPassword": "wrong" }))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 403).await;
+    let res = http()
+        .put(server.api("/users/me"))
+        .bearer_auth(&alice)
+        .json(&json!({ "password": "new-password-2", "currentPassword": "secret-pass-1" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    server.token("alice", "new-password-2").await;
+    let res = http()
+        .put(server.api("/users/me"))
+        .bearer_auth(&alice)
+        .json(&json!({ "nsfwPolicy": "sometimes" }))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 400).await;
+}
