@@ -229,7 +229,7 @@ async fn login_attempts_are_rate_limited_with_retry_after() {
         .unwrap()
         .parse()
         .unwrap();
-    assert!(retry >= 1 && retry <= 300, "Retry-After {retry}");
+    assert!((1..=300).contains(&retry), "Retry-After {retry}");
     expect_problem(res, 429).await;
 }
 

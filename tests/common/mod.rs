@@ -23,18 +23,10 @@ pub struct Server {
     _temp: Option<tempfile::TempDir>,
 }
 
+#[derive(Default)]
 pub struct Options<'a> {
     pub args: Vec<&'a str>,
     pub env: Vec<(&'a str, &'a str)>,
-}
-
-impl Default for Options<'_> {
-    fn default() -> Self {
-        Options {
-            args: Vec::new(),
-            env: Vec::new(),
-        }
-    }
 }
 
 impl Server {

@@ -1,0 +1,408 @@
+//! The command line: version, admin commands (also while the server runs), configuration
+//! precedence and bad configuration errors, and graceful shutdown.
+
+mod common;
+
+use common::{Options, Server, http, run_cli};
+use serde_json::Value;
+
+#[test]
+fn version_prints_version_and_commit() {
+    let (ok, out, _) = run_cli(&["--version"], None, &[]);
+    assert!(ok);
+    assert!(out.starts_with("kinora 0.1.0 (commit "), "{out}");
+}
+
+#[tokio::test]
+async fn admin_commands_work_while_the_server_runs() {
+    let mut server = Server::start();
+    let dir = server.data_dir.to_str().unwrap().to_string();
+    let (ok, out, err) = run_cli(
+        &[
+            "--data-dir",
+            &dir,
+            "admin",
+            "create-user",
+            "carol",
+            "--role",
+            "moderator",
+            "--email",
+            "carol@example.org",
+        ],
+        None,
+        &[],
+    );
+    assert!(ok, "{err}");
+    let password = out
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .expect("generated password printed")
+        .to_string();
+    let token = server.token("carol", &password).await;
+    let me: Value = http()
+        .get(server.api("/users/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role"]["id"], 1);
+    assert_eq!(me["email"], "carol@example.org");
+
+    let (ok, out, err) = run_cli(
+        &[
+            "--data-dir",
+            &dir,
+            "admin",
+            "create-user",
+            "dave",
+            "--password-stdin",
+        ],
+        Some("dave-password-1\n"),
+        &[],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        !out.contains("password:"),
+        "a password read from stdin is not echoed"
+    );
+    server.token("dave", "dave-password-1").await;
+
+    // Errors: duplicate, invalid name, bad role, short stdin password, unknown user.
+    let (ok, _, err) = run_cli(
+        &["--data-dir", &dir, "admin", "create-user", "dave"],
+        None,
+        &[],
+    );
+    assert!(!ok && err.contains("already taken"), "{err}");
+    let (ok, _, err) = run_cli(
+        &["--data-dir", &dir, "admin", "create-user", "Bad Name"],
+        None,
+        &[],
+    );
+    assert!(!ok && err.contains("Username"), "{err}");
+    let (ok, _, err) = run_cli(
+        &[
+            "--data-dir",
+            &dir,
+            "admin",
+            "create-user",
+            "erin",
+            "--role",
+            "king",
+        ],
+        None,
+        &[],
+    );
+    assert!(!ok && err.contains("--role"), "{err}");
+    let (ok, _, err) = run_cli(
+        &[
+            "--data-dir",
+            &dir,
+            "admin",
+            "create-user",
+            "erin",
+            "--password-stdin",
+        ],
+        Some("123\n"),
+        &[],
+    );
+    assert!(!ok && err.contains("Password"), "{err}");
+    let (ok, _, err) = run_cli(
+        &["--data-dir", &dir, "admin", "reset-password", "nobody"],
+        None,
+        &[],
+    );
+    assert!(!ok && err.contains("no user"), "{err}");
+
+    // Reset ends the old sessions and sets the new password.
+    let (ok, out, err) = run_cli(
+        &["--data-dir", &dir, "admin", "reset-password", "carol"],
+        None,
+        &[],
+    );
+    assert!(ok, "{err}");
+    let new_password = out
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        http()
+            .get(server.api("/users/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    server.token("carol", &new_password).await;
+
+    let (ok, out, _) = run_cli(&["--data-dir", &dir, "admin", "list-users"], None, &[]);
+    assert!(ok);
+    assert!(
+        out.contains("root")
+            && out.contains("carol")
+            && out.contains("Moderator")
+            && out.contains("3 user(s)"),
+        "{out}"
+    );
+
+    let (ok, out, _) = run_cli(&["--data-dir", &dir, "admin", "migrate"], None, &[]);
+    assert!(ok && out.contains("0 migration(s) applied"), "{out}");
+
+    // SIGTERM: the server finishes cleanly.
+    let status = server.stop();
+    assert!(status.success(), "exit status {status:?}");
+    assert!(server.log().contains("closing the database"));
+}
+
+#[test]
+fn configuration_precedence_is_file_then_env_then_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    std::fs::write(
+        dir.path().join("kinora.toml"),
+        "listen = \"127.0.0.1:9100\"\nregistration = \"open\"\n[instance]\nname = \"From file\"\nshort_description = \"file\"\n[user]\nvideo_quota = \"1GiB\"\n",
+    )
+    .unwrap();
+    let print = |env: &[(&str, &str)], extra: &[&str]| {
+        let mut args = vec!["--data-dir", d, "serve", "--print-config"];
+        args.extend_from_slice(extra);
+        let (ok, out, err) = run_cli(&args, None, env);
+        assert!(ok, "{err}");
+        out
+    };
+    let out = print(&[], &[]);
+    assert!(out.contains("listen = \"127.0.0.1:9100\""), "{out}");
+    assert!(
+        out.contains("public_url = \"http://127.0.0.1:9100\""),
+        "public URL derives from listen: {out}"
+    );
+    assert!(
+        out.contains("name = \"From file\"") || out.contains("instance.name = \"From file\""),
+        "{out}"
+    );
+    assert!(out.contains("user.video_quota = 1073741824"), "{out}");
+    assert!(out.contains("from file"), "sources are shown: {out}");
+
+    let out = print(
+        &[
+            ("KINORA_INSTANCE_NAME", "From env"),
+            ("KINORA_LISTEN", "127.0.0.1:9200"),
+        ],
+        &[],
+    );
+    assert!(out.contains("instance.name = \"From env\""), "{out}");
+    assert!(
+        out.contains("environment variable KINORA_INSTANCE_NAME"),
+        "{out}"
+    );
+    assert!(out.contains("listen = \"127.0.0.1:9200\""));
+
+    let out = print(
+        &[
+            ("KINORA_INSTANCE_NAME", "From env"),
+            ("KINORA_LISTEN", "127.0.0.1:9200"),
+        ],
+        &[
+            "--listen",
+            "127.0.0.1:9300",
+            "--set",
+            "instance.name=From flag",
+            "--public-url",
+            "https://video.example.org/",
+        ],
+    );
+    assert!(out.contains("instance.name = \"From flag\""), "{out}");
+    assert!(out.contains("listen = \"127.0.0.1:9300\""));
+    assert!(
+        out.contains("public_url = \"https://video.example.org\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("registration = \"open\""),
+        "file values stay when not overridden"
+    );
+}
+
+#[test]
+fn bad_configuration_names_the_key_and_the_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let cases: Vec<(&str, Vec<(&str, &str)>, Vec<&str>, &str)> = vec![
+        (
+            "registration = \"sometimes\"\n",
+            vec![],
+            vec![],
+            "`registration` from file",
+        ),
+        (
+            "[user]\nvideo_quota = \"lots\"\n",
+            vec![],
+            vec![],
+            "`user.video_quota` from file",
+        ),
+        (
+            "colour = \"blue\"\n",
+            vec![],
+            vec![],
+            "unknown setting `colour`",
+        ),
+        (
+            "listen = [\n",
+            vec![],
+            vec![],
+            "cannot read configuration file",
+        ),
+        (
+            "",
+            vec![("KINORA_LISTEN", "not-an-address")],
+            vec![],
+            "`listen` from environment variable KINORA_LISTEN",
+        ),
+        (
+            "",
+            vec![],
+            vec!["--public-url", "ftp://x"],
+            "`public_url` from flag --public-url",
+        ),
+        (
+            "",
+            vec![],
+            vec!["--set", "nope=1"],
+            "unknown setting `nope`",
+        ),
+        (
+            "",
+            vec![],
+            vec!["--set", "database.readers=0"],
+            "`database.readers` from flag --set database.readers",
+        ),
+    ];
+    for (file, env, flags, expected) in cases {
+        std::fs::write(dir.path().join("kinora.toml"), file).unwrap();
+        let mut args = vec!["--data-dir", d, "serve", "--print-config"];
+        args.extend(flags.iter());
+        let (ok, out, err) = run_cli(&args, None, &env);
+        assert!(!ok, "{file:?} {env:?} {flags:?} should fail, printed {out}");
+        assert!(err.contains(expected), "expected {expected:?} in {err:?}");
+        assert!(err.starts_with("error: "), "{err}");
+    }
+    // An explicit --config file that does not exist is an error, a missing default is not.
+    std::fs::remove_file(dir.path().join("kinora.toml")).unwrap();
+    let (ok, _, err) = run_cli(
+        &[
+            "--data-dir",
+            d,
+            "--config",
+            "/nonexistent/kinora.toml",
+            "serve",
+            "--print-config",
+        ],
+        None,
+        &[],
+    );
+    assert!(!ok && err.contains("/nonexistent/kinora.toml"), "{err}");
+    let (ok, _, _) = run_cli(&["--data-dir", d, "serve", "--print-config"], None, &[]);
+    assert!(ok);
+}
+
+#[tokio::test]
+async fn configured_values_reach_the_api() {
+    let server = Server::start_with(Options {
+        args: vec![
+            "--set",
+            "instance.name=Pi Videos",
+            "--set",
+            "user.video_quota=2GiB",
+        ],
+        env: vec![(
+            "KINORA_INSTANCE_SHORT_DESCRIPTION",
+            "Videos from a Raspberry Pi",
+        )],
+    });
+    let config: Value = http()
+        .get(server.api("/config"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(config["instance"]["name"], "Pi Videos");
+    assert_eq!(
+        config["instance"]["shortDescription"],
+        "Videos from a Raspberry Pi"
+    );
+    assert_eq!(config["user"]["videoQuota"], 2147483648i64);
+    let about: Value = http()
+        .get(server.api("/config/about"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(about["instance"]["name"], "Pi Videos");
+    let cats: Value = http()
+        .get(server.api("/videos/categories"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cats["1"], "Music");
+    assert_eq!(cats["18"], "Food");
+    let lic: Value = http()
+        .get(server.api("/videos/licences"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(lic["7"], "Public Domain Dedication");
+    let langs: Value = http()
+        .get(server.api("/videos/languages"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(langs["fr"], "French");
+    assert!(langs.as_object().unwrap().len() > 150);
+    let privacies: Value = http()
+        .get(server.api("/videos/privacies"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(privacies["3"], "Private");
+}
+
+#[test]
+fn serve_refuses_a_port_in_use() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, _, err) = run_cli(
+        &[
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "serve",
+            "--listen",
+            &addr,
+        ],
+        None,
+        &[],
+    );
+    assert!(!ok && err.contains("cannot listen on"), "{err}");
+}
