@@ -233,7 +233,9 @@ fn configuration_precedence_is_file_then_env_then_flags() {
 fn bad_configuration_names_the_key_and_the_source() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    let cases: Vec<(&str, Vec<(&str, &str)>, Vec<&str>, &str)> = vec![
+    // (kinora.toml, environment, flags, expected message)
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<&'a str>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "registration = \"sometimes\"\n",
             vec![],
