@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::domain::auth::LoginLimiter;
 use crate::domain::registrations::SignUpPolicy;
 use crate::http::pages::templates::Templates;
+use crate::jobs::PoolHandle;
 use crate::store::Store;
 
 #[derive(Clone)]
@@ -15,6 +16,8 @@ pub struct AppState {
     pub store: Store,
     pub templates: Arc<Templates>,
     pub login_limiter: LoginLimiter,
+    /// The job worker pool, once started (absent in commands that do not run jobs).
+    pub jobs: Option<PoolHandle>,
 }
 
 impl AppState {
@@ -28,6 +31,7 @@ impl AppState {
             config: Arc::new(config),
             store,
             login_limiter,
+            jobs: None,
         })
     }
 

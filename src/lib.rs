@@ -6,6 +6,7 @@ pub mod config;
 pub mod domain;
 pub mod fsutil;
 pub mod http;
+pub mod jobs;
 pub mod logging;
 pub mod server;
 pub mod store;

@@ -11,6 +11,7 @@ use crate::app::AppState;
 use crate::config::Config;
 use crate::domain::users::{self, NewUserRequest};
 use crate::domain::{auth, roles};
+use crate::jobs::{PoolConfig, WorkerPool};
 use crate::store::{Store, tokens, users as user_rows};
 
 /// Name of the administrator created on first start, as PeerTube names it.
@@ -78,11 +79,17 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
     out.flush()?;
     drop(out);
 
-    let state = AppState::new(config, store.clone()).context("cannot load the page templates")?;
+    let mut state =
+        AppState::new(config, store.clone()).context("cannot load the page templates")?;
+    let job_store = store.clone();
     let result = actix_web::rt::System::new().block_on(async move {
+        // Job kinds are registered here as features arrive (media processing, federation).
+        let jobs = WorkerPool::new(job_store, PoolConfig::default()).start();
+        state.jobs = Some(jobs.clone());
         let upkeep = actix_web::rt::spawn(upkeep(state.clone()));
         let served = crate::http::serve(state, listener).await;
         upkeep.abort();
+        jobs.stop();
         served
     });
     tracing::info!("server stopped; closing the database");

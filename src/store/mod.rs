@@ -3,6 +3,7 @@
 
 pub mod actors;
 pub mod images;
+pub mod jobs;
 pub mod registrations;
 pub mod tokens;
 pub mod users;

@@ -2,6 +2,7 @@
 
 pub mod channels;
 pub mod config;
+pub mod jobs;
 pub mod json;
 pub mod me;
 pub mod oauth;
@@ -18,5 +19,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(registrations::routes)
         .configure(users::routes)
         .configure(channels::routes)
-        .configure(config::routes);
+        .configure(config::routes)
+        .configure(jobs::routes);
 }
