@@ -8,6 +8,7 @@ pub mod fsutil;
 pub mod http;
 pub mod jobs;
 pub mod logging;
+pub mod media;
 pub mod server;
 pub mod store;
 

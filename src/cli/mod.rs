@@ -3,7 +3,7 @@
 
 mod admin;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -35,6 +35,9 @@ pub enum Command {
     /// Manage users and the database (works while the server runs).
     #[command(subcommand)]
     Admin(admin::AdminCommand),
+    /// Inspect, remux and transcode media files (no server needed).
+    #[command(subcommand)]
+    Media(crate::media::cli::MediaCommand),
 }
 
 #[derive(Args, Debug, Default)]
@@ -99,14 +102,18 @@ fn kinora_env() -> Vec<(String, String)> {
 }
 
 /// Loads the configuration for any command; `serve` passes its flags.
-pub fn load_config(cli: &Cli, serve: Option<&ServeArgs>) -> anyhow::Result<Config> {
+pub fn load_config(
+    data_dir: &Path,
+    file: Option<&Path>,
+    serve: Option<&ServeArgs>,
+) -> anyhow::Result<Config> {
     let flags = match serve {
         Some(args) => args.overrides().map_err(anyhow::Error::msg)?,
         None => Vec::new(),
     };
     Ok(Config::load(
-        cli.data_dir.clone(),
-        cli.config.as_deref(),
+        data_dir.to_path_buf(),
+        file,
         &kinora_env(),
         &flags,
     )?)
@@ -124,9 +131,14 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    match &cli.command {
+    let Cli {
+        data_dir,
+        config: file,
+        command,
+    } = cli;
+    match command {
         Command::Serve(args) => {
-            let mut config = load_config(&cli, Some(args))?;
+            let mut config = load_config(&data_dir, file.as_deref(), Some(&args))?;
             if args.print_config {
                 config.finalize_public_url(config.listen);
                 print!("{}", config.render());
@@ -136,8 +148,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             crate::server::run(config)
         }
         Command::Admin(cmd) => {
-            let config = load_config(&cli, None)?;
-            admin::run(cmd, &config)
+            let config = load_config(&data_dir, file.as_deref(), None)?;
+            admin::run(&cmd, &config)
         }
+        Command::Media(cmd) => crate::media::cli::run(cmd),
     }
 }
