@@ -6,6 +6,8 @@ use std::time::Duration;
 use crate::config::Config;
 use crate::domain::auth::LoginLimiter;
 use crate::domain::registrations::SignUpPolicy;
+use crate::domain::videos::VideoPaths;
+use crate::http::api::uploads::ActiveUploads;
 use crate::http::pages::templates::Templates;
 use crate::jobs::PoolHandle;
 use crate::store::Store;
@@ -18,6 +20,7 @@ pub struct AppState {
     pub login_limiter: LoginLimiter,
     /// The job worker pool, once started (absent in commands that do not run jobs).
     pub jobs: Option<PoolHandle>,
+    pub active_uploads: ActiveUploads,
 }
 
 impl AppState {
@@ -32,12 +35,26 @@ impl AppState {
             store,
             login_limiter,
             jobs: None,
+            active_uploads: ActiveUploads::default(),
         })
     }
 
     /// `https://host:port` without a trailing slash.
     pub fn base_url(&self) -> String {
         self.config.public_url()
+    }
+
+    pub fn video_paths(&self) -> VideoPaths {
+        VideoPaths {
+            data_dir: self.config.data_dir.clone(),
+        }
+    }
+
+    /// Tells the worker pool a job was queued, so it starts without waiting for its next poll.
+    pub fn wake_jobs(&self) {
+        if let Some(pool) = &self.jobs {
+            pool.wake();
+        }
     }
 
     pub fn host(&self) -> String {

@@ -5,6 +5,7 @@ pub mod api;
 pub mod assets;
 pub mod error;
 pub mod extract;
+pub mod media;
 pub mod multipart;
 pub mod pages;
 
@@ -87,6 +88,7 @@ pub async fn serve(state: AppState, listener: std::net::TcpListener) -> std::io:
                     .default_service(web::to(api_not_found)),
             )
             .configure(assets::routes)
+            .configure(media::routes)
             .configure(pages::routes)
             .default_service(web::to(pages::not_found))
     })

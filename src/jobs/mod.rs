@@ -33,6 +33,12 @@ impl JobContext {
         self.cancel.clone()
     }
 
+    /// A function that sets the percent done, for callbacks that must own what they use.
+    pub fn progress_setter(&self) -> impl Fn(i64) + Send + Sync + 'static {
+        let progress = self.progress.clone();
+        move |p| progress.store(p.clamp(0, 100), Ordering::Relaxed)
+    }
+
     /// Percent done, reported with the next heartbeat.
     pub fn set_progress(&self, percent: i64) {
         self.progress

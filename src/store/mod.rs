@@ -6,7 +6,9 @@ pub mod images;
 pub mod jobs;
 pub mod registrations;
 pub mod tokens;
+pub mod uploads;
 pub mod users;
+pub mod videos;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -100,8 +100,6 @@ async fn retry(
     if !retried {
         return Err(ApiError::not_found("No failed job with this id"));
     }
-    if let Some(pool) = &state.jobs {
-        pool.wake();
-    }
+    state.wake_jobs();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -7,7 +7,10 @@ pub mod json;
 pub mod me;
 pub mod oauth;
 pub mod registrations;
+pub mod uploads;
 pub mod users;
+pub mod video_json;
+pub mod videos;
 
 use actix_web::web;
 
@@ -20,5 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(users::routes)
         .configure(channels::routes)
         .configure(config::routes)
-        .configure(jobs::routes);
+        .configure(jobs::routes)
+        .configure(uploads::routes)
+        .configure(videos::routes);
 }
