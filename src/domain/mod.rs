@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod channels;
+pub mod comments;
 pub mod images;
 pub mod names;
 pub mod processing;

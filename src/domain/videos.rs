@@ -289,3 +289,94 @@ pub fn remove_video_files(paths: &VideoPaths, video: &VideoRow) {
         tracing::warn!(video = %video.uuid, error = %e, "could not delete the video's files");
     }
 }
+
+/// The owner, or a moderator, may change a video.
+fn require_manage(user: &UserRow, details: &VideoDetails) -> DomainResult<()> {
+    if details.channel.owner.user_id == Some(user.id) || user.role <= roles::MODERATOR {
+        Ok(())
+    } else {
+        Err(DomainError::Forbidden(
+            "You cannot change this video".into(),
+        ))
+    }
+}
+
+/// Applies the fields a client sent over the current metadata and checks the result as a whole.
+pub async fn update(
+    store: &Store,
+    user: &UserRow,
+    reference: &str,
+    changes: serde_json::Map<String, serde_json::Value>,
+    is_language: impl Fn(&str) -> bool,
+) -> DomainResult<()> {
+    let details = get(store, reference, Some(user)).await?;
+    require_manage(user, &details)?;
+    let v = &details.video;
+    let mut fields = serde_json::json!({
+        "name": v.name, "channelId": v.channel_id, "description": v.description, "support": v.support,
+        "category": v.category, "licence": v.licence, "language": v.language, "privacy": v.privacy,
+        "nsfw": v.nsfw, "commentsPolicy": v.comments_policy, "downloadEnabled": v.download_enabled,
+        "waitTranscoding": v.wait_transcoding, "tags": details.tags,
+    })
+    .as_object()
+    .cloned()
+    .unwrap_or_default();
+    let clears_comments_flag =
+        changes.contains_key("commentsEnabled") && !changes.contains_key("commentsPolicy");
+    fields.extend(changes);
+    if clears_comments_flag {
+        fields.remove("commentsPolicy");
+    }
+    let meta = super::video_meta::parse(&fields, is_language)?;
+    let (id, user) = (v.id, user.clone());
+    store
+        .write(move |tx| {
+            if meta.channel_id != details.video.channel_id {
+                check_channel(tx, &user, meta.channel_id)?;
+            }
+            videos::update(tx, id, &meta)?;
+            Ok(())
+        })
+        .await
+}
+
+pub async fn rate(
+    store: &Store,
+    user: &UserRow,
+    reference: &str,
+    rating: Option<&'static str>,
+) -> DomainResult<()> {
+    let details = get(store, reference, Some(user)).await?;
+    let (user_id, video_id) = (user.id, details.video.id);
+    store
+        .write(move |tx| Ok::<_, DomainError>(videos::rate(tx, user_id, video_id, rating)?))
+        .await
+}
+
+pub async fn rating(
+    store: &Store,
+    user: &UserRow,
+    reference: &str,
+) -> DomainResult<(i64, Option<String>)> {
+    let details = get(store, reference, Some(user)).await?;
+    let (user_id, video_id) = (user.id, details.video.id);
+    let rating = store
+        .read(move |conn| videos::rating(conn, user_id, video_id))
+        .await?;
+    Ok((video_id, rating))
+}
+
+/// Counts a view by `viewer` unless they were counted within the last hour.
+pub async fn count_view(
+    store: &Store,
+    user: Option<&UserRow>,
+    reference: &str,
+    viewer: String,
+) -> DomainResult<bool> {
+    let details = get(store, reference, user).await?;
+    let id = details.video.id;
+    let since = crate::store::timestamp(time::OffsetDateTime::now_utc() - time::Duration::hours(1));
+    store
+        .write(move |tx| Ok::<_, DomainError>(videos::count_view(tx, id, &viewer, &since)?))
+        .await
+}

@@ -249,12 +249,21 @@ pub fn bytes_of_user(
     )?)
 }
 
-/// Listing filter: what the viewer may see and how to order it.
+/// Listing filter: what the viewer may see, what to match, and how to order it.
+#[derive(Debug, Clone, Default)]
 pub struct VideoFilter {
-    /// Only public, published videos (plus anything of `owner_user`).
+    /// All of this user's own videos (their "my videos" list) instead of public published ones.
     pub owner_user: Option<i64>,
     pub channel_id: Option<i64>,
     pub account_id: Option<i64>,
+    /// Full-text query over name, description and tags.
+    pub search: Option<String>,
+    pub tags_one_of: Vec<String>,
+    pub tags_all_of: Vec<String>,
+    pub category_one_of: Vec<i64>,
+    pub language_one_of: Vec<String>,
+    /// `Some(false)` hides NSFW videos, `Some(true)` shows only them, `None` both.
+    pub nsfw: Option<bool>,
     pub sort: String,
     pub start: i64,
     pub count: i64,
@@ -274,21 +283,82 @@ fn sort_clause(sort: &str) -> &'static str {
     }
 }
 
-/// A page of videos: public and published ones, or all of one user's own when `owner_user` is
-/// set (their "my videos" list).
+/// FTS5 query from free text: each word quoted (so user input is never FTS syntax), as a prefix.
+fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(|w| format!("\"{w}\"*"))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// A page of videos matching the filter, and the total.
 pub fn list(conn: &Connection, f: &VideoFilter) -> Result<(i64, Vec<VideoRow>), StoreError> {
-    let visibility = if f.owner_user.is_some() {
-        "acc.user_id = ?1"
-    } else {
-        "v.privacy = 1 AND v.state = 1 AND ?1 IS NULL"
-    };
-    let condition = format!(
-        "{visibility} AND (?2 IS NULL OR v.channel_id = ?2) AND (?3 IS NULL OR ch.account_id = ?3)"
-    );
+    use rusqlite::types::Value as V;
+    let mut conditions: Vec<String> = Vec::new();
+    let mut args: Vec<V> = Vec::new();
+    match f.owner_user {
+        Some(user) => {
+            conditions.push("acc.user_id = ?".into());
+            args.push(V::Integer(user));
+        }
+        None => conditions.push("v.privacy = 1 AND v.state = 1".into()),
+    }
+    if let Some(id) = f.channel_id {
+        conditions.push("v.channel_id = ?".into());
+        args.push(V::Integer(id));
+    }
+    if let Some(id) = f.account_id {
+        conditions.push("ch.account_id = ?".into());
+        args.push(V::Integer(id));
+    }
+    if let Some(search) = &f.search {
+        match fts_query(search) {
+            Some(q) => {
+                conditions
+                    .push("v.id IN (SELECT rowid FROM videos_fts WHERE videos_fts MATCH ?)".into());
+                args.push(V::Text(q));
+            }
+            None => conditions.push("0".into()),
+        }
+    }
+    let list_placeholders = |n: usize| vec!["?"; n].join(", ");
+    if !f.tags_one_of.is_empty() {
+        conditions.push(format!(
+            "v.id IN (SELECT video_id FROM video_tags WHERE tag IN ({}))",
+            list_placeholders(f.tags_one_of.len())
+        ));
+        args.extend(f.tags_one_of.iter().map(|t| V::Text(t.clone())));
+    }
+    for tag in &f.tags_all_of {
+        conditions.push("v.id IN (SELECT video_id FROM video_tags WHERE tag = ?)".into());
+        args.push(V::Text(tag.clone()));
+    }
+    if !f.category_one_of.is_empty() {
+        conditions.push(format!(
+            "v.category IN ({})",
+            list_placeholders(f.category_one_of.len())
+        ));
+        args.extend(f.category_one_of.iter().map(|c| V::Integer(*c)));
+    }
+    if !f.language_one_of.is_empty() {
+        conditions.push(format!(
+            "v.language IN ({})",
+            list_placeholders(f.language_one_of.len())
+        ));
+        args.extend(f.language_one_of.iter().map(|l| V::Text(l.clone())));
+    }
+    if let Some(nsfw) = f.nsfw {
+        conditions.push("v.nsfw = ?".into());
+        args.push(V::Integer(nsfw as i64));
+    }
+    let condition = conditions.join(" AND ");
     let from = "FROM videos v JOIN channels ch ON ch.id = v.channel_id JOIN accounts acc ON acc.id = ch.account_id";
     let total: i64 = conn.query_row(
         &format!("SELECT COUNT(*) {from} WHERE {condition}"),
-        params![f.owner_user, f.channel_id, f.account_id],
+        rusqlite::params_from_iter(args.iter()),
         |r| r.get(0),
     )?;
     let columns = COLUMNS
@@ -296,15 +366,111 @@ pub fn list(conn: &Connection, f: &VideoFilter) -> Result<(i64, Vec<VideoRow>), 
         .map(|c| format!("v.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
+    args.push(V::Integer(f.count));
+    args.push(V::Integer(f.start));
     let mut stmt = conn.prepare(&format!(
-        "SELECT {columns} {from} WHERE {condition} ORDER BY {}, v.id DESC LIMIT ?4 OFFSET ?5",
+        "SELECT {columns} {from} WHERE {condition} ORDER BY {}, v.id DESC LIMIT ? OFFSET ?",
         sort_clause(&f.sort)
     ))?;
     let rows = stmt
-        .query_map(
-            params![f.owner_user, f.channel_id, f.account_id, f.count, f.start],
-            from_row,
-        )?
+        .query_map(rusqlite::params_from_iter(args.iter()), from_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok((total, rows))
+}
+
+/// Replaces a video's editable metadata and tags.
+pub fn update(conn: &Connection, id: i64, m: &VideoMetadata) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE videos SET name = ?1, description = ?2, support = ?3, category = ?4, licence = ?5, \
+         language = ?6, privacy = ?7, nsfw = ?8, comments_policy = ?9, download_enabled = ?10, \
+         wait_transcoding = ?11, channel_id = ?12, updated_at = ?13 WHERE id = ?14",
+        params![
+            m.name,
+            m.description,
+            m.support,
+            m.category,
+            m.licence,
+            m.language,
+            m.privacy,
+            m.nsfw,
+            m.comments_policy,
+            m.download_enabled,
+            m.wait_transcoding,
+            m.channel_id,
+            now(),
+            id
+        ],
+    )?;
+    conn.execute("DELETE FROM video_tags WHERE video_id = ?1", [id])?;
+    for tag in &m.tags {
+        conn.execute(
+            "INSERT OR IGNORE INTO video_tags (video_id, tag) VALUES (?1, ?2)",
+            params![id, tag],
+        )?;
+    }
+    Ok(())
+}
+
+/// Sets (or with `None` removes) a user's rating and keeps the video's counters in step.
+pub fn rate(
+    conn: &Connection,
+    user_id: i64,
+    video_id: i64,
+    rate: Option<&str>,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM video_rates WHERE user_id = ?1 AND video_id = ?2",
+        params![user_id, video_id],
+    )?;
+    if let Some(rate) = rate {
+        conn.execute(
+            "INSERT INTO video_rates (user_id, video_id, rate, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![user_id, video_id, rate, now()],
+        )?;
+    }
+    conn.execute(
+        "UPDATE videos SET \
+         likes = (SELECT COUNT(*) FROM video_rates WHERE video_id = ?1 AND rate = 'like'), \
+         dislikes = (SELECT COUNT(*) FROM video_rates WHERE video_id = ?1 AND rate = 'dislike') \
+         WHERE id = ?1",
+        [video_id],
+    )?;
+    Ok(())
+}
+
+pub fn rating(
+    conn: &Connection,
+    user_id: i64,
+    video_id: i64,
+) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT rate FROM video_rates WHERE user_id = ?1 AND video_id = ?2",
+            params![user_id, video_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Counts a view unless this viewer's last counted view is newer than `since`; true if counted.
+pub fn count_view(
+    conn: &Connection,
+    video_id: i64,
+    viewer: &str,
+    since: &str,
+) -> Result<bool, StoreError> {
+    let at = now();
+    let changed = conn.execute(
+        "INSERT INTO video_views (video_id, viewer, counted_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (video_id, viewer) DO UPDATE SET counted_at = excluded.counted_at \
+         WHERE video_views.counted_at < ?4",
+        params![video_id, viewer, at, since],
+    )?;
+    if changed == 1 {
+        conn.execute(
+            "UPDATE videos SET views = views + 1 WHERE id = ?1",
+            [video_id],
+        )?;
+    }
+    Ok(changed == 1)
 }

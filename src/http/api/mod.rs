@@ -1,6 +1,7 @@
 //! The PeerTube-shaped REST API under `/api/v1`, one file per resource.
 
 pub mod channels;
+pub mod comments;
 pub mod config;
 pub mod jobs;
 pub mod json;
@@ -10,6 +11,7 @@ pub mod registrations;
 pub mod uploads;
 pub mod users;
 pub mod video_json;
+pub mod video_query;
 pub mod videos;
 
 use actix_web::web;
@@ -25,5 +27,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(config::routes)
         .configure(jobs::routes)
         .configure(uploads::routes)
+        .configure(comments::routes)
         .configure(videos::routes);
 }

@@ -1,30 +1,36 @@
-//! Videos: `GET /videos`, `GET|DELETE /videos/{id}` (numeric id, UUID or shortUUID, trailing
-//! slash accepted), `/videos/{id}/description`, and the per-user, per-account and per-channel
-//! lists.
+//! Videos: `GET /videos` and `GET /search/videos` (with PeerTube's filters), `GET|PUT|DELETE
+//! /videos/{id}` (numeric id, UUID or shortUUID, trailing slash accepted), the description,
+//! ratings, views, and the per-user, per-account and per-channel lists.
 
-use actix_web::{HttpResponse, web};
-use serde_json::json;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
 
 use super::json;
 use super::users::urls;
-use super::video_json;
+use super::{video_json, video_query};
 use crate::app::AppState;
 use crate::domain::{accounts, channels, videos};
-use crate::http::error::ApiResult;
-use crate::http::extract::{AuthUser, MaybeUser, Paging};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{AuthUser, MaybeUser, client_ip};
 use crate::store::videos::VideoFilter;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/videos", web::get().to(list))
+        .route("/search/videos", web::get().to(list))
         .route("/users/me/videos", web::get().to(my_videos))
+        .route("/users/me/videos/{id}/rating", web::get().to(my_rating))
         .route("/accounts/{name}/videos", web::get().to(account_videos))
         .route(
             "/video-channels/{handle}/videos",
             web::get().to(channel_videos),
         )
         .route("/videos/{id}/description", web::get().to(description))
+        .route("/videos/{id}/rate", web::put().to(rate))
+        .route("/videos/{id}/views", web::post().to(view))
         .route("/videos/{id}", web::get().to(get))
         .route("/videos/{id}/", web::get().to(get))
+        .route("/videos/{id}", web::put().to(update))
         .route("/videos/{id}", web::delete().to(delete));
 }
 
@@ -37,48 +43,47 @@ async fn respond_list(state: &AppState, filter: VideoFilter) -> ApiResult<HttpRe
     )))
 }
 
-fn filter(q: &Paging, owner_user: Option<i64>, channel_id: Option<i64>) -> ApiResult<VideoFilter> {
-    Ok(VideoFilter {
-        owner_user,
-        channel_id,
-        account_id: None,
-        sort: q.sort("-publishedAt"),
-        start: q.start()?,
-        count: q.count()?,
-    })
-}
-
-async fn list(state: web::Data<AppState>, q: web::Query<Paging>) -> ApiResult<HttpResponse> {
-    respond_list(&state, filter(&q, None, None)?).await
+async fn list(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    respond_list(&state, video_query::parse(&req)?).await
 }
 
 async fn my_videos(
+    req: HttpRequest,
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
-    q: web::Query<Paging>,
 ) -> ApiResult<HttpResponse> {
-    respond_list(&state, filter(&q, Some(me.id), None)?).await
+    let filter = VideoFilter {
+        owner_user: Some(me.id),
+        ..video_query::parse(&req)?
+    };
+    respond_list(&state, filter).await
 }
 
 /// Public videos of every channel of the account.
 async fn account_videos(
+    req: HttpRequest,
     state: web::Data<AppState>,
     name: web::Path<String>,
-    q: web::Query<Paging>,
 ) -> ApiResult<HttpResponse> {
     let (account, _) = accounts::by_handle(&state.store, &name, &state.host()).await?;
-    let mut f = filter(&q, None, None)?;
-    f.account_id = Some(account.id);
-    respond_list(&state, f).await
+    let filter = VideoFilter {
+        account_id: Some(account.id),
+        ..video_query::parse(&req)?
+    };
+    respond_list(&state, filter).await
 }
 
 async fn channel_videos(
+    req: HttpRequest,
     state: web::Data<AppState>,
     handle: web::Path<String>,
-    q: web::Query<Paging>,
 ) -> ApiResult<HttpResponse> {
     let channel = channels::by_handle(&state.store, &handle, &state.host()).await?;
-    respond_list(&state, filter(&q, None, Some(channel.channel.id))?).await
+    let filter = VideoFilter {
+        channel_id: Some(channel.channel.id),
+        ..video_query::parse(&req)?
+    };
+    respond_list(&state, filter).await
 }
 
 async fn get(
@@ -99,11 +104,76 @@ async fn description(
     Ok(HttpResponse::Ok().json(json!({ "description": details.video.description })))
 }
 
+/// Changes the fields sent; the others keep their values.
+async fn update(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    id: web::Path<String>,
+    body: web::Json<Map<String, Value>>,
+) -> ApiResult<HttpResponse> {
+    videos::update(&state.store, &me, &id, body.into_inner(), |l| {
+        super::config::LANGUAGES.get(l).is_some()
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 async fn delete(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     videos::delete(&state.store, &state.video_paths(), &me, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+struct RateBody {
+    rating: String,
+}
+
+async fn rate(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    id: web::Path<String>,
+    body: web::Json<RateBody>,
+) -> ApiResult<HttpResponse> {
+    let rating = match body.rating.as_str() {
+        "like" => Some("like"),
+        "dislike" => Some("dislike"),
+        "none" => None,
+        _ => {
+            return Err(ApiError::invalid_field(
+                "rating",
+                "rating must be like, dislike or none",
+            ));
+        }
+    };
+    videos::rate(&state.store, &me, &id, rating).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn my_rating(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (video_id, rating) = videos::rating(&state.store, &me, &id).await?;
+    Ok(HttpResponse::Ok()
+        .json(json!({ "id": video_id, "rating": rating.unwrap_or_else(|| "none".into()) })))
+}
+
+/// Counted once per viewer (signed-in user, else client address) per hour.
+async fn view(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    MaybeUser(user): MaybeUser,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let viewer = match &user {
+        Some(u) => format!("user:{}", u.id),
+        None => format!("ip:{}", client_ip(&req)),
+    };
+    videos::count_view(&state.store, user.as_ref(), &id, viewer).await?;
     Ok(HttpResponse::NoContent().finish())
 }
