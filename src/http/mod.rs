@@ -5,6 +5,7 @@ pub mod api;
 pub mod assets;
 pub mod error;
 pub mod extract;
+pub mod feeds;
 pub mod media;
 pub mod multipart;
 pub mod pages;
@@ -89,6 +90,7 @@ pub async fn serve(state: AppState, listener: std::net::TcpListener) -> std::io:
             )
             .configure(assets::routes)
             .configure(media::routes)
+            .configure(feeds::routes)
             .configure(pages::routes)
             .default_service(web::to(pages::not_found))
     })

@@ -29,7 +29,11 @@ fn state_label(state: i64) -> &'static str {
 }
 
 pub fn hls_base(urls: &Urls, uuid: &str) -> String {
-    format!("{}/static/streaming-playlists/hls/{uuid}", urls.base)
+    hls_base_url(&urls.base, uuid)
+}
+
+pub fn hls_base_url(base: &str, uuid: &str) -> String {
+    format!("{base}/static/streaming-playlists/hls/{uuid}")
 }
 
 fn file_json(urls: &Urls, d: &VideoDetails, f: &FileRow) -> Value {
