@@ -93,6 +93,7 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
             Arc::new(ProcessVideo {
                 store: job_store,
                 paths: state.video_paths(),
+                base_url: state.base_url(),
             }),
         );
         let jobs = pool.start();

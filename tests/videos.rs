@@ -214,6 +214,37 @@ async fn legacy_upload_is_published_as_hls_and_served_with_ranges() {
         .unwrap();
     assert_eq!(res.status(), 404);
 
+    // Web-video download and torrent, as peertube-cli and yt-dlp read them from `files`.
+    let web = &video["files"][0];
+    let torrent_url = web["torrentUrl"].as_str().unwrap();
+    assert!(
+        !torrent_url.is_empty(),
+        "torrentUrl is set once a rendition exists"
+    );
+    assert!(web["magnetUri"].as_str().unwrap().contains("xt=urn:btih:"));
+    let torrent = http().get(torrent_url).send().await.unwrap();
+    assert_eq!(
+        torrent.headers()["content-type"],
+        "application/x-bittorrent"
+    );
+    let torrent = torrent.bytes().await.unwrap();
+    assert!(torrent.starts_with(b"d") && torrent.windows(8).any(|w| w == b"url-list"));
+    let download = http()
+        .get(web["fileUrl"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200);
+    let hls_file = http()
+        .get(file["fileUrl"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(download.bytes().await.unwrap(), hls_file);
+
     // Delete: gone from the API and from disk.
     let res = http()
         .delete(server.api(&format!("/videos/{uuid}")))

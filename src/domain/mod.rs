@@ -10,6 +10,7 @@ pub mod names;
 pub mod processing;
 pub mod registrations;
 pub mod roles;
+pub mod torrents;
 pub mod uploads;
 pub mod users;
 pub mod video_ids;

@@ -4,7 +4,9 @@
 
 use std::path::PathBuf;
 
+use crate::domain::torrents;
 use crate::domain::videos::VideoPaths;
+use crate::fsutil::write_atomic;
 use crate::jobs::{JobContext, JobError, JobHandler};
 use crate::media::{self, Control, MediaError, RemuxOptions};
 use crate::store::videos::{self, FileRow, VideoRow};
@@ -13,6 +15,8 @@ use crate::store::{Store, StoreError};
 pub struct ProcessVideo {
     pub store: Store,
     pub paths: VideoPaths,
+    /// Public URL, for the web seeds written into torrents.
+    pub base_url: String,
 }
 
 fn retry(e: StoreError) -> JobError {
@@ -32,15 +36,36 @@ impl ProcessVideo {
         JobError::Permanent(reason)
     }
 
+    /// Writes each rendition's .torrent (web seed: its HTTP download) and returns the info hashes.
+    fn torrents(&self, video: &VideoRow, out: &media::HlsOutput) -> std::io::Result<Vec<String>> {
+        std::fs::create_dir_all(self.paths.torrents())?;
+        let final_dir = self.paths.hls_dir(&video.uuid);
+        out.renditions
+            .iter()
+            .map(|r| {
+                let name = VideoPaths::rendition_name(&video.uuid, r.resolution as i64);
+                let web_seed = format!("{}/static/web-videos/{name}.mp4", self.base_url);
+                let file = final_dir.join(r.file.file_name().unwrap_or_default());
+                let (bytes, infohash) = torrents::create(&file, &format!("{name}.mp4"), &web_seed)?;
+                write_atomic(
+                    &self.paths.torrents().join(format!("{name}.torrent")),
+                    &bytes,
+                )?;
+                Ok(infohash)
+            })
+            .collect()
+    }
+
     fn publish(
         &self,
         video: &VideoRow,
         out: &media::HlsOutput,
+        hashes: &[String],
         duration: f64,
     ) -> Result<(), StoreError> {
         let id = video.id;
         self.store.write_blocking(|tx| {
-            for r in &out.renditions {
+            for (r, infohash) in out.renditions.iter().zip(hashes) {
                 let codecs = r.codecs.to_ascii_lowercase();
                 videos::replace_file(
                     tx,
@@ -55,6 +80,7 @@ impl ProcessVideo {
                         codecs: r.codecs.clone(),
                         has_audio: codecs.contains("mp4a") || codecs.contains("opus"),
                         has_video: r.width > 0,
+                        infohash: Some(infohash.clone()),
                     },
                 )?;
             }
@@ -125,7 +151,10 @@ impl JobHandler for ProcessVideo {
             std::fs::create_dir_all(parent).map_err(|e| JobError::Retry(e.to_string()))?;
         }
         std::fs::rename(&work_dir, &final_dir).map_err(|e| JobError::Retry(e.to_string()))?;
+        let hashes = self
+            .torrents(&video, &out)
+            .map_err(|e| JobError::Retry(format!("cannot write torrents: {e}")))?;
         let duration = report.duration_seconds.unwrap_or(0.0);
-        self.publish(&video, &out, duration).map_err(retry)
+        self.publish(&video, &out, &hashes, duration).map_err(retry)
     }
 }

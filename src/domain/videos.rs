@@ -44,6 +44,15 @@ impl VideoPaths {
             .join(uuid)
     }
 
+    pub fn torrents(&self) -> PathBuf {
+        self.data_dir.join("torrents")
+    }
+
+    /// `<uuid>-<resolution>`: the name of a rendition's torrent and web-video download.
+    pub fn rendition_name(uuid: &str, resolution: i64) -> String {
+        format!("{uuid}-{resolution}")
+    }
+
     pub fn uploads(&self) -> PathBuf {
         self.data_dir.join("uploads")
     }
@@ -276,13 +285,17 @@ pub async fn delete(
             Ok::<_, DomainError>(())
         })
         .await?;
-    remove_video_files(paths, &details.video);
+    remove_video_files(paths, &details.video, &details.files);
     Ok(())
 }
 
 /// Removes a video's original and renditions; missing files are fine.
-pub fn remove_video_files(paths: &VideoPaths, video: &VideoRow) {
+pub fn remove_video_files(paths: &VideoPaths, video: &VideoRow, files: &[FileRow]) {
     let _ = std::fs::remove_file(paths.original(video));
+    for f in files {
+        let name = VideoPaths::rendition_name(&video.uuid, f.resolution);
+        let _ = std::fs::remove_file(paths.torrents().join(format!("{name}.torrent")));
+    }
     if let Err(e) = std::fs::remove_dir_all(paths.hls_dir(&video.uuid))
         && e.kind() != std::io::ErrorKind::NotFound
     {

@@ -194,18 +194,20 @@ pub struct FileRow {
     pub codecs: String,
     pub has_audio: bool,
     pub has_video: bool,
+    /// Info hash of the rendition's .torrent, once made.
+    pub infohash: Option<String>,
 }
 
 pub fn replace_file(conn: &Connection, video_id: i64, f: &FileRow) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO video_files (video_id, resolution, width, height, fps, size, bitrate, codecs, \
-         has_audio, has_video, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+         has_audio, has_video, infohash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
          ON CONFLICT (video_id, resolution) DO UPDATE SET width = excluded.width, height = excluded.height, \
          fps = excluded.fps, size = excluded.size, bitrate = excluded.bitrate, codecs = excluded.codecs, \
-         has_audio = excluded.has_audio, has_video = excluded.has_video",
+         has_audio = excluded.has_audio, has_video = excluded.has_video, infohash = excluded.infohash",
         params![
             video_id, f.resolution, f.width, f.height, f.fps, f.size, f.bitrate, f.codecs, f.has_audio,
-            f.has_video, now()
+            f.has_video, f.infohash, now()
         ],
     )?;
     Ok(())
@@ -213,7 +215,7 @@ pub fn replace_file(conn: &Connection, video_id: i64, f: &FileRow) -> Result<(),
 
 pub fn files(conn: &Connection, video_id: i64) -> Result<Vec<FileRow>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT resolution, width, height, fps, size, bitrate, codecs, has_audio, has_video \
+        "SELECT resolution, width, height, fps, size, bitrate, codecs, has_audio, has_video, infohash \
          FROM video_files WHERE video_id = ?1 ORDER BY resolution DESC",
     )?;
     let rows = stmt
@@ -228,6 +230,7 @@ pub fn files(conn: &Connection, video_id: i64) -> Result<Vec<FileRow>, StoreErro
                 codecs: r.get(6)?,
                 has_audio: r.get(7)?,
                 has_video: r.get(8)?,
+                infohash: r.get(9)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;

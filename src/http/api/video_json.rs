@@ -5,8 +5,10 @@ use serde_json::{Value, json};
 
 use super::config::{CATEGORIES, LANGUAGES, LICENCES, PRIVACIES};
 use super::json::{self, Urls};
+use crate::domain::torrents;
 use crate::domain::video_ids::short_uuid;
 use crate::domain::videos::VideoDetails;
+use crate::domain::videos::VideoPaths;
 use crate::store::videos::FileRow;
 
 fn labelled(id: Option<i64>, labels: &[&str]) -> Value {
@@ -36,7 +38,8 @@ pub fn hls_base_url(base: &str, uuid: &str) -> String {
     format!("{base}/static/streaming-playlists/hls/{uuid}")
 }
 
-fn file_json(urls: &Urls, d: &VideoDetails, f: &FileRow) -> Value {
+/// One rendition, as a web video download (`web`) or as an HLS file.
+fn file_json(urls: &Urls, d: &VideoDetails, f: &FileRow, web: bool) -> Value {
     let base = hls_base(urls, &d.video.uuid);
     let hls = &d.video.hls_uuid;
     let label = if f.has_video {
@@ -44,7 +47,21 @@ fn file_json(urls: &Urls, d: &VideoDetails, f: &FileRow) -> Value {
     } else {
         "Audio only".to_string()
     };
-    let file_url = format!("{base}/{hls}-{}-fragmented.mp4", f.resolution);
+    let name = VideoPaths::rendition_name(&d.video.uuid, f.resolution);
+    let download = format!("{}/static/web-videos/{name}.mp4", urls.base);
+    let file_url = if web {
+        download.clone()
+    } else {
+        format!("{base}/{hls}-{}-fragmented.mp4", f.resolution)
+    };
+    let torrent_url = format!("{}/lazy-static/torrents/{name}.torrent", urls.base);
+    let (torrent_url, magnet) = match &f.infohash {
+        Some(hash) => {
+            let magnet = torrents::magnet(hash, &format!("{name}.mp4"), &torrent_url, &download);
+            (torrent_url, magnet)
+        }
+        None => (String::new(), String::new()),
+    };
     json!({
         "id": f.resolution,
         "resolution": { "id": if f.has_video { f.resolution } else { 0 }, "label": label },
@@ -55,12 +72,11 @@ fn file_json(urls: &Urls, d: &VideoDetails, f: &FileRow) -> Value {
         "hasAudio": f.has_audio,
         "hasVideo": f.has_video,
         "fileUrl": file_url,
-        "fileDownloadUrl": file_url,
-        "playlistUrl": format!("{base}/{hls}-{}.m3u8", f.resolution),
-        // Torrents arrive with the torrent generation step; until then there is none.
-        "torrentUrl": "",
-        "torrentDownloadUrl": "",
-        "magnetUri": "",
+        "fileDownloadUrl": download,
+        "playlistUrl": if web { Value::Null } else { json!(format!("{base}/{hls}-{}.m3u8", f.resolution)) },
+        "torrentUrl": torrent_url,
+        "torrentDownloadUrl": torrent_url,
+        "magnetUri": magnet,
         "metadataUrl": null,
     })
 }
@@ -137,7 +153,7 @@ pub fn details(urls: &Urls, d: &VideoDetails) -> Value {
             "playlistUrl": format!("{base}/{}-master.m3u8", v.hls_uuid),
             "segmentsSha256Url": format!("{base}/{}-segments-sha256.json", v.hls_uuid),
             "redundancies": [],
-            "files": d.files.iter().map(|f| file_json(urls, d, f)).collect::<Vec<_>>(),
+            "files": d.files.iter().map(|f| file_json(urls, d, f, false)).collect::<Vec<_>>(),
         })]
     };
     out["description"] = json!(v.description);
@@ -146,7 +162,14 @@ pub fn details(urls: &Urls, d: &VideoDetails) -> Value {
     out["commentsEnabled"] = json!(v.comments_policy != 2);
     out["commentsPolicy"] = json!({ "id": v.comments_policy, "label": match v.comments_policy { 2 => "Disabled", 3 => "Requires approval", _ => "Enabled" } });
     out["downloadEnabled"] = json!(v.download_enabled);
-    out["files"] = json!([]);
+    // Each rendition is also a progressive download (PeerTube's "web videos"): clients such as
+    // peertube-cli and yt-dlp read `files`.
+    out["files"] = json!(
+        d.files
+            .iter()
+            .map(|f| file_json(urls, d, f, true))
+            .collect::<Vec<_>>()
+    );
     out["streamingPlaylists"] = json!(playlists);
     out["trackerUrls"] = json!([]);
     out["inputFileUpdatedAt"] = json!(null);
