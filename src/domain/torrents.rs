@@ -103,7 +103,7 @@ mod tests {
         assert_eq!(hash.len(), 40);
         let text = String::from_utf8_lossy(&bytes);
         assert!(
-            text.contains("8:url-listl23:http://example.org/v.mp4e"),
+            text.contains("8:url-listl24:http://example.org/v.mp4e"),
             "{text}"
         );
         assert!(text.contains("6:lengthi307200e"));
