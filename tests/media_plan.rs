@@ -3,7 +3,7 @@
 mod media_support;
 
 use kinora::media::{
-    Action, Control, LadderConfig, MediaError, RemuxOptions, TopRung, plan, probe, run,
+    Action, Control, LadderConfig, MediaError, TopRung, TranscodeOptions, plan, probe, run,
 };
 use media_support::fixture;
 
@@ -78,7 +78,7 @@ fn run_remux_only_plan() {
         &fixture("long.mp4"),
         out.path(),
         &p,
-        &RemuxOptions::default(),
+        &TranscodeOptions::default(),
         &Control::new(),
     )
     .unwrap();
