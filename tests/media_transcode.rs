@@ -155,19 +155,32 @@ fn cancelled_transcode_leaves_nothing() {
 #[test]
 fn matroska_and_hevc_are_refused_plainly() {
     let out = tempfile::tempdir().unwrap();
-    let p = plan(
-        &probe(fixture("h264.mkv")).unwrap(),
-        &LadderConfig::default(),
-    )
-    .unwrap();
-    let e = run(
-        &fixture("h264.mkv"),
-        out.path(),
-        &p,
-        &TranscodeOptions::default(),
-        &Control::new(),
-    )
-    .unwrap_err();
-    assert!(matches!(e, MediaError::Unsupported(_)), "{e}");
+    // A plan forced onto inputs the transcoder cannot read: refused, nothing written.
+    let p = kinora::media::Plan {
+        renditions: vec![kinora::media::PlannedRendition {
+            resolution: 90,
+            width: 160,
+            height: 90,
+            frame_rate: Some(30.0),
+            action: kinora::media::Action::EncodeAv1 {
+                speed: 10,
+                quantizer: 120,
+            },
+            replaces_original: false,
+        }],
+        remux_possible: false,
+        source_resolution: 180,
+    };
+    for name in ["h264.mkv", "hevc.mp4"] {
+        let e = run(
+            &fixture(name),
+            out.path(),
+            &p,
+            &TranscodeOptions::default(),
+            &Control::new(),
+        )
+        .unwrap_err();
+        assert!(matches!(e, MediaError::Unsupported(_)), "{name}: {e}");
+    }
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
 }
