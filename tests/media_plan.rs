@@ -3,7 +3,7 @@
 mod media_support;
 
 use kinora::media::{
-    Action, Control, LadderConfig, MediaError, RemuxOptions, TopRung, plan, probe, run,
+    Action, Control, LadderConfig, MediaError, TopRung, TranscodeOptions, plan, probe, run,
 };
 use media_support::fixture;
 
@@ -54,10 +54,36 @@ fn portrait_source_keeps_its_orientation() {
 
 #[test]
 fn unplayable_sources_are_encoded_or_refused() {
-    // Matroska is not remuxed: encode at most the source size.
-    let report = probe(fixture("h264.mkv")).unwrap();
+    // A non-remuxable H.264 MP4 (interlaced is refused, so fake it through the report): encode
+    // at most the source size, once, never upscaled.
+    let mut report = probe(fixture("h264_aac.mp4")).unwrap();
+    report.remuxable = false;
     let p = plan(&report, &LadderConfig::default()).unwrap();
     assert_eq!(resolutions(&p), vec![(180, false)]);
+    let cfg = LadderConfig {
+        resolutions: vec![144, 360],
+        ..Default::default()
+    };
+    assert_eq!(
+        resolutions(&plan(&report, &cfg).unwrap()),
+        vec![(144, false)]
+    );
+    // Matroska is neither remuxed nor demuxed for decoding yet: refused plainly.
+    let report = probe(fixture("h264.mkv")).unwrap();
+    assert!(matches!(
+        plan(&report, &LadderConfig::default()),
+        Err(MediaError::Unsupported(_))
+    ));
+    // AV1 in MP4 is remuxed only (no AV1 decoder yet).
+    let report = probe(fixture("av1_opus.mp4")).unwrap();
+    let cfg = LadderConfig {
+        resolutions: vec![90],
+        ..Default::default()
+    };
+    assert_eq!(
+        resolutions(&plan(&report, &cfg).unwrap()),
+        vec![(180, true)]
+    );
     // HEVC cannot be decoded: a clear refusal.
     let report = probe(fixture("hevc.mp4")).unwrap();
     assert!(
@@ -78,7 +104,7 @@ fn run_remux_only_plan() {
         &fixture("long.mp4"),
         out.path(),
         &p,
-        &RemuxOptions::default(),
+        &TranscodeOptions::default(),
         &Control::new(),
     )
     .unwrap();

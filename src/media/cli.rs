@@ -7,6 +7,7 @@ use anyhow::Context;
 use super::control::{Control, Progress};
 use super::plan::LadderConfig;
 use super::remux::RemuxOptions;
+use super::transcode::TranscodeOptions;
 
 /// The `media` subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -59,13 +60,22 @@ fn print_progress(p: &Progress) {
     );
 }
 
+/// Prints JSON to stdout; a closed pipe (`| head`) is an error to report, not a panic.
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
 /// Runs one media subcommand; errors are printed by the caller, which exits non-zero.
 pub fn run(cmd: MediaCommand) -> anyhow::Result<()> {
     match cmd {
         MediaCommand::Probe { file } => {
             let report =
                 super::probe(&file).with_context(|| format!("probing {}", file.display()))?;
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            print_json(&report)?;
         }
         MediaCommand::Remux {
             file,
@@ -79,14 +89,14 @@ pub fn run(cmd: MediaCommand) -> anyhow::Result<()> {
             let control = Control::new().with_progress(print_progress);
             let result = super::remux(&file, &out, &opts, &control)
                 .with_context(|| format!("remuxing {}", file.display()))?;
-            println!("{}", serde_json::to_string_pretty(&result)?);
+            print_json(&result)?;
         }
         MediaCommand::Transcode {
             file,
             out,
             resolutions,
             speed,
-            threads: _,
+            threads,
             plan_only,
         } => {
             let report =
@@ -98,13 +108,17 @@ pub fn run(cmd: MediaCommand) -> anyhow::Result<()> {
             };
             let plan = super::plan(&report, &cfg)?;
             if plan_only {
-                println!("{}", serde_json::to_string_pretty(&plan)?);
+                print_json(&plan)?;
                 return Ok(());
             }
             let control = Control::new().with_progress(print_progress);
-            let result = super::run(&file, &out, &plan, &RemuxOptions::default(), &control)
+            let opts = TranscodeOptions {
+                threads: threads.max(1),
+                ..Default::default()
+            };
+            let result = super::run(&file, &out, &plan, &opts, &control)
                 .with_context(|| format!("transcoding {}", file.display()))?;
-            println!("{}", serde_json::to_string_pretty(&result)?);
+            print_json(&result)?;
         }
     }
     Ok(())

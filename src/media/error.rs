@@ -30,6 +30,10 @@ pub enum MediaError {
     TooLarge { width: u32, height: u32, max: u32 },
     #[error("the file has no audio or video stream")]
     NoStreams,
+    #[error("decoding failed: {0}")]
+    Decode(String),
+    #[error("encoding failed: {0}")]
+    Encode(String),
     #[error("cancelled")]
     Cancelled,
 }

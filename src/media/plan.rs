@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::MediaError;
-use super::probe::{ProbeReport, StreamKind, StreamReport};
+use super::codec::Codec;
+use super::probe::{Container, ProbeReport, StreamKind, StreamReport};
 
 /// What to do with the browser-playable original's top rung.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -117,13 +118,22 @@ pub fn plan(report: &ProbeReport, cfg: &LadderConfig) -> Result<Plan, MediaError
         _ => return Err(MediaError::malformed("video stream", "no picture size")),
     };
     let source_res = w.min(h);
-    if !report.remuxable && !video.decodable {
-        return Err(MediaError::Unsupported(
-            video
-                .unsupported_reason
-                .clone()
-                .unwrap_or_else(|| format!("{:?} video cannot be decoded", video.codec)),
-        ));
+    // What this build's transcoder can read: H.264 from MP4/MOV (see transcode::input).
+    let can_encode = video.decodable
+        && video.codec == Codec::H264
+        && matches!(
+            report.container,
+            Container::Mp4 | Container::Mov | Container::ThreeGp
+        );
+    if !report.remuxable && !can_encode {
+        return Err(MediaError::Unsupported(match &video.unsupported_reason {
+            Some(reason) => reason.clone(),
+            None if video.decodable => format!(
+                "{:?} video in {:?} can be neither remuxed nor transcoded by this build (H.264 in MP4/MOV only)",
+                video.codec, report.container
+            ),
+            None => format!("{:?} video cannot be decoded", video.codec),
+        }));
     }
     let fps = video.frame_rate.map(|f| f.min(cfg.max_fps));
     let encode = |res: u32, replaces_original: bool| {
@@ -153,7 +163,7 @@ pub fn plan(report: &ProbeReport, cfg: &LadderConfig) -> Result<Plan, MediaError
             action: Action::Remux,
             replaces_original: false,
         });
-        if video.decodable {
+        if can_encode {
             renditions.extend(
                 wanted
                     .iter()

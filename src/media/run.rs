@@ -1,5 +1,6 @@
-//! Running a plan: produce each planned rendition in order into one output directory, with
-//! progress and cancellation, and describe every file written.
+//! Running a plan: produce each planned rendition into one output directory (remux first, then
+//! every AV1 rung from a single decode), plus thumbnails, with progress and cancellation, and
+//! describe every file written.
 
 use std::path::Path;
 
@@ -8,6 +9,7 @@ use super::control::Control;
 use super::output::PendingFiles;
 use super::plan::{Action, Plan};
 use super::remux::{HlsOutput, RemuxOptions, finish, remux_rendition};
+use super::transcode::{TranscodeOptions, encode_rungs};
 
 /// Executes `plan` for `input` into `out_dir`. All files appear together when every rendition is
 /// done; on error or cancellation none does. For instant playback, run `plan.remux_only()` first
@@ -16,7 +18,7 @@ pub fn run(
     input: &Path,
     out_dir: &Path,
     plan: &Plan,
-    opts: &RemuxOptions,
+    opts: &TranscodeOptions,
     control: &Control,
 ) -> Result<HlsOutput, MediaError> {
     if plan.renditions.is_empty() {
@@ -24,15 +26,27 @@ pub fn run(
     }
     let mut pending = PendingFiles::new(out_dir)?;
     let mut outputs = Vec::new();
-    for r in &plan.renditions {
-        control.check()?;
-        match r.action {
-            Action::Remux => outputs.push(remux_rendition(input, &mut pending, opts, control)?),
-            Action::EncodeAv1 { .. } => {
-                return Err(MediaError::Unsupported(
-                    "AV1 encoding is not implemented in this build; run plan.remux_only()".into(),
-                ));
-            }
+    // An AV1 rung replacing the original takes its name; the remux is then skipped.
+    let replaced = plan.renditions.iter().any(|r| r.replaces_original);
+    if !replaced && plan.renditions.iter().any(|r| r.action == Action::Remux) {
+        let remux_opts = RemuxOptions {
+            segment_seconds: opts.segment_seconds,
+            limits: opts.limits,
+        };
+        outputs.push(remux_rendition(input, &mut pending, &remux_opts, control)?);
+    }
+    let encodes: Vec<_> = plan
+        .renditions
+        .iter()
+        .filter(|r| matches!(r.action, Action::EncodeAv1 { .. }))
+        .cloned()
+        .collect();
+    if !encodes.is_empty() {
+        let (encoded, frame, rotation) =
+            encode_rungs(input, &mut pending, &encodes, opts, control)?;
+        outputs.extend(encoded);
+        if let Some(pic) = frame {
+            super::thumbnails::write_images(&pic, rotation, &mut pending)?;
         }
     }
     finish(pending, outputs)

@@ -1,5 +1,7 @@
 //! Muxing: CMAF fragmented MP4 (init segment and fragments) and HLS playlists.
 
 pub mod boxwriter;
+pub mod entries;
 pub mod fmp4;
 pub mod hls;
+pub mod writer;

@@ -94,7 +94,7 @@ pub fn open(path: &Path, limits: &ProbeLimits) -> Result<Source, MediaError> {
     })
 }
 
-fn source_track(
+pub(crate) fn source_track(
     t: &Track,
     movie_timescale: u32,
     len: u64,

@@ -1,0 +1,3 @@
+//! Encoding: AV1 video with rav1e.
+
+pub mod av1;

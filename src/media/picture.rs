@@ -1,0 +1,90 @@
+//! `Picture`: an 8-bit 4:2:0 frame with tightly packed planes, the currency between decoder,
+//! scaler, encoders and thumbnails; and plane scaling with a proper filter.
+
+use image::imageops::FilterType;
+use image::{GrayImage, imageops};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picture {
+    pub width: u32,
+    pub height: u32,
+    /// `width * height` luma bytes.
+    pub y: Vec<u8>,
+    /// `ceil(width/2) * ceil(height/2)` bytes each.
+    pub u: Vec<u8>,
+    pub v: Vec<u8>,
+}
+
+pub fn chroma_size(w: u32, h: u32) -> (u32, u32) {
+    (w.div_ceil(2), h.div_ceil(2))
+}
+
+fn scale_plane(data: &[u8], w: u32, h: u32, nw: u32, nh: u32) -> Vec<u8> {
+    if (w, h) == (nw, nh) {
+        return data.to_vec();
+    }
+    match GrayImage::from_raw(w, h, data.to_vec()) {
+        // The triangle filter widens with the scale factor, so downscaling averages every source
+        // pixel (no aliasing), unlike nearest or plain bilinear sampling.
+        Some(img) => imageops::resize(&img, nw, nh, FilterType::Triangle).into_raw(),
+        None => vec![128; (nw * nh) as usize],
+    }
+}
+
+impl Picture {
+    /// Checks plane sizes; a decoder handing over short planes must not crash the scaler.
+    pub fn is_consistent(&self) -> bool {
+        let (cw, ch) = chroma_size(self.width, self.height);
+        self.y.len() == (self.width * self.height) as usize
+            && self.u.len() == (cw * ch) as usize
+            && self.v.len() == (cw * ch) as usize
+    }
+
+    /// Scales to `w x h` (both even), plane by plane.
+    pub fn scaled(&self, w: u32, h: u32) -> Picture {
+        let (cw, ch) = chroma_size(self.width, self.height);
+        let (ncw, nch) = chroma_size(w, h);
+        Picture {
+            width: w,
+            height: h,
+            y: scale_plane(&self.y, self.width, self.height, w, h),
+            u: scale_plane(&self.u, cw, ch, ncw, nch),
+            v: scale_plane(&self.v, cw, ch, ncw, nch),
+        }
+    }
+
+    /// Mean and standard deviation of luma over a sparse grid: enough to tell a black or flat
+    /// frame from a representative one.
+    pub fn luma_stats(&self) -> (f64, f64) {
+        let step = ((self.y.len() / 4096).max(1)) | 1;
+        let (mut n, mut sum, mut sq) = (0f64, 0f64, 0f64);
+        for &p in self.y.iter().step_by(step) {
+            let p = f64::from(p);
+            n += 1.0;
+            sum += p;
+            sq += p * p;
+        }
+        if n == 0.0 {
+            return (0.0, 0.0);
+        }
+        let mean = sum / n;
+        (mean, (sq / n - mean * mean).max(0.0).sqrt())
+    }
+
+    /// Converts to RGB (BT.601 limited range, what phones and x264 default to).
+    pub fn to_rgb(&self) -> image::RgbImage {
+        let (cw, _) = chroma_size(self.width, self.height);
+        image::RgbImage::from_fn(self.width, self.height, |x, y| {
+            let l = f64::from(self.y[(y * self.width + x) as usize]) - 16.0;
+            let ci = ((y / 2) * cw + x / 2) as usize;
+            let cb = f64::from(self.u[ci]) - 128.0;
+            let cr = f64::from(self.v[ci]) - 128.0;
+            let c = |v: f64| v.round().clamp(0.0, 255.0) as u8;
+            image::Rgb([
+                c(1.164 * l + 1.596 * cr),
+                c(1.164 * l - 0.392 * cb - 0.813 * cr),
+                c(1.164 * l + 2.017 * cb),
+            ])
+        })
+    }
+}

@@ -1,0 +1,88 @@
+//! Thumbnail (280x157) and preview (850x480) JPEGs, PeerTube's sizes, from a representative
+//! decoded frame: the first sampled frame that is neither black nor flat.
+
+use image::imageops::{self, FilterType};
+use image::{ImageEncoder, RgbImage};
+
+use super::MediaError;
+use super::output::PendingFiles;
+use super::picture::Picture;
+
+pub const THUMBNAIL: (u32, u32) = (280, 157);
+pub const PREVIEW: (u32, u32) = (850, 480);
+
+/// Keeps the best candidate among sampled frames.
+#[derive(Default)]
+pub struct FramePicker {
+    chosen: Option<Picture>,
+    fallback: Option<(f64, Picture)>,
+    next_check: f64,
+    checks: u32,
+}
+
+impl FramePicker {
+    /// Offers the frame shown at `seconds`; frames are sampled once per second, up to 30.
+    pub fn offer(&mut self, seconds: f64, pic: &Picture) {
+        if self.chosen.is_some() || self.checks >= 30 || seconds < self.next_check {
+            return;
+        }
+        self.checks += 1;
+        self.next_check = seconds + 1.0;
+        let (mean, std) = pic.luma_stats();
+        if (40.0..=220.0).contains(&mean) && std > 12.0 {
+            self.chosen = Some(pic.clone());
+        } else if self.fallback.as_ref().is_none_or(|(s, _)| std > *s) {
+            self.fallback = Some((std, pic.clone()));
+        }
+    }
+
+    pub fn best(self) -> Option<Picture> {
+        self.chosen.or(self.fallback.map(|(_, p)| p))
+    }
+}
+
+/// Scales and centre-crops `img` to exactly `w x h`.
+fn cover(img: &RgbImage, w: u32, h: u32) -> RgbImage {
+    let scale = (f64::from(w) / f64::from(img.width())).max(f64::from(h) / f64::from(img.height()));
+    let sw = ((f64::from(img.width()) * scale).round() as u32).max(w);
+    let sh = ((f64::from(img.height()) * scale).round() as u32).max(h);
+    let resized = imageops::resize(img, sw, sh, FilterType::CatmullRom);
+    imageops::crop_imm(&resized, (sw - w) / 2, (sh - h) / 2, w, h).to_image()
+}
+
+fn jpeg(img: &RgbImage) -> Result<Vec<u8>, MediaError> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
+        .write_image(
+            img.as_raw(),
+            img.width(),
+            img.height(),
+            image::ExtendedColorType::Rgb8,
+        )
+        .map_err(|e| MediaError::Encode(format!("JPEG: {e}")))?;
+    Ok(out)
+}
+
+/// Writes `thumbnail.jpg` and `preview.jpg` for `pic`, turned upright by `rotation` (clockwise).
+pub fn write_images(
+    pic: &Picture,
+    rotation: u32,
+    pending: &mut PendingFiles,
+) -> Result<(), MediaError> {
+    let rgb = pic.to_rgb();
+    let upright = match rotation {
+        90 => imageops::rotate90(&rgb),
+        180 => imageops::rotate180(&rgb),
+        270 => imageops::rotate270(&rgb),
+        _ => rgb,
+    };
+    pending.write(
+        "thumbnail.jpg",
+        &jpeg(&cover(&upright, THUMBNAIL.0, THUMBNAIL.1))?,
+    )?;
+    pending.write(
+        "preview.jpg",
+        &jpeg(&cover(&upright, PREVIEW.0, PREVIEW.1))?,
+    )?;
+    Ok(())
+}

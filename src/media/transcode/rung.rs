@@ -1,0 +1,262 @@
+//! One encoded rendition: its AV1 encoder, the packets of the segment being assembled, and the
+//! fragmented MP4 it appends to as each segment completes (audio copied from the source).
+
+use std::fs::File;
+
+use super::input::{Input, read_samples};
+use crate::media::MediaError;
+use crate::media::codec::{Codec, details};
+use crate::media::encode::av1::{Av1Encoder, Av1Settings, EncodedFrame};
+use crate::media::mux::entries::av01_entry;
+use crate::media::mux::fmp4::{FragSample, OutKind, TrackRun, TrackSpec, init_segment};
+use crate::media::mux::writer::FragmentedFile;
+use crate::media::picture::Picture;
+use crate::media::plan::PlannedRendition;
+
+/// Presentation time (video timescale) of each frame sent to the encoders, and whether it was
+/// forced to be a keyframe (a segment boundary). Shared by every rung.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameTiming {
+    pub pts: i64,
+    pub key: bool,
+}
+
+pub struct Rung {
+    pub planned: PlannedRendition,
+    /// Encoded size (before the display matrix).
+    pub coded_width: u32,
+    pub coded_height: u32,
+    encoder: Av1Encoder,
+    file: Option<File>,
+    writer: Option<FragmentedFile>,
+    current: Vec<EncodedFrame>,
+    audio_next: usize,
+    pub codec_string: String,
+    buf: Vec<u8>,
+}
+
+impl Rung {
+    pub fn new(
+        planned: PlannedRendition,
+        coded: (u32, u32),
+        settings: &Av1Settings,
+        file: File,
+    ) -> Result<Self, MediaError> {
+        let encoder = Av1Encoder::new(&Av1Settings {
+            width: coded.0,
+            height: coded.1,
+            ..settings.clone()
+        })?;
+        Ok(Rung {
+            planned,
+            coded_width: coded.0,
+            coded_height: coded.1,
+            encoder,
+            file: Some(file),
+            writer: None,
+            current: Vec::new(),
+            audio_next: 0,
+            codec_string: String::new(),
+            buf: Vec::new(),
+        })
+    }
+
+    /// Scales and queues one picture, then files whatever packets are ready.
+    pub fn send(
+        &mut self,
+        pic: &Picture,
+        key: bool,
+        frames: &[FrameTiming],
+        input: &mut Input,
+    ) -> Result<(), MediaError> {
+        let scaled = pic.scaled(self.coded_width, self.coded_height);
+        self.encoder.send(&scaled, key)?;
+        self.pump(frames, input, false)
+    }
+
+    /// Drains the encoder at end of input and writes the last segment.
+    pub fn finish(
+        &mut self,
+        frames: &[FrameTiming],
+        input: &mut Input,
+    ) -> Result<(u64, Vec<crate::media::mux::hls::SegmentEntry>, u64), MediaError> {
+        self.encoder.flush();
+        self.pump(frames, input, true)?;
+        if !self.current.is_empty() {
+            self.close_segment(frames, input, None)?;
+        }
+        match self.writer.take() {
+            Some(w) => w.finish(),
+            None => Err(MediaError::Encode("the encoder produced no frames".into())),
+        }
+    }
+
+    fn pump(
+        &mut self,
+        frames: &[FrameTiming],
+        input: &mut Input,
+        flushing: bool,
+    ) -> Result<(), MediaError> {
+        let mut ready = Vec::new();
+        loop {
+            let done = self.encoder.receive(&mut ready)?;
+            if done || !flushing {
+                break;
+            }
+            if ready.is_empty() {
+                // Flushing and nothing yet: rav1e needs more receive calls to drain lookahead.
+                continue;
+            }
+            self.file_packets(std::mem::take(&mut ready), frames, input)?;
+        }
+        self.file_packets(ready, frames, input)
+    }
+
+    fn file_packets(
+        &mut self,
+        packets: Vec<EncodedFrame>,
+        frames: &[FrameTiming],
+        input: &mut Input,
+    ) -> Result<(), MediaError> {
+        for p in packets {
+            let forced = frames.get(p.input_frameno as usize).is_some_and(|f| f.key);
+            if forced && !self.current.is_empty() {
+                let end = frames[p.input_frameno as usize].pts;
+                self.close_segment(frames, input, Some(end))?;
+            }
+            self.current.push(p);
+        }
+        Ok(())
+    }
+
+    fn open_writer(&mut self, input: &Input) -> Result<(), MediaError> {
+        let av1c = self.encoder.av1c();
+        self.codec_string = details(Codec::Av1, Some(&av1c))
+            .codec_string
+            .unwrap_or_else(|| "av01".into());
+        let v = &input.video.spec;
+        let mut tracks = vec![TrackSpec {
+            id: 1,
+            kind: OutKind::Video,
+            timescale: v.timescale,
+            sample_entry: av01_entry(self.coded_width, self.coded_height, &av1c),
+            width: self.coded_width,
+            height: self.coded_height,
+            matrix: v.matrix,
+            language: v.language,
+            edit_media_time: None,
+            duration: v.duration,
+        }];
+        if let Some(a) = &input.audio {
+            tracks.push(a.spec.clone());
+        }
+        let file = self
+            .file
+            .take()
+            .ok_or_else(|| MediaError::Encode("output file already used".into()))?;
+        self.writer = Some(FragmentedFile::new(file, &init_segment(&tracks))?);
+        Ok(())
+    }
+
+    /// Writes the pending packets as one segment ending at `end` (video ticks), or at the end
+    /// of the stream when `None`, with the audio that plays in that span.
+    fn close_segment(
+        &mut self,
+        frames: &[FrameTiming],
+        input: &mut Input,
+        end: Option<i64>,
+    ) -> Result<(), MediaError> {
+        if self.writer.is_none() {
+            self.open_writer(input)?;
+        }
+        let ts = f64::from(input.video.spec.timescale);
+        let packets = std::mem::take(&mut self.current);
+        let first = packets[0].input_frameno as usize;
+        let last_duration = input
+            .video
+            .samples
+            .last()
+            .map(|s| s.duration)
+            .unwrap_or(1)
+            .max(1);
+        let samples: Vec<FragSample> = packets
+            .iter()
+            .map(|p| {
+                let i = p.input_frameno as usize;
+                let duration = match (frames.get(i), frames.get(i + 1)) {
+                    (Some(a), Some(b)) => u32::try_from(b.pts - a.pts).unwrap_or(last_duration),
+                    _ => last_duration,
+                };
+                FragSample {
+                    size: p.data.len() as u32,
+                    duration,
+                    cts_offset: 0,
+                    sync: p.keyframe,
+                }
+            })
+            .collect();
+        let video_payload: Vec<u8> = packets
+            .iter()
+            .flat_map(|p| p.data.iter().copied())
+            .collect();
+        let start_pts = frames.get(first).map(|f| f.pts).unwrap_or(0);
+        let end_pts = end.unwrap_or_else(|| {
+            start_pts + samples.iter().map(|s| i64::from(s.duration)).sum::<i64>()
+        });
+        let start_s = if self.writer.as_ref().is_some_and(|w| w.segments.is_empty()) {
+            0.0
+        } else {
+            start_pts as f64 / ts
+        };
+        let end_s = end_pts as f64 / ts;
+
+        let mut runs = vec![TrackRun {
+            track_id: 1,
+            base_decode_time: start_pts.max(0) as u64,
+            samples: &samples,
+            kind: OutKind::Video,
+        }];
+        let mut audio_samples = Vec::new();
+        let a_first = self.audio_next;
+        if let Some(a) = &input.audio {
+            let mut j = self.audio_next;
+            while j < a.samples.len() && (end.is_none() || a.pts(j) < end_s) {
+                j += 1;
+            }
+            self.audio_next = j;
+            audio_samples = a.samples[a_first..j]
+                .iter()
+                .map(|s| FragSample {
+                    size: s.size,
+                    duration: s.duration,
+                    cts_offset: 0,
+                    sync: true,
+                })
+                .collect();
+        }
+        let mut payloads: Vec<&[u8]> = vec![&video_payload];
+        let mut audio_payload = std::mem::take(&mut self.buf);
+        if let Some(a) = input.audio.as_ref().filter(|_| !audio_samples.is_empty()) {
+            read_samples(
+                &mut input.file,
+                a,
+                a_first..self.audio_next,
+                &mut audio_payload,
+            )?;
+            runs.push(TrackRun {
+                track_id: a.spec.id,
+                base_decode_time: a.samples[a_first].dts + a.dts_delay,
+                samples: &audio_samples,
+                kind: OutKind::Audio,
+            });
+            payloads.push(&audio_payload);
+        }
+        let writer = self
+            .writer
+            .as_mut()
+            .ok_or_else(|| MediaError::Encode("no output writer".into()))?;
+        writer.write_segment(&runs, &payloads, end_s - start_s)?;
+        self.buf = audio_payload;
+        Ok(())
+    }
+}

@@ -1,0 +1,186 @@
+//! Transcode: one decode feeding AV1 rungs aligned with the remuxed top rung, thumbnails, the
+//! decoder against ffmpeg's output, and cancellation.
+
+mod media_support;
+
+use kinora::media::decode::h264::H264Decoder;
+use kinora::media::transcode::input;
+use kinora::media::{
+    Control, LadderConfig, MediaError, ProbeLimits, TranscodeOptions, plan, probe, run,
+};
+use media_support::{ffprobe, fixture, fragments, parse_media_playlist};
+
+#[test]
+fn ladder_of_remux_and_av1_with_aligned_segments() {
+    let src = fixture("short.mp4");
+    let cfg = LadderConfig {
+        resolutions: vec![36],
+        ..Default::default()
+    };
+    let p = plan(&probe(&src).unwrap(), &cfg).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let opts = TranscodeOptions {
+        segment_seconds: 1.0,
+        ..Default::default()
+    };
+    let result = run(&src, out.path(), &p, &opts, &Control::new()).unwrap();
+    assert_eq!(result.renditions.len(), 2);
+    let av1 = &result.renditions[1];
+    assert!(!av1.remuxed);
+    assert_eq!((av1.resolution, av1.width, av1.height), (36, 64, 36));
+    assert_eq!(av1.codecs, "av01.0.00M.08,mp4a.40.2");
+
+    // Same segment boundaries as the remuxed rung, so players can switch between them.
+    let remux_pl = std::fs::read_to_string(out.path().join("72.m3u8")).unwrap();
+    let av1_pl = std::fs::read_to_string(out.path().join("36.m3u8")).unwrap();
+    let (_, remux_segs) = parse_media_playlist(&remux_pl);
+    let (init, av1_segs) = parse_media_playlist(&av1_pl);
+    let durations = |s: &[(f64, u64, u64)]| {
+        s.iter()
+            .map(|x| (x.0 * 1000.0).round() as i64)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(durations(&remux_segs), durations(&av1_segs));
+
+    let file = std::fs::read(out.path().join("36-fragmented.mp4")).unwrap();
+    let frags = fragments(&file);
+    assert_eq!(frags[0].offset as u64, init.0);
+    let mut video_frames = 0;
+    let mut ticks = 0u64;
+    for (f, seg) in frags.iter().zip(&av1_segs) {
+        assert_eq!(f.offset as u64, seg.2);
+        let v = f.traf(1).unwrap();
+        assert_eq!(
+            v.samples[0].flags, 0x0200_0000,
+            "segment starts on a keyframe"
+        );
+        video_frames += v.samples.len();
+        ticks += v.samples.iter().map(|s| u64::from(s.duration)).sum::<u64>();
+        assert!(f.traf(2).is_some(), "audio in every segment");
+    }
+    assert_eq!(av1_segs.len(), 2);
+    assert_eq!(video_frames, 50);
+    assert_eq!(ticks, 25_600, "2 s at 12800 ticks/s, as the input");
+
+    let master = std::fs::read_to_string(out.path().join("master.m3u8")).unwrap();
+    assert!(master.contains("CODECS=\"av01.0.00M.08,mp4a.40.2\""));
+    assert!(
+        master.find("36.m3u8").unwrap() < master.find("72.m3u8").unwrap(),
+        "lowest bandwidth first"
+    );
+
+    let thumb = image::open(out.path().join("thumbnail.jpg")).unwrap();
+    assert_eq!((thumb.width(), thumb.height()), (280, 157));
+    let preview = image::open(out.path().join("preview.jpg")).unwrap();
+    assert_eq!((preview.width(), preview.height()), (850, 480));
+
+    if let Some(text) = ffprobe(
+        &[
+            "-show_entries",
+            "stream=codec_name,width,height",
+            "-of",
+            "compact=p=0:nk=1",
+        ],
+        &out.path().join("36-fragmented.mp4"),
+    ) {
+        assert!(text.starts_with("av1|64|36"), "{text}");
+    }
+}
+
+/// Our decode of the first frames against ffmpeg's, when ffmpeg is installed.
+#[test]
+fn decoded_frames_match_ffmpeg() {
+    let src = fixture("h264_aac.mp4");
+    let mut inp = input::open(&src, &ProbeLimits::default()).unwrap();
+    let mut dec = H264Decoder::new(&inp.avcc).unwrap();
+    let mut buf = Vec::new();
+    input::read_samples(&mut inp.file, &inp.video, 0..1, &mut buf).unwrap();
+    let first = dec
+        .decode(&buf, true)
+        .unwrap()
+        .expect("a picture for the IDR frame");
+    assert_eq!((first.width, first.height), (320, 180));
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&src)
+        .args([
+            "-frames:v",
+            "1",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "yuv420p",
+            "-",
+        ])
+        .output();
+    let Ok(out) = out else {
+        eprintln!("ffmpeg not on PATH: skipping the PSNR comparison");
+        return;
+    };
+    let reference = out.stdout;
+    let ours: Vec<u8> = [first.y.as_slice(), &first.u, &first.v].concat();
+    assert_eq!(reference.len(), ours.len());
+    let mse = reference
+        .iter()
+        .zip(&ours)
+        .map(|(a, b)| (f64::from(*a) - f64::from(*b)).powi(2))
+        .sum::<f64>()
+        / ours.len() as f64;
+    let psnr = if mse == 0.0 {
+        f64::INFINITY
+    } else {
+        10.0 * (255.0f64 * 255.0 / mse).log10()
+    };
+    assert!(psnr > 45.0, "PSNR {psnr:.1} dB against ffmpeg");
+}
+
+#[test]
+fn cancelled_transcode_leaves_nothing() {
+    let src = fixture("short.mp4");
+    let cfg = LadderConfig {
+        resolutions: vec![36],
+        ..Default::default()
+    };
+    let p = plan(&probe(&src).unwrap(), &cfg).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let control = Control::new();
+    control
+        .cancel
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    let e = run(&src, out.path(), &p, &TranscodeOptions::default(), &control).unwrap_err();
+    assert!(matches!(e, MediaError::Cancelled));
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn matroska_and_hevc_are_refused_plainly() {
+    let out = tempfile::tempdir().unwrap();
+    // A plan forced onto inputs the transcoder cannot read: refused, nothing written.
+    let p = kinora::media::Plan {
+        renditions: vec![kinora::media::PlannedRendition {
+            resolution: 90,
+            width: 160,
+            height: 90,
+            frame_rate: Some(30.0),
+            action: kinora::media::Action::EncodeAv1 {
+                speed: 10,
+                quantizer: 120,
+            },
+            replaces_original: false,
+        }],
+        remux_possible: false,
+        source_resolution: 180,
+    };
+    for name in ["h264.mkv", "hevc.mp4"] {
+        let e = run(
+            &fixture(name),
+            out.path(),
+            &p,
+            &TranscodeOptions::default(),
+            &Control::new(),
+        )
+        .unwrap_err();
+        assert!(matches!(e, MediaError::Unsupported(_)), "{name}: {e}");
+    }
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+}
