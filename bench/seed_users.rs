@@ -12,7 +12,10 @@ use kinora::store::Store;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let dir = std::path::PathBuf::from(args.next().ok_or("usage: seed_users DATA_DIR COUNT")?);
-    let count: usize = args.next().ok_or("usage: seed_users DATA_DIR COUNT")?.parse()?;
+    let count: usize = args
+        .next()
+        .ok_or("usage: seed_users DATA_DIR COUNT")?
+        .parse()?;
     std::fs::create_dir_all(&dir)?;
     let store = Store::open(&dir.join("kinora.sqlite3"), 1)?;
     let hash = hash_password("bench-password").map_err(|e| e.to_string())?;

@@ -7,6 +7,7 @@ pub mod domain;
 pub mod fsutil;
 pub mod http;
 pub mod logging;
+pub mod ops;
 pub mod server;
 pub mod store;
 

@@ -1,7 +1,8 @@
-//! The `kinora` command line (clap): global options, `serve` and `admin` commands. `main.rs`
-//! only calls `cli::main`.
+//! The `kinora` command line (clap): global options, `serve`, `admin`, `backup` and `restore`.
+//! `main.rs` only calls `cli::main`.
 
 mod admin;
+mod ops;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +36,20 @@ pub enum Command {
     /// Manage users and the database (works while the server runs).
     #[command(subcommand)]
     Admin(admin::AdminCommand),
+    /// Copy the database (online, while the server runs) and every data file into a new
+    /// directory OUT, with a manifest of checksums.
+    Backup {
+        /// Directory to create; must not exist yet (or be empty).
+        out: PathBuf,
+    },
+    /// Restore a backup made by `kinora backup` into --data-dir, after checking every checksum.
+    Restore {
+        /// The backup directory (the one holding manifest.json).
+        input: PathBuf,
+        /// Replace the files of a non-empty data directory (the server must be stopped).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Args, Debug, Default)]
@@ -139,5 +154,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let config = load_config(&cli, None)?;
             admin::run(cmd, &config)
         }
+        Command::Backup { out } => {
+            let config = load_config(&cli, None)?;
+            ops::backup(&config, out)
+        }
+        Command::Restore { input, force } => ops::restore(&cli.data_dir, input, *force),
     }
 }
