@@ -1,5 +1,5 @@
-//! The `kinora` command line (clap): global options, `serve`, `admin`, `backup` and `restore`.
-//! `main.rs` only calls `cli::main`.
+//! The `kinora` command line (clap): global options, `serve`, `admin`, `backup`, `restore` and
+//! `healthcheck`. `main.rs` only calls `cli::main`.
 
 mod admin;
 mod ops;
@@ -50,6 +50,9 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Exit 0 if the server on the configured `listen` address answers GET /api/v1/config with
+    /// 200, 1 otherwise (for container health checks).
+    Healthcheck,
 }
 
 #[derive(Args, Debug, Default)]
@@ -159,5 +162,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             ops::backup(&config, out)
         }
         Command::Restore { input, force } => ops::restore(&cli.data_dir, input, *force),
+        Command::Healthcheck => {
+            let config = load_config(&cli, None)?;
+            ops::healthcheck(&config)
+        }
     }
 }

@@ -1,4 +1,4 @@
-//! `kinora backup` and `kinora restore`: call `crate::ops` and print a one-line summary.
+//! `kinora backup`, `restore` and `healthcheck`: call `crate::ops` and print a one-line summary.
 
 use std::path::Path;
 
@@ -31,5 +31,11 @@ pub fn restore(data_dir: &Path, input: &Path, force: bool) -> anyhow::Result<()>
         report.created_at,
         report.kinora_version
     );
+    Ok(())
+}
+
+pub fn healthcheck(config: &Config) -> anyhow::Result<()> {
+    let status = crate::ops::healthcheck::check(config.listen)?;
+    println!("{status}");
     Ok(())
 }

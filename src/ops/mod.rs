@@ -1,4 +1,5 @@
-//! Operations on a whole data directory: `kinora backup` and `kinora restore`.
+//! Operations commands: `kinora backup` and `kinora restore` of a whole data directory, and
+//! `kinora healthcheck` for containers.
 //!
 //! A backup is a directory holding `manifest.json` (every file's path, size and SHA-256, and the
 //! Kinora version) and `data/`, a copy of the data directory whose database was taken with
@@ -6,6 +7,7 @@
 
 pub mod backup;
 pub mod files;
+pub mod healthcheck;
 pub mod manifest;
 pub mod restore;
 
