@@ -23,7 +23,7 @@ pub fn is_transient(file_name: &str) -> bool {
 }
 
 /// Every regular file under `root`, as `/`-separated relative paths, sorted. Transient files and
-/// anything under `skip_dir` are left out; symbolic links are reported in `skipped` rather than
+/// directories are left out; symbolic links are reported in `skipped` rather than
 /// followed, so a backup never wanders outside the data directory.
 pub fn list_files(root: &Path, skipped: &mut Vec<String>) -> std::io::Result<Vec<String>> {
     let mut out = Vec::new();
@@ -44,12 +44,13 @@ pub fn list_files(root: &Path, skipped: &mut Vec<String>) -> std::io::Result<Vec
                 continue;
             };
             let file_type = entry.file_type()?;
-            if file_type.is_dir() {
+            if is_transient(name) {
+                // A restore's staging directory is as temporary as a `.tmp-` file.
+                continue;
+            } else if file_type.is_dir() {
                 stack.push(rel);
             } else if file_type.is_file() {
-                if !is_transient(name) {
-                    out.push(to_slash(&rel));
-                }
+                out.push(to_slash(&rel));
             } else {
                 skipped.push(to_slash(&rel));
             }
@@ -149,5 +150,28 @@ mod tests {
         for name in ["kinora.sqlite3", "a.jpg", "kinora.toml", ".hidden"] {
             assert!(!is_transient(name), "{name}");
         }
+    }
+
+    #[test]
+    fn listing_skips_transient_files_and_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for rel in [
+            "kinora.sqlite3",
+            "kinora.sqlite3-wal",
+            "kinora.sqlite3-shm",
+            "avatars/a.jpg",
+            "avatars/.a.jpg.tmp-7",
+            ".kinora-restore-9/kinora.sqlite3",
+        ] {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, b"x").unwrap();
+        }
+        std::os::unix::fs::symlink("/etc/passwd", root.join("link")).unwrap();
+        let mut skipped = Vec::new();
+        let files = list_files(root, &mut skipped).unwrap();
+        assert_eq!(files, vec!["avatars/a.jpg", "kinora.sqlite3"]);
+        assert_eq!(skipped, vec!["link"]);
     }
 }
