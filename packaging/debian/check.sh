@@ -12,7 +12,9 @@ fail=0
 echo "== maintainer scripts"
 for script in "$dir/postinst" "$dir/postrm"; do
     sh -n "$script" || fail=1
-    grep -q '#DEBHELPER#' "$script" || { echo "$script: no #DEBHELPER# token" >&2; fail=1; }
+    # cargo-deb replaces every occurrence of the token, comments included: exactly one line.
+    [ "$(grep -c '#DEBHELPER#' "$script")" = 1 ] && grep -qx '#DEBHELPER#' "$script" ||
+        { echo "$script: needs exactly one #DEBHELPER# line" >&2; fail=1; }
     [ -x "$script" ] || { echo "$script: not executable" >&2; fail=1; }
 done
 if command -v shellcheck >/dev/null; then
@@ -53,20 +55,28 @@ fi
 if [ "${BUILD_DEB:-0}" = 1 ]; then
     echo "== cargo deb"
     target="${TARGET:-x86_64-unknown-linux-gnu}"
+    # cargo deb prints the path of the package it wrote as its last line.
     if [ -x "target/$target/release/kinora" ]; then
         # Reuse the static binary from packaging/build-static.sh.
-        cargo deb --no-build --target "$target"
+        deb=$(cargo deb --no-build --target "$target" | tail -1)
     else
-        cargo deb
+        deb=$(cargo deb | tail -1)
     fi
-    deb=$(ls -t target/debian/kinora_*.deb target/"$target"/debian/kinora_*.deb 2>/dev/null | head -1)
     echo "built $deb"
     dpkg-deb -I "$deb"
-    dpkg-deb -c "$deb"
-    for path in ./usr/bin/kinora ./etc/kinora/kinora.toml ./lib/systemd/system/kinora.service; do
-        dpkg-deb -c "$deb" | grep -q " $path\$" || { echo "$deb lacks $path" >&2; fail=1; }
+    # One listing in a variable: `dpkg-deb -c | grep -q` would die of SIGPIPE under pipefail.
+    contents=$(dpkg-deb -c "$deb")
+    echo "$contents"
+    for path in ./usr/bin/kinora ./etc/kinora/kinora.toml ./usr/share/doc/kinora/changelog.Debian.gz; do
+        grep -q " $path\$" <<<"$contents" || { echo "$deb lacks $path" >&2; fail=1; }
     done
+    # cargo-deb installs units under /lib or /usr/lib depending on its version.
+    grep -Eq ' \./(usr/)?lib/systemd/system/kinora\.service$' <<<"$contents" ||
+        { echo "$deb lacks kinora.service" >&2; fail=1; }
     dpkg-deb -e "$deb" "$tmp/control"
+    for script in postinst postrm prerm; do
+        [ -f "$tmp/control/$script" ] && { sh -n "$tmp/control/$script" || fail=1; }
+    done
     grep -qx '/etc/kinora/kinora.toml' "$tmp/control/conffiles" || { echo "kinora.toml is not a conffile" >&2; fail=1; }
     if command -v lintian >/dev/null; then
         # Errors fail the check; warnings are printed for a human.

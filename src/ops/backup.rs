@@ -124,6 +124,8 @@ pub fn run(data_dir: &Path, database: &Path, out: &Path) -> Result<BackupReport,
     let mut skipped = Vec::new();
     copy_new_files(data_dir, &target, &db_rel, &mut entries, &mut skipped)?;
     let db_copy = target.join(&db_rel);
+    // The moment of the database snapshot is what the backup represents.
+    let created_at = crate::store::now();
     copy_database(database, &db_copy)?;
     let (size, sha256) = files::hash_file(&db_copy).map_err(io("cannot read", &db_copy))?;
     entries.push(FileEntry {
@@ -138,7 +140,7 @@ pub fn run(data_dir: &Path, database: &Path, out: &Path) -> Result<BackupReport,
     let manifest = Manifest {
         format: FORMAT,
         kinora_version: crate::LONG_VERSION.to_string(),
-        created_at: crate::store::now(),
+        created_at,
         database: db_rel,
         files: entries,
     };
