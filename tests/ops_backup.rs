@@ -379,6 +379,14 @@ async fn altered_backups_are_refused_without_writing() {
     std::fs::remove_file(case.join("data").join(&avatar)).unwrap();
     assert_refused(&case, "missing");
 
+    // A symbolic link in place of a file.
+    let case = root.path().join("symlink");
+    copy_dir(&out, &case);
+    let link = case.join("data").join(&avatar);
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", &link).unwrap();
+    assert_refused(&case, "is not a regular file");
+
     // Not JSON at all, and no manifest.
     let case = root.path().join("garbage");
     copy_dir(&out, &case);

@@ -13,12 +13,15 @@ echo "== maintainer scripts"
 for script in "$dir/postinst" "$dir/postrm"; do
     sh -n "$script" || fail=1
     # cargo-deb replaces every occurrence of the token, comments included: exactly one line.
-    [ "$(grep -c '#DEBHELPER#' "$script")" = 1 ] && grep -qx '#DEBHELPER#' "$script" ||
-        { echo "$script: needs exactly one #DEBHELPER# line" >&2; fail=1; }
+    if [ "$(grep -c '#DEBHELPER#' "$script")" != 1 ] || ! grep -qx '#DEBHELPER#' "$script"; then
+        echo "$script: needs exactly one #DEBHELPER# line" >&2
+        fail=1
+    fi
     [ -x "$script" ] || { echo "$script: not executable" >&2; fail=1; }
 done
 if command -v shellcheck >/dev/null; then
     shellcheck -s sh "$dir/postinst" "$dir/postrm" || fail=1
+    shellcheck "$dir/check.sh" packaging/build-static.sh || fail=1
 fi
 
 echo "== systemd unit"
