@@ -16,6 +16,7 @@ use super::files;
 use super::manifest::{FORMAT, FileEntry, Manifest};
 use super::{DATA_SUBDIR, MANIFEST_FILE};
 
+// Causes are `#[source]`s, not repeated in the messages: the CLI prints the whole chain.
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
     #[error("no database at {0}: is --data-dir right?")]
@@ -24,14 +25,14 @@ pub enum BackupError {
     OutExists(PathBuf),
     #[error("the backup {out} would be inside the data directory {data_dir}; write it elsewhere")]
     OutInsideData { out: PathBuf, data_dir: PathBuf },
-    #[error("cannot copy the database {path}: {source}")]
+    #[error("cannot copy the database {path}")]
     Database {
         path: PathBuf,
         source: rusqlite::Error,
     },
     #[error("the copy of the database failed its integrity check: {0}")]
     Integrity(String),
-    #[error("{action} {path}: {source}")]
+    #[error("{action} {path}")]
     Io {
         action: &'static str,
         path: PathBuf,

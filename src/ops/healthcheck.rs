@@ -9,9 +9,10 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 /// The status line and headers fit in far less; the rest of the body is not needed.
 const MAX_READ: usize = 4096;
 
+// Causes are `#[source]`s, not repeated in the messages: the CLI prints the whole chain.
 #[derive(Debug, thiserror::Error)]
 pub enum HealthError {
-    #[error("cannot reach Kinora on {addr}: {source}")]
+    #[error("cannot reach Kinora on {addr}")]
     Connect {
         addr: SocketAddr,
         source: std::io::Error,

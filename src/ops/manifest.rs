@@ -7,14 +7,15 @@ use serde::{Deserialize, Serialize};
 /// The manifest layout this version writes and understands.
 pub const FORMAT: u32 = 1;
 
+// Causes are `#[source]`s, not repeated in the messages: the CLI prints the whole chain.
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
-    #[error("cannot read the manifest {path}: {source}")]
+    #[error("cannot read the manifest {path}")]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("the manifest {path} is not valid: {source}")]
+    #[error("the manifest {path} is not valid")]
     Parse {
         path: PathBuf,
         source: serde_json::Error,

@@ -15,6 +15,7 @@ use super::files;
 use super::manifest::{Manifest, ManifestError, safe_relative_path};
 use super::{DATA_SUBDIR, MANIFEST_FILE};
 
+// Causes are `#[source]`s, not repeated in the messages: the CLI prints the whole chain.
 #[derive(Debug, thiserror::Error)]
 pub enum RestoreError {
     #[error(transparent)]
@@ -31,7 +32,7 @@ pub enum RestoreError {
     NotEmpty(PathBuf),
     #[error("the database {0} is in use: stop the server before restoring")]
     InUse(PathBuf),
-    #[error("{action} {path}: {source}")]
+    #[error("{action} {path}")]
     Io {
         action: &'static str,
         path: PathBuf,
