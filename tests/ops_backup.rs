@@ -421,6 +421,18 @@ async fn non_empty_targets_need_force_and_a_stopped_server() {
     assert!(!ok && stderr.contains("in use"), "{stderr}");
     assert!(server.stop().success());
 
+    // A stopped instance (no WAL index to share) backs up too.
+    let cold = root.path().join("cold");
+    let (ok, _, stderr) = backup(&server.data_dir, &cold);
+    assert!(ok, "{stderr}");
+    let cold_target = root.path().join("cold-restored");
+    let (ok, _, stderr) = restore(&cold, &cold_target, false);
+    assert!(ok, "{stderr}");
+    let cold_server = Server::start_in(&cold_target, Options::default());
+    let account = public_json(&cold_server, "/accounts/dora").await;
+    assert_eq!(account["avatars"].as_array().unwrap().len(), 3);
+    drop(cold_server);
+
     // Stopped: --force replaces the database and leaves other files alone.
     let mut other = Server::start();
     // Answering a request proves the SIGTERM handler is installed.
