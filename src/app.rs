@@ -6,7 +6,10 @@ use std::time::Duration;
 use crate::config::Config;
 use crate::domain::auth::LoginLimiter;
 use crate::domain::registrations::SignUpPolicy;
+use crate::domain::videos::VideoPaths;
+use crate::http::api::uploads::ActiveUploads;
 use crate::http::pages::templates::Templates;
+use crate::jobs::PoolHandle;
 use crate::store::Store;
 
 #[derive(Clone)]
@@ -15,6 +18,9 @@ pub struct AppState {
     pub store: Store,
     pub templates: Arc<Templates>,
     pub login_limiter: LoginLimiter,
+    /// The job worker pool, once started (absent in commands that do not run jobs).
+    pub jobs: Option<PoolHandle>,
+    pub active_uploads: ActiveUploads,
 }
 
 impl AppState {
@@ -28,12 +34,27 @@ impl AppState {
             config: Arc::new(config),
             store,
             login_limiter,
+            jobs: None,
+            active_uploads: ActiveUploads::default(),
         })
     }
 
     /// `https://host:port` without a trailing slash.
     pub fn base_url(&self) -> String {
         self.config.public_url()
+    }
+
+    pub fn video_paths(&self) -> VideoPaths {
+        VideoPaths {
+            data_dir: self.config.data_dir.clone(),
+        }
+    }
+
+    /// Tells the worker pool a job was queued, so it starts without waiting for its next poll.
+    pub fn wake_jobs(&self) {
+        if let Some(pool) = &self.jobs {
+            pool.wake();
+        }
     }
 
     pub fn host(&self) -> String {

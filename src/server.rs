@@ -3,14 +3,18 @@
 
 use std::io::Write;
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 
 use crate::app::AppState;
 use crate::config::Config;
+use crate::domain::processing::ProcessVideo;
 use crate::domain::users::{self, NewUserRequest};
+use crate::domain::videos;
 use crate::domain::{auth, roles};
+use crate::jobs::{PoolConfig, WorkerPool};
 use crate::store::{Store, tokens, users as user_rows};
 
 /// Name of the administrator created on first start, as PeerTube names it.
@@ -78,11 +82,26 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
     out.flush()?;
     drop(out);
 
-    let state = AppState::new(config, store.clone()).context("cannot load the page templates")?;
+    let mut state =
+        AppState::new(config, store.clone()).context("cannot load the page templates")?;
+    let job_store = store.clone();
     let result = actix_web::rt::System::new().block_on(async move {
+        let mut pool = WorkerPool::new(job_store.clone(), PoolConfig::default());
+        pool.register(
+            videos::PROCESS_JOB,
+            1,
+            Arc::new(ProcessVideo {
+                store: job_store,
+                paths: state.video_paths(),
+                base_url: state.base_url(),
+            }),
+        );
+        let jobs = pool.start();
+        state.jobs = Some(jobs.clone());
         let upkeep = actix_web::rt::spawn(upkeep(state.clone()));
         let served = crate::http::serve(state, listener).await;
         upkeep.abort();
+        jobs.stop();
         served
     });
     tracing::info!("server stopped; closing the database");
@@ -97,6 +116,9 @@ async fn upkeep(state: AppState) {
     loop {
         tick.tick().await;
         state.login_limiter.prune();
+        if let Err(e) = crate::domain::uploads::expire(&state.store, &state.video_paths()).await {
+            tracing::warn!(error = %e, "could not expire upload sessions");
+        }
         let now = crate::store::now();
         if let Err(e) = state
             .store

@@ -30,8 +30,27 @@ async fn first_start_creates_admin_who_can_log_in_and_restart_keeps_it() {
     assert_eq!(me["videoChannels"][0]["name"], "root_channel");
     assert_eq!(me["videoChannels"][0]["displayName"], "Main root channel");
 
-    // A restart keeps users and tokens, and does not create another administrator.
+    // A restart keeps users, channels and tokens, and does not create another administrator.
+    let (_, _) = server.create_user(&token, "kept", 2).await;
+    let res = http()
+        .post(server.api("/video-channels"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "name": "kept_videos", "displayName": "Kept videos" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
     let server = server.restart(Options::default());
+    server.token("kept", "secret-pass-1").await;
+    let channel: Value = http()
+        .get(server.api("/video-channels/kept_videos"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(channel["displayName"], "Kept videos");
     assert!(
         server.admin_password.is_none(),
         "second start must not print a password"

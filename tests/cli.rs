@@ -227,6 +227,28 @@ fn configuration_precedence_is_file_then_env_then_flags() {
         out.contains("registration = \"open\""),
         "file values stay when not overridden"
     );
+
+    // What --print-config prints is itself a valid kinora.toml.
+    std::fs::write(dir.path().join("kinora.toml"), &out).unwrap();
+    let again = print(&[], &[]);
+    assert!(again.contains("instance.name = \"From flag\""), "{again}");
+}
+
+#[tokio::test]
+async fn json_logs_are_one_object_per_line() {
+    let server = Server::start_with(Options {
+        args: vec!["--set", "log.format=json"],
+        env: vec![],
+    });
+    http().get(server.api("/config")).send().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let log = server.log();
+    let request_line = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["fields"]["path"] == "/api/v1/config")
+        .unwrap_or_else(|| panic!("no JSON request line in {log}"));
+    assert_eq!(request_line["fields"]["status"], 200);
 }
 
 #[test]

@@ -4,7 +4,7 @@
 mod admin;
 mod ops;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -36,6 +36,9 @@ pub enum Command {
     /// Manage users and the database (works while the server runs).
     #[command(subcommand)]
     Admin(admin::AdminCommand),
+    /// Inspect, remux and transcode media files (no server needed).
+    #[command(subcommand)]
+    Media(crate::media::cli::MediaCommand),
     /// Copy the database (online, while the server runs) and every data file into a new
     /// directory OUT, with a manifest of checksums.
     Backup {
@@ -117,14 +120,18 @@ fn kinora_env() -> Vec<(String, String)> {
 }
 
 /// Loads the configuration for any command; `serve` passes its flags.
-pub fn load_config(cli: &Cli, serve: Option<&ServeArgs>) -> anyhow::Result<Config> {
+pub fn load_config(
+    data_dir: &Path,
+    file: Option<&Path>,
+    serve: Option<&ServeArgs>,
+) -> anyhow::Result<Config> {
     let flags = match serve {
         Some(args) => args.overrides().map_err(anyhow::Error::msg)?,
         None => Vec::new(),
     };
     Ok(Config::load(
-        cli.data_dir.clone(),
-        cli.config.as_deref(),
+        data_dir.to_path_buf(),
+        file,
         &kinora_env(),
         &flags,
     )?)
@@ -142,9 +149,14 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    match &cli.command {
+    let Cli {
+        data_dir,
+        config: file,
+        command,
+    } = cli;
+    match command {
         Command::Serve(args) => {
-            let mut config = load_config(&cli, Some(args))?;
+            let mut config = load_config(&data_dir, file.as_deref(), Some(&args))?;
             if args.print_config {
                 config.finalize_public_url(config.listen);
                 print!("{}", config.render());
@@ -154,16 +166,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             crate::server::run(config)
         }
         Command::Admin(cmd) => {
-            let config = load_config(&cli, None)?;
-            admin::run(cmd, &config)
+            let config = load_config(&data_dir, file.as_deref(), None)?;
+            admin::run(&cmd, &config)
         }
+        Command::Media(cmd) => crate::media::cli::run(cmd),
         Command::Backup { out } => {
-            let config = load_config(&cli, None)?;
-            ops::backup(&config, out)
+            let config = load_config(&data_dir, file.as_deref(), None)?;
+            ops::backup(&config, &out)
         }
-        Command::Restore { input, force } => ops::restore(&cli.data_dir, input, *force),
+        Command::Restore { input, force } => ops::restore(&data_dir, &input, force),
         Command::Healthcheck => {
-            let config = load_config(&cli, None)?;
+            let config = load_config(&data_dir, file.as_deref(), None)?;
             ops::healthcheck(&config)
         }
     }

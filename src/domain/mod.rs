@@ -4,11 +4,18 @@
 pub mod accounts;
 pub mod auth;
 pub mod channels;
+pub mod comments;
 pub mod images;
 pub mod names;
+pub mod processing;
 pub mod registrations;
 pub mod roles;
+pub mod torrents;
+pub mod uploads;
 pub mod users;
+pub mod video_ids;
+pub mod video_meta;
+pub mod videos;
 
 use crate::store::StoreError;
 
@@ -36,6 +43,8 @@ pub enum DomainError {
     RateLimited { retry_after_secs: u64 },
     #[error("{0}")]
     TooLarge(String),
+    #[error("{0}")]
+    QuotaReached(String),
     #[error("{0}")]
     UnsupportedMedia(String),
     #[error(transparent)]

@@ -136,6 +136,9 @@ impl From<DomainError> for ApiError {
                 )
             },
             DomainError::TooLarge(m) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, m),
+            DomainError::QuotaReached(m) => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, m).with_code("quota_reached")
+            }
             DomainError::UnsupportedMedia(m) => {
                 ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, m)
             }

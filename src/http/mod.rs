@@ -5,6 +5,8 @@ pub mod api;
 pub mod assets;
 pub mod error;
 pub mod extract;
+pub mod feeds;
+pub mod media;
 pub mod multipart;
 pub mod pages;
 
@@ -87,6 +89,8 @@ pub async fn serve(state: AppState, listener: std::net::TcpListener) -> std::io:
                     .default_service(web::to(api_not_found)),
             )
             .configure(assets::routes)
+            .configure(media::routes)
+            .configure(feeds::routes)
             .configure(pages::routes)
             .default_service(web::to(pages::not_found))
     })

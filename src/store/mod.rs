@@ -2,10 +2,14 @@
 //! module per table group. SQL lives here and nowhere else.
 
 pub mod actors;
+pub mod comments;
 pub mod images;
+pub mod jobs;
 pub mod registrations;
 pub mod tokens;
+pub mod uploads;
 pub mod users;
+pub mod videos;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,12 +1,18 @@
 //! The PeerTube-shaped REST API under `/api/v1`, one file per resource.
 
 pub mod channels;
+pub mod comments;
 pub mod config;
+pub mod jobs;
 pub mod json;
 pub mod me;
 pub mod oauth;
 pub mod registrations;
+pub mod uploads;
 pub mod users;
+pub mod video_json;
+pub mod video_query;
+pub mod videos;
 
 use actix_web::web;
 
@@ -18,5 +24,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(registrations::routes)
         .configure(users::routes)
         .configure(channels::routes)
-        .configure(config::routes);
+        .configure(config::routes)
+        .configure(jobs::routes)
+        .configure(uploads::routes)
+        .configure(comments::routes)
+        .configure(videos::routes);
 }

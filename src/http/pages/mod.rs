@@ -5,6 +5,7 @@ pub mod account;
 pub mod home;
 pub mod session;
 pub mod templates;
+pub mod watch;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -18,7 +19,8 @@ use crate::store::users::UserRow;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(home::routes)
         .configure(session::routes)
-        .configure(account::routes);
+        .configure(account::routes)
+        .configure(watch::routes);
 }
 
 /// Renders `template` with the common context (instance, signed-in user) merged with `ctx`.

@@ -1,0 +1,395 @@
+//! Videos: creation from an uploaded file (sniffed with the media prober), who may see what
+//! (privacy), listing, and deletion with the files and jobs that belong to a video.
+
+use std::path::{Path, PathBuf};
+
+use super::channels::ChannelDetails;
+use super::video_ids::{self, VideoRef};
+use super::{DomainError, DomainResult, blocking, roles};
+use crate::store::actors;
+use crate::store::images;
+use crate::store::jobs::{self, NewJob};
+use crate::store::users::UserRow;
+use crate::store::videos::{self, FileRow, VideoFilter, VideoMetadata, VideoRow};
+use crate::store::{Store, StoreError};
+
+/// The job kind that turns an original into HLS renditions.
+pub const PROCESS_JOB: &str = "video-process";
+
+/// Where a video's files live under the data directory.
+#[derive(Debug, Clone)]
+pub struct VideoPaths {
+    pub data_dir: PathBuf,
+}
+
+impl VideoPaths {
+    pub fn originals(&self) -> PathBuf {
+        self.data_dir.join("originals")
+    }
+
+    pub fn original(&self, video: &VideoRow) -> PathBuf {
+        let ext = Path::new(&video.original_filename)
+            .extension()
+            .and_then(|e| e.to_str())
+            .filter(|e| e.len() <= 8 && e.chars().all(|c| c.is_ascii_alphanumeric()))
+            .map(|e| format!(".{}", e.to_ascii_lowercase()))
+            .unwrap_or_default();
+        self.originals().join(format!("{}{ext}", video.uuid))
+    }
+
+    pub fn hls_dir(&self, uuid: &str) -> PathBuf {
+        self.data_dir
+            .join("streaming-playlists")
+            .join("hls")
+            .join(uuid)
+    }
+
+    pub fn torrents(&self) -> PathBuf {
+        self.data_dir.join("torrents")
+    }
+
+    /// `<uuid>-<resolution>`: the name of a rendition's torrent and web-video download.
+    pub fn rendition_name(uuid: &str, resolution: i64) -> String {
+        format!("{uuid}-{resolution}")
+    }
+
+    pub fn uploads(&self) -> PathBuf {
+        self.data_dir.join("uploads")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CreatedVideo {
+    pub id: i64,
+    pub uuid: String,
+    pub short_uuid: String,
+}
+
+/// A video with everything the API shows about it.
+#[derive(Debug, Clone)]
+pub struct VideoDetails {
+    pub video: VideoRow,
+    pub tags: Vec<String>,
+    pub files: Vec<FileRow>,
+    pub channel: ChannelDetails,
+}
+
+/// The channel must be the user's own; a moderator may not upload into others' channels either.
+pub fn check_channel(
+    conn: &rusqlite::Connection,
+    user: &UserRow,
+    channel_id: i64,
+) -> DomainResult<()> {
+    let channel = actors::channel_by_id(conn, channel_id)?
+        .ok_or_else(|| DomainError::invalid("channelId", "This channel does not exist"))?;
+    let account = actors::account_by_user(conn, user.id)?;
+    if account.map(|a| a.id) != Some(channel.account_id) {
+        return Err(DomainError::Forbidden(
+            "You cannot publish to this channel".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses `incoming` more bytes when they would pass the user's total or daily quota.
+pub fn check_quota(conn: &rusqlite::Connection, user: &UserRow, incoming: i64) -> DomainResult<()> {
+    if user.video_quota >= 0 {
+        let used = videos::bytes_of_user(conn, user.id, None)?;
+        if used + incoming > user.video_quota {
+            return Err(DomainError::QuotaReached(format!(
+                "The video is larger than your remaining quota ({} of {} bytes used)",
+                used, user.video_quota
+            )));
+        }
+    }
+    if user.video_quota_daily >= 0 {
+        let since =
+            crate::store::timestamp(time::OffsetDateTime::now_utc() - time::Duration::days(1));
+        let used = videos::bytes_of_user(conn, user.id, Some(&since))?;
+        if used + incoming > user.video_quota_daily {
+            return Err(DomainError::QuotaReached(
+                "The video is larger than what your daily quota still allows".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Turns an uploaded file into a video: sniffs it (a file that is not supported media is
+/// refused and deleted), moves it under `originals/`, records the video and queues processing.
+pub async fn create_from_file(
+    store: &Store,
+    paths: &VideoPaths,
+    user: &UserRow,
+    meta: VideoMetadata,
+    upload: PathBuf,
+    filename: String,
+) -> DomainResult<CreatedVideo> {
+    let probe_path = upload.clone();
+    let probed = blocking(move || Ok(crate::media::probe(&probe_path))).await?;
+    let report = match probed {
+        Ok(report) => report,
+        Err(e) => {
+            let _ = std::fs::remove_file(&upload);
+            return Err(DomainError::UnsupportedMedia(format!(
+                "This file is not a video or audio file Kinora can read: {e}"
+            )));
+        }
+    };
+    let size = report.size_bytes as i64;
+    let uuid = uuid::Uuid::new_v4();
+    let hls_uuid = uuid::Uuid::new_v4().to_string();
+    let uuid_text = uuid.hyphenated().to_string();
+    let original_dir = paths.originals();
+    std::fs::create_dir_all(&original_dir)?;
+    let user = user.clone();
+    let (paths2, upload2, filename2, uuid2) = (
+        paths.clone(),
+        upload.clone(),
+        filename.clone(),
+        uuid_text.clone(),
+    );
+    let result = store
+        .write(move |tx| {
+            check_channel(tx, &user, meta.channel_id)?;
+            check_quota(tx, &user, size)?;
+            let id = videos::insert(tx, &uuid2, &hls_uuid, &meta, &filename2, size)?;
+            let video = videos::by_id(tx, id)?
+                .ok_or_else(|| DomainError::NotFound("Video not found".into()))?;
+            // Moving inside the transaction: if the insert fails the file is still the upload,
+            // and if the move fails the row is rolled back.
+            std::fs::rename(&upload2, paths2.original(&video))?;
+            jobs::push(
+                tx,
+                &NewJob {
+                    kind: PROCESS_JOB.into(),
+                    payload: serde_json::json!({ "videoId": id }).to_string(),
+                    subject: Some(format!("video:{id}")),
+                    unique_key: Some(format!("video:{id}:process")),
+                    priority: 10,
+                    max_attempts: 3,
+                    ..Default::default()
+                },
+            )?;
+            Ok(id)
+        })
+        .await;
+    match result {
+        Ok(id) => Ok(CreatedVideo {
+            id,
+            short_uuid: video_ids::short_uuid(&uuid),
+            uuid: uuid_text,
+        }),
+        Err(e) => {
+            let _ = std::fs::remove_file(&upload);
+            Err(e)
+        }
+    }
+}
+
+fn find(conn: &rusqlite::Connection, reference: &VideoRef) -> Result<Option<VideoRow>, StoreError> {
+    match reference {
+        VideoRef::Id(id) => videos::by_id(conn, *id),
+        VideoRef::Uuid(uuid) => videos::by_uuid(conn, uuid),
+    }
+}
+
+fn details_in(conn: &rusqlite::Connection, video: VideoRow) -> DomainResult<VideoDetails> {
+    let channel = actors::channel_by_id(conn, video.channel_id)?
+        .ok_or_else(|| DomainError::NotFound("Video channel not found".into()))?;
+    let owner = actors::account_by_id(conn, channel.account_id)?
+        .ok_or_else(|| DomainError::NotFound("Video owner not found".into()))?;
+    Ok(VideoDetails {
+        tags: videos::tags(conn, video.id)?,
+        files: videos::files(conn, video.id)?,
+        channel: ChannelDetails {
+            images: images::of_actor(conn, channel.actor.id)?,
+            owner_images: images::of_actor(conn, owner.actor.id)?,
+            owner,
+            channel,
+        },
+        video,
+    })
+}
+
+/// Whether `viewer` may see this video: public and unlisted to anyone with the link, internal
+/// to signed-in users, private to its owner and to moderators.
+pub fn may_view(details: &VideoDetails, viewer: Option<&UserRow>) -> DomainResult<()> {
+    match details.video.privacy {
+        1 | 2 => Ok(()),
+        privacy => match viewer {
+            None => Err(DomainError::InvalidToken(
+                "This video is not public: sign in to see it".into(),
+            )),
+            Some(_) if privacy == 4 => Ok(()),
+            Some(u)
+                if u.role <= roles::MODERATOR || details.channel.owner.user_id == Some(u.id) =>
+            {
+                Ok(())
+            }
+            Some(_) => Err(DomainError::Forbidden("This video is private".into())),
+        },
+    }
+}
+
+/// A video by id, UUID or shortUUID, if `viewer` may see it.
+pub async fn get(
+    store: &Store,
+    reference: &str,
+    viewer: Option<&UserRow>,
+) -> DomainResult<VideoDetails> {
+    let reference = video_ids::parse(reference)
+        .ok_or_else(|| DomainError::NotFound("Video not found".into()))?;
+    let details = store
+        .read(move |conn| {
+            let video = find(conn, &reference)?
+                .ok_or_else(|| DomainError::NotFound("Video not found".into()))?;
+            details_in(conn, video)
+        })
+        .await?;
+    may_view(&details, viewer)?;
+    Ok(details)
+}
+
+pub async fn list(store: &Store, filter: VideoFilter) -> DomainResult<(i64, Vec<VideoDetails>)> {
+    store
+        .read(move |conn| {
+            let (total, rows) = videos::list(conn, &filter)?;
+            let list = rows
+                .into_iter()
+                .map(|v| details_in(conn, v))
+                .collect::<DomainResult<Vec<_>>>()?;
+            Ok((total, list))
+        })
+        .await
+}
+
+/// Deletes a video: its jobs are cancelled, its row and files removed. Owner or moderator.
+pub async fn delete(
+    store: &Store,
+    paths: &VideoPaths,
+    user: &UserRow,
+    reference: &str,
+) -> DomainResult<()> {
+    let details = get(store, reference, Some(user)).await?;
+    if details.channel.owner.user_id != Some(user.id) && user.role > roles::MODERATOR {
+        return Err(DomainError::Forbidden(
+            "You cannot delete this video".into(),
+        ));
+    }
+    let id = details.video.id;
+    store
+        .write(move |tx| {
+            jobs::cancel_subject(tx, &format!("video:{id}"))?;
+            videos::delete(tx, id)?;
+            Ok::<_, DomainError>(())
+        })
+        .await?;
+    remove_video_files(paths, &details.video, &details.files);
+    Ok(())
+}
+
+/// Removes a video's original and renditions; missing files are fine.
+pub fn remove_video_files(paths: &VideoPaths, video: &VideoRow, files: &[FileRow]) {
+    let _ = std::fs::remove_file(paths.original(video));
+    for f in files {
+        let name = VideoPaths::rendition_name(&video.uuid, f.resolution);
+        let _ = std::fs::remove_file(paths.torrents().join(format!("{name}.torrent")));
+    }
+    if let Err(e) = std::fs::remove_dir_all(paths.hls_dir(&video.uuid))
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(video = %video.uuid, error = %e, "could not delete the video's files");
+    }
+}
+
+/// The owner, or a moderator, may change a video.
+fn require_manage(user: &UserRow, details: &VideoDetails) -> DomainResult<()> {
+    if details.channel.owner.user_id == Some(user.id) || user.role <= roles::MODERATOR {
+        Ok(())
+    } else {
+        Err(DomainError::Forbidden(
+            "You cannot change this video".into(),
+        ))
+    }
+}
+
+/// Applies the fields a client sent over the current metadata and checks the result as a whole.
+pub async fn update(
+    store: &Store,
+    user: &UserRow,
+    reference: &str,
+    changes: serde_json::Map<String, serde_json::Value>,
+    is_language: impl Fn(&str) -> bool,
+) -> DomainResult<()> {
+    let details = get(store, reference, Some(user)).await?;
+    require_manage(user, &details)?;
+    let v = &details.video;
+    let mut fields = serde_json::json!({
+        "name": v.name, "channelId": v.channel_id, "description": v.description, "support": v.support,
+        "category": v.category, "licence": v.licence, "language": v.language, "privacy": v.privacy,
+        "nsfw": v.nsfw, "commentsPolicy": v.comments_policy, "downloadEnabled": v.download_enabled,
+        "waitTranscoding": v.wait_transcoding, "tags": details.tags,
+    })
+    .as_object()
+    .cloned()
+    .unwrap_or_default();
+    let clears_comments_flag =
+        changes.contains_key("commentsEnabled") && !changes.contains_key("commentsPolicy");
+    fields.extend(changes);
+    if clears_comments_flag {
+        fields.remove("commentsPolicy");
+    }
+    let meta = super::video_meta::parse(&fields, is_language)?;
+    let (id, user) = (v.id, user.clone());
+    store
+        .write(move |tx| {
+            if meta.channel_id != details.video.channel_id {
+                check_channel(tx, &user, meta.channel_id)?;
+            }
+            videos::update(tx, id, &meta)?;
+            Ok(())
+        })
+        .await
+}
+
+pub async fn rate(
+    store: &Store,
+    user: &UserRow,
+    reference: &str,
+    rating: Option<&'static str>,
+) -> DomainResult<()> {
+    let details = get(store, reference, Some(user)).await?;
+    let (user_id, video_id) = (user.id, details.video.id);
+    store
+        .write(move |tx| Ok::<_, DomainError>(videos::rate(tx, user_id, video_id, rating)?))
+        .await
+}
+
+pub async fn rating(
+    store: &Store,
+    user: &UserRow,
+    reference: &str,
+) -> DomainResult<(i64, Option<String>)> {
+    let details = get(store, reference, Some(user)).await?;
+    let (user_id, video_id) = (user.id, details.video.id);
+    let rating = store
+        .read(move |conn| videos::rating(conn, user_id, video_id))
+        .await?;
+    Ok((video_id, rating))
+}
+
+/// Counts a view by `viewer` unless they were counted within the last hour.
+pub async fn count_view(
+    store: &Store,
+    user: Option<&UserRow>,
+    reference: &str,
+    viewer: String,
+) -> DomainResult<bool> {
+    let details = get(store, reference, user).await?;
+    let id = details.video.id;
+    let since = crate::store::timestamp(time::OffsetDateTime::now_utc() - time::Duration::hours(1));
+    store
+        .write(move |tx| Ok::<_, DomainError>(videos::count_view(tx, id, &viewer, &since)?))
+        .await
+}

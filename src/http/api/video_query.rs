@@ -1,0 +1,95 @@
+//! PeerTube's video list parameters: `start`, `count`, `sort`, `search`, and the repeatable
+//! filters (`tagsOneOf`, `tagsAllOf`, `categoryOneOf`, `languageOneOf`, also written with `[]`),
+//! `nsfw=true|false|both` and `isLocal`. Repeated keys are why this does not use serde.
+
+use std::collections::HashMap;
+
+use actix_web::HttpRequest;
+
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::MAX_COUNT;
+use crate::store::videos::VideoFilter;
+
+fn params(req: &HttpRequest) -> HashMap<String, Vec<String>> {
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
+        let key = k.trim_end_matches("[]").to_string();
+        map.entry(key).or_default().push(v.into_owned());
+    }
+    map
+}
+
+fn number(
+    map: &HashMap<String, Vec<String>>,
+    key: &'static str,
+    default: i64,
+    range: (i64, i64),
+) -> ApiResult<i64> {
+    match map.get(key).and_then(|v| v.first()) {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (range.0..=range.1).contains(n))
+            .ok_or_else(|| {
+                ApiError::invalid_field(
+                    key,
+                    format!("{key} must be a number from {} to {}", range.0, range.1),
+                )
+            }),
+    }
+}
+
+/// The filter a list request asks for; visibility (`owner_user`) is set by the caller.
+pub fn parse(req: &HttpRequest) -> ApiResult<VideoFilter> {
+    let map = params(req);
+    let list = |key: &str| map.get(key).cloned().unwrap_or_default();
+    let category_one_of = list("categoryOneOf")
+        .iter()
+        .map(|c| {
+            c.parse::<i64>().map_err(|_| {
+                ApiError::invalid_field("categoryOneOf", "categoryOneOf must hold numbers")
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    let nsfw = match map.get("nsfw").and_then(|v| v.first()).map(String::as_str) {
+        None | Some("both") => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "nsfw",
+                "nsfw must be true, false or both",
+            ));
+        }
+    };
+    if let Some(v) = map.get("isLocal").and_then(|v| v.first())
+        && v != "true"
+        && v != "false"
+    {
+        return Err(ApiError::invalid_field(
+            "isLocal",
+            "isLocal must be true or false",
+        ));
+    }
+    Ok(VideoFilter {
+        search: map
+            .get("search")
+            .and_then(|v| v.first())
+            .cloned()
+            .filter(|s| !s.trim().is_empty()),
+        tags_one_of: list("tagsOneOf"),
+        tags_all_of: list("tagsAllOf"),
+        category_one_of,
+        language_one_of: list("languageOneOf"),
+        nsfw,
+        sort: map
+            .get("sort")
+            .and_then(|v| v.first())
+            .cloned()
+            .unwrap_or_else(|| "-publishedAt".into()),
+        start: number(&map, "start", 0, (0, i64::MAX))?,
+        count: number(&map, "count", 15, (0, MAX_COUNT))?,
+        ..Default::default()
+    })
+}

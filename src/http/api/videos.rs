@@ -1,0 +1,179 @@
+//! Videos: `GET /videos` and `GET /search/videos` (with PeerTube's filters), `GET|PUT|DELETE
+//! /videos/{id}` (numeric id, UUID or shortUUID, trailing slash accepted), the description,
+//! ratings, views, and the per-user, per-account and per-channel lists.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::json;
+use super::users::urls;
+use super::{video_json, video_query};
+use crate::app::AppState;
+use crate::domain::{accounts, channels, videos};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{AuthUser, MaybeUser, client_ip};
+use crate::store::videos::VideoFilter;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/videos", web::get().to(list))
+        .route("/search/videos", web::get().to(list))
+        .route("/users/me/videos", web::get().to(my_videos))
+        .route("/users/me/videos/{id}/rating", web::get().to(my_rating))
+        .route("/accounts/{name}/videos", web::get().to(account_videos))
+        .route(
+            "/video-channels/{handle}/videos",
+            web::get().to(channel_videos),
+        )
+        .route("/videos/{id}/description", web::get().to(description))
+        .route("/videos/{id}/rate", web::put().to(rate))
+        .route("/videos/{id}/views", web::post().to(view))
+        .route("/videos/{id}", web::get().to(get))
+        .route("/videos/{id}/", web::get().to(get))
+        .route("/videos/{id}", web::put().to(update))
+        .route("/videos/{id}", web::delete().to(delete));
+}
+
+async fn respond_list(state: &AppState, filter: VideoFilter) -> ApiResult<HttpResponse> {
+    let (total, list) = videos::list(&state.store, filter).await?;
+    let urls = urls(state);
+    Ok(HttpResponse::Ok().json(json::list(
+        total,
+        list.iter().map(|d| video_json::video(&urls, d)).collect(),
+    )))
+}
+
+async fn list(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    respond_list(&state, video_query::parse(&req)?).await
+}
+
+async fn my_videos(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+) -> ApiResult<HttpResponse> {
+    let filter = VideoFilter {
+        owner_user: Some(me.id),
+        ..video_query::parse(&req)?
+    };
+    respond_list(&state, filter).await
+}
+
+/// Public videos of every channel of the account.
+async fn account_videos(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (account, _) = accounts::by_handle(&state.store, &name, &state.host()).await?;
+    let filter = VideoFilter {
+        account_id: Some(account.id),
+        ..video_query::parse(&req)?
+    };
+    respond_list(&state, filter).await
+}
+
+async fn channel_videos(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    handle: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let channel = channels::by_handle(&state.store, &handle, &state.host()).await?;
+    let filter = VideoFilter {
+        channel_id: Some(channel.channel.id),
+        ..video_query::parse(&req)?
+    };
+    respond_list(&state, filter).await
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    MaybeUser(user): MaybeUser,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let details = videos::get(&state.store, &id, user.as_ref()).await?;
+    Ok(HttpResponse::Ok().json(video_json::details(&urls(&state), &details)))
+}
+
+async fn description(
+    state: web::Data<AppState>,
+    MaybeUser(user): MaybeUser,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let details = videos::get(&state.store, &id, user.as_ref()).await?;
+    Ok(HttpResponse::Ok().json(json!({ "description": details.video.description })))
+}
+
+/// Changes the fields sent; the others keep their values.
+async fn update(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    id: web::Path<String>,
+    body: web::Json<Map<String, Value>>,
+) -> ApiResult<HttpResponse> {
+    videos::update(&state.store, &me, &id, body.into_inner(), |l| {
+        super::config::LANGUAGES.get(l).is_some()
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn delete(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    videos::delete(&state.store, &state.video_paths(), &me, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+struct RateBody {
+    rating: String,
+}
+
+async fn rate(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    id: web::Path<String>,
+    body: web::Json<RateBody>,
+) -> ApiResult<HttpResponse> {
+    let rating = match body.rating.as_str() {
+        "like" => Some("like"),
+        "dislike" => Some("dislike"),
+        "none" => None,
+        _ => {
+            return Err(ApiError::invalid_field(
+                "rating",
+                "rating must be like, dislike or none",
+            ));
+        }
+    };
+    videos::rate(&state.store, &me, &id, rating).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn my_rating(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (video_id, rating) = videos::rating(&state.store, &me, &id).await?;
+    Ok(HttpResponse::Ok()
+        .json(json!({ "id": video_id, "rating": rating.unwrap_or_else(|| "none".into()) })))
+}
+
+/// Counted once per viewer (signed-in user, else client address) per hour.
+async fn view(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    MaybeUser(user): MaybeUser,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let viewer = match &user {
+        Some(u) => format!("user:{}", u.id),
+        None => format!("ip:{}", client_ip(&req)),
+    };
+    videos::count_view(&state.store, user.as_ref(), &id, viewer).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

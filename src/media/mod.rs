@@ -1,0 +1,23 @@
+//! Media: probing uploads, remuxing browser-playable ones to HLS (CMAF fragmented MP4), and
+//! planning the rendition ladder, in pure Rust with no external programs at run time.
+
+pub mod bmff;
+pub mod bytes;
+pub mod cli;
+pub mod codec;
+pub mod control;
+pub mod error;
+pub mod matroska;
+pub mod mux;
+pub mod output;
+pub mod plan;
+pub mod probe;
+pub mod remux;
+pub mod run;
+
+pub use control::{Control, Progress};
+pub use error::MediaError;
+pub use plan::{Action, LadderConfig, Plan, PlannedRendition, TopRung, plan};
+pub use probe::{Container, ProbeLimits, ProbeReport, StreamKind, StreamReport, probe, probe_with};
+pub use remux::{HlsOutput, RemuxOptions, RenditionOutput, remux};
+pub use run::run;

@@ -1,0 +1,75 @@
+//! Output files written under temporary names and renamed into place only when the whole job has
+//! succeeded, so a crash or a cancellation never leaves a half file under its final name.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::MediaError;
+
+/// The files of one job, pending until `commit`. Dropping it uncommitted deletes the temporaries.
+pub struct PendingFiles {
+    dir: PathBuf,
+    items: Vec<(PathBuf, PathBuf)>,
+    committed: bool,
+}
+
+impl PendingFiles {
+    /// Creates the output directory if needed.
+    pub fn new(dir: &Path) -> Result<Self, MediaError> {
+        std::fs::create_dir_all(dir).map_err(MediaError::Io)?;
+        Ok(PendingFiles {
+            dir: dir.to_path_buf(),
+            items: Vec::new(),
+            committed: false,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Opens a temporary file that becomes `name` on commit.
+    pub fn create(&mut self, name: &str) -> Result<File, MediaError> {
+        let tmp = self
+            .dir
+            .join(format!(".{name}.partial-{}", std::process::id()));
+        let file = File::create(&tmp).map_err(MediaError::Io)?;
+        self.items.push((tmp, self.dir.join(name)));
+        Ok(file)
+    }
+
+    /// Writes a whole small file (a playlist, a JSON) under a temporary name.
+    pub fn write(&mut self, name: &str, bytes: &[u8]) -> Result<(), MediaError> {
+        let mut f = self.create(name)?;
+        f.write_all(bytes).map_err(MediaError::Io)?;
+        f.sync_all().map_err(MediaError::Io)?;
+        Ok(())
+    }
+
+    /// Renames every file into place in creation order (the master playlist goes last, so its
+    /// presence means the set is complete), then syncs the directory.
+    pub fn commit(mut self) -> Result<Vec<PathBuf>, MediaError> {
+        let mut done = Vec::new();
+        for (tmp, fin) in &self.items {
+            std::fs::rename(tmp, fin).map_err(MediaError::Io)?;
+            done.push(fin.clone());
+        }
+        if let Ok(d) = File::open(&self.dir) {
+            // Directory fsync makes the renames durable; some filesystems refuse it, harmlessly.
+            let _ = d.sync_all();
+        }
+        self.committed = true;
+        Ok(done)
+    }
+}
+
+impl Drop for PendingFiles {
+    fn drop(&mut self) {
+        if !self.committed {
+            for (tmp, _) in &self.items {
+                let _ = std::fs::remove_file(tmp);
+            }
+        }
+    }
+}

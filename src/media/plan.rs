@@ -1,0 +1,197 @@
+//! Ladder policy: from a probe report and configuration, which renditions to make and how (remux
+//! the original, or encode AV1), in the order that gets a playable stream to viewers soonest.
+
+use serde::{Deserialize, Serialize};
+
+use super::MediaError;
+use super::probe::{ProbeReport, StreamKind, StreamReport};
+
+/// What to do with the browser-playable original's top rung.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TopRung {
+    /// Keep the remuxed original as the top rung (no re-encode, no quality loss, little CPU).
+    #[default]
+    KeepOriginal,
+    /// Also encode the top resolution in AV1, last, to replace the remux (smaller, much more CPU).
+    ReplaceWithAv1,
+}
+
+/// Ladder configuration (from `kinora.toml`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LadderConfig {
+    /// Target resolutions (the smaller side of the picture, PeerTube's convention).
+    pub resolutions: Vec<u32>,
+    pub top_rung: TopRung,
+    /// Frame rate cap for encoded rungs.
+    pub max_fps: f64,
+    /// rav1e speed preset (0 slowest .. 10 fastest) and quantizer (0..255) for encoded rungs.
+    pub av1_speed: u8,
+    pub av1_quantizer: u8,
+}
+
+impl Default for LadderConfig {
+    fn default() -> Self {
+        LadderConfig {
+            resolutions: vec![360, 720],
+            top_rung: TopRung::KeepOriginal,
+            max_fps: 60.0,
+            av1_speed: 10,
+            av1_quantizer: 120,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Action {
+    /// Copy the original's streams into CMAF without re-encoding.
+    Remux,
+    /// Decode, scale and encode AV1 video (and Opus audio).
+    EncodeAv1 { speed: u8, quantizer: u8 },
+}
+
+/// One rendition to produce.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedRendition {
+    pub resolution: u32,
+    pub width: u32,
+    pub height: u32,
+    pub frame_rate: Option<f64>,
+    pub action: Action,
+    /// An AV1 encode of the top resolution that later replaces the remuxed original.
+    pub replaces_original: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    /// In execution order: the remux first (instant playback), then encodes from the lowest up.
+    pub renditions: Vec<PlannedRendition>,
+    pub remux_possible: bool,
+    pub source_resolution: u32,
+}
+
+impl Plan {
+    /// Only the renditions that need no encoder.
+    pub fn remux_only(&self) -> Plan {
+        Plan {
+            renditions: self
+                .renditions
+                .iter()
+                .filter(|r| r.action == Action::Remux)
+                .cloned()
+                .collect(),
+            ..self.clone()
+        }
+    }
+}
+
+/// Scales `(w, h)` so the smaller side becomes `res`, keeping the aspect ratio, with even sides
+/// (4:2:0 chroma needs them).
+pub fn scaled_size(w: u32, h: u32, res: u32) -> (u32, u32) {
+    let even = |x: f64| ((x / 2.0).round() as u32 * 2).max(2);
+    if w >= h {
+        (
+            even(f64::from(w) * f64::from(res) / f64::from(h)),
+            even(f64::from(res)),
+        )
+    } else {
+        (
+            even(f64::from(res)),
+            even(f64::from(h) * f64::from(res) / f64::from(w)),
+        )
+    }
+}
+
+/// Decides the ladder. Never upscales; always yields at least one rendition for a usable video.
+pub fn plan(report: &ProbeReport, cfg: &LadderConfig) -> Result<Plan, MediaError> {
+    let video: &StreamReport = report
+        .streams
+        .iter()
+        .find(|s| s.kind == StreamKind::Video)
+        .ok_or_else(|| {
+            MediaError::Unsupported("audio-only uploads are not transcoded yet".into())
+        })?;
+    let (w, h) = match (video.display_width, video.display_height) {
+        (Some(w), Some(h)) if w > 0 && h > 0 => (w, h),
+        _ => return Err(MediaError::malformed("video stream", "no picture size")),
+    };
+    let source_res = w.min(h);
+    if !report.remuxable && !video.decodable {
+        return Err(MediaError::Unsupported(
+            video
+                .unsupported_reason
+                .clone()
+                .unwrap_or_else(|| format!("{:?} video cannot be decoded", video.codec)),
+        ));
+    }
+    let fps = video.frame_rate.map(|f| f.min(cfg.max_fps));
+    let encode = |res: u32, replaces_original: bool| {
+        let (width, height) = scaled_size(w, h, res);
+        PlannedRendition {
+            resolution: res,
+            width,
+            height,
+            frame_rate: fps,
+            action: Action::EncodeAv1 {
+                speed: cfg.av1_speed,
+                quantizer: cfg.av1_quantizer,
+            },
+            replaces_original,
+        }
+    };
+    let mut wanted: Vec<u32> = cfg.resolutions.iter().copied().filter(|&r| r > 0).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut renditions = Vec::new();
+    if report.remuxable {
+        renditions.push(PlannedRendition {
+            resolution: source_res,
+            width: w,
+            height: h,
+            frame_rate: video.frame_rate,
+            action: Action::Remux,
+            replaces_original: false,
+        });
+        if video.decodable {
+            renditions.extend(
+                wanted
+                    .iter()
+                    .filter(|&&r| r < source_res)
+                    .map(|&r| encode(r, false)),
+            );
+            if cfg.top_rung == TopRung::ReplaceWithAv1 {
+                renditions.push(encode(source_res, true));
+            }
+        }
+    } else {
+        renditions.extend(
+            wanted
+                .iter()
+                .filter(|&&r| r <= source_res)
+                .map(|&r| encode(r, false)),
+        );
+        if renditions.is_empty() {
+            // Smaller than every configured rung: one rung at the source size, never upscaled.
+            renditions.push(encode(source_res, false));
+        }
+    }
+    Ok(Plan {
+        renditions,
+        remux_possible: report.remuxable,
+        source_resolution: source_res,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn even_sizes_keep_aspect() {
+        assert_eq!(scaled_size(1920, 1080, 360), (640, 360));
+        assert_eq!(scaled_size(1080, 1920, 360), (360, 640));
+        assert_eq!(scaled_size(1280, 718, 360), (642, 360));
+        assert_eq!(scaled_size(3, 3, 1), (2, 2));
+    }
+}

@@ -1,0 +1,479 @@
+//! `videos`, `video_tags` and `video_files`: a video's metadata, state and HLS renditions.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::{StoreError, now};
+
+#[derive(Debug, Clone)]
+pub struct VideoRow {
+    pub id: i64,
+    pub uuid: String,
+    pub channel_id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub support: Option<String>,
+    pub category: Option<i64>,
+    pub licence: Option<i64>,
+    pub language: Option<String>,
+    pub privacy: i64,
+    pub nsfw: bool,
+    pub comments_policy: i64,
+    pub download_enabled: bool,
+    pub wait_transcoding: bool,
+    pub state: i64,
+    pub state_error: Option<String>,
+    pub duration: i64,
+    pub views: i64,
+    pub likes: i64,
+    pub dislikes: i64,
+    pub original_filename: String,
+    pub original_size: i64,
+    pub hls_uuid: String,
+    pub published_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+const COLUMNS: &str = "id, uuid, channel_id, name, description, support, category, licence, language, \
+     privacy, nsfw, comments_policy, download_enabled, wait_transcoding, state, state_error, duration, \
+     views, likes, dislikes, original_filename, original_size, hls_uuid, published_at, created_at, updated_at";
+
+fn from_row(r: &Row) -> rusqlite::Result<VideoRow> {
+    Ok(VideoRow {
+        id: r.get(0)?,
+        uuid: r.get(1)?,
+        channel_id: r.get(2)?,
+        name: r.get(3)?,
+        description: r.get(4)?,
+        support: r.get(5)?,
+        category: r.get(6)?,
+        licence: r.get(7)?,
+        language: r.get(8)?,
+        privacy: r.get(9)?,
+        nsfw: r.get(10)?,
+        comments_policy: r.get(11)?,
+        download_enabled: r.get(12)?,
+        wait_transcoding: r.get(13)?,
+        state: r.get(14)?,
+        state_error: r.get(15)?,
+        duration: r.get(16)?,
+        views: r.get(17)?,
+        likes: r.get(18)?,
+        dislikes: r.get(19)?,
+        original_filename: r.get(20)?,
+        original_size: r.get(21)?,
+        hls_uuid: r.get(22)?,
+        published_at: r.get(23)?,
+        created_at: r.get(24)?,
+        updated_at: r.get(25)?,
+    })
+}
+
+/// The metadata a client sends with an upload, already validated.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct VideoMetadata {
+    pub name: String,
+    pub channel_id: i64,
+    pub description: Option<String>,
+    pub support: Option<String>,
+    pub category: Option<i64>,
+    pub licence: Option<i64>,
+    pub language: Option<String>,
+    pub privacy: i64,
+    pub nsfw: bool,
+    pub comments_policy: i64,
+    pub download_enabled: bool,
+    pub wait_transcoding: bool,
+    pub tags: Vec<String>,
+}
+
+pub fn insert(
+    conn: &Connection,
+    uuid: &str,
+    hls_uuid: &str,
+    m: &VideoMetadata,
+    original_filename: &str,
+    original_size: i64,
+) -> Result<i64, StoreError> {
+    let at = now();
+    conn.execute(
+        "INSERT INTO videos (uuid, channel_id, name, description, support, category, licence, language, \
+         privacy, nsfw, comments_policy, download_enabled, wait_transcoding, state, original_filename, \
+         original_size, hls_uuid, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 2, ?14, ?15, ?16, ?17, ?17)",
+        params![
+            uuid,
+            m.channel_id,
+            m.name,
+            m.description,
+            m.support,
+            m.category,
+            m.licence,
+            m.language,
+            m.privacy,
+            m.nsfw,
+            m.comments_policy,
+            m.download_enabled,
+            m.wait_transcoding,
+            original_filename,
+            original_size,
+            hls_uuid,
+            at
+        ],
+    )?;
+    let id = conn.last_insert_rowid();
+    for tag in &m.tags {
+        conn.execute(
+            "INSERT OR IGNORE INTO video_tags (video_id, tag) VALUES (?1, ?2)",
+            params![id, tag],
+        )?;
+    }
+    Ok(id)
+}
+
+pub fn by_id(conn: &Connection, id: i64) -> Result<Option<VideoRow>, StoreError> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM videos WHERE id = ?1"),
+            [id],
+            from_row,
+        )
+        .optional()?)
+}
+
+pub fn by_uuid(conn: &Connection, uuid: &str) -> Result<Option<VideoRow>, StoreError> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM videos WHERE uuid = ?1"),
+            [uuid],
+            from_row,
+        )
+        .optional()?)
+}
+
+pub fn tags(conn: &Connection, video_id: i64) -> Result<Vec<String>, StoreError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT tag FROM video_tags WHERE video_id = ?1 ORDER BY tag")?;
+    let tags = stmt
+        .query_map([video_id], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok(tags)
+}
+
+/// Publishes: state 1 and, the first time, the publication date.
+pub fn publish(conn: &Connection, id: i64, duration: i64) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE videos SET state = 1, state_error = NULL, duration = ?1, \
+         published_at = COALESCE(published_at, ?2), updated_at = ?2 WHERE id = ?3",
+        params![duration, now(), id],
+    )?;
+    Ok(())
+}
+
+pub fn set_failed(conn: &Connection, id: i64, reason: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE videos SET state = 7, state_error = ?1, updated_at = ?2 WHERE id = ?3",
+        params![reason, now(), id],
+    )?;
+    Ok(())
+}
+
+pub fn delete(conn: &Connection, id: i64) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM videos WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct FileRow {
+    pub resolution: i64,
+    pub width: i64,
+    pub height: i64,
+    pub fps: f64,
+    pub size: i64,
+    pub bitrate: i64,
+    pub codecs: String,
+    pub has_audio: bool,
+    pub has_video: bool,
+    /// Info hash of the rendition's .torrent, once made.
+    pub infohash: Option<String>,
+}
+
+pub fn replace_file(conn: &Connection, video_id: i64, f: &FileRow) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO video_files (video_id, resolution, width, height, fps, size, bitrate, codecs, \
+         has_audio, has_video, infohash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+         ON CONFLICT (video_id, resolution) DO UPDATE SET width = excluded.width, height = excluded.height, \
+         fps = excluded.fps, size = excluded.size, bitrate = excluded.bitrate, codecs = excluded.codecs, \
+         has_audio = excluded.has_audio, has_video = excluded.has_video, infohash = excluded.infohash",
+        params![
+            video_id, f.resolution, f.width, f.height, f.fps, f.size, f.bitrate, f.codecs, f.has_audio,
+            f.has_video, f.infohash, now()
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn files(conn: &Connection, video_id: i64) -> Result<Vec<FileRow>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT resolution, width, height, fps, size, bitrate, codecs, has_audio, has_video, infohash \
+         FROM video_files WHERE video_id = ?1 ORDER BY resolution DESC",
+    )?;
+    let rows = stmt
+        .query_map([video_id], |r| {
+            Ok(FileRow {
+                resolution: r.get(0)?,
+                width: r.get(1)?,
+                height: r.get(2)?,
+                fps: r.get(3)?,
+                size: r.get(4)?,
+                bitrate: r.get(5)?,
+                codecs: r.get(6)?,
+                has_audio: r.get(7)?,
+                has_video: r.get(8)?,
+                infohash: r.get(9)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Bytes a user stores: originals plus renditions of all their videos (for quotas).
+pub fn bytes_of_user(
+    conn: &Connection,
+    user_id: i64,
+    since: Option<&str>,
+) -> Result<i64, StoreError> {
+    Ok(conn.query_row(
+        "SELECT COALESCE(SUM(v.original_size + COALESCE((SELECT SUM(size) FROM video_files f WHERE f.video_id = v.id), 0)), 0) \
+         FROM videos v JOIN channels ch ON ch.id = v.channel_id JOIN accounts acc ON acc.id = ch.account_id \
+         WHERE acc.user_id = ?1 AND (?2 IS NULL OR v.created_at >= ?2)",
+        params![user_id, since],
+        |r| r.get(0),
+    )?)
+}
+
+/// Listing filter: what the viewer may see, what to match, and how to order it.
+#[derive(Debug, Clone, Default)]
+pub struct VideoFilter {
+    /// All of this user's own videos (their "my videos" list) instead of public published ones.
+    pub owner_user: Option<i64>,
+    pub channel_id: Option<i64>,
+    pub account_id: Option<i64>,
+    /// Full-text query over name, description and tags.
+    pub search: Option<String>,
+    pub tags_one_of: Vec<String>,
+    pub tags_all_of: Vec<String>,
+    pub category_one_of: Vec<i64>,
+    pub language_one_of: Vec<String>,
+    /// `Some(false)` hides NSFW videos, `Some(true)` shows only them, `None` both.
+    pub nsfw: Option<bool>,
+    pub sort: String,
+    pub start: i64,
+    pub count: i64,
+}
+
+fn sort_clause(sort: &str) -> &'static str {
+    match sort {
+        "-views" => "v.views DESC",
+        "-likes" => "v.likes DESC",
+        "name" => "v.name COLLATE NOCASE ASC",
+        "-name" => "v.name COLLATE NOCASE DESC",
+        "createdAt" => "v.created_at ASC",
+        "-createdAt" => "v.created_at DESC",
+        "publishedAt" => "v.published_at ASC",
+        "-trending" | "-hot" | "-best" => "v.views DESC, v.published_at DESC",
+        _ => "COALESCE(v.published_at, v.created_at) DESC",
+    }
+}
+
+/// FTS5 query from free text: each word quoted (so user input is never FTS syntax), as a prefix.
+fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(|w| format!("\"{w}\"*"))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// A page of videos matching the filter, and the total.
+pub fn list(conn: &Connection, f: &VideoFilter) -> Result<(i64, Vec<VideoRow>), StoreError> {
+    use rusqlite::types::Value as V;
+    let mut conditions: Vec<String> = Vec::new();
+    let mut args: Vec<V> = Vec::new();
+    match f.owner_user {
+        Some(user) => {
+            conditions.push("acc.user_id = ?".into());
+            args.push(V::Integer(user));
+        }
+        None => conditions.push("v.privacy = 1 AND v.state = 1".into()),
+    }
+    if let Some(id) = f.channel_id {
+        conditions.push("v.channel_id = ?".into());
+        args.push(V::Integer(id));
+    }
+    if let Some(id) = f.account_id {
+        conditions.push("ch.account_id = ?".into());
+        args.push(V::Integer(id));
+    }
+    if let Some(search) = &f.search {
+        match fts_query(search) {
+            Some(q) => {
+                conditions
+                    .push("v.id IN (SELECT rowid FROM videos_fts WHERE videos_fts MATCH ?)".into());
+                args.push(V::Text(q));
+            }
+            None => conditions.push("0".into()),
+        }
+    }
+    let list_placeholders = |n: usize| vec!["?"; n].join(", ");
+    if !f.tags_one_of.is_empty() {
+        conditions.push(format!(
+            "v.id IN (SELECT video_id FROM video_tags WHERE tag IN ({}))",
+            list_placeholders(f.tags_one_of.len())
+        ));
+        args.extend(f.tags_one_of.iter().map(|t| V::Text(t.clone())));
+    }
+    for tag in &f.tags_all_of {
+        conditions.push("v.id IN (SELECT video_id FROM video_tags WHERE tag = ?)".into());
+        args.push(V::Text(tag.clone()));
+    }
+    if !f.category_one_of.is_empty() {
+        conditions.push(format!(
+            "v.category IN ({})",
+            list_placeholders(f.category_one_of.len())
+        ));
+        args.extend(f.category_one_of.iter().map(|c| V::Integer(*c)));
+    }
+    if !f.language_one_of.is_empty() {
+        conditions.push(format!(
+            "v.language IN ({})",
+            list_placeholders(f.language_one_of.len())
+        ));
+        args.extend(f.language_one_of.iter().map(|l| V::Text(l.clone())));
+    }
+    if let Some(nsfw) = f.nsfw {
+        conditions.push("v.nsfw = ?".into());
+        args.push(V::Integer(nsfw as i64));
+    }
+    let condition = conditions.join(" AND ");
+    let from = "FROM videos v JOIN channels ch ON ch.id = v.channel_id JOIN accounts acc ON acc.id = ch.account_id";
+    let total: i64 = conn.query_row(
+        &format!("SELECT COUNT(*) {from} WHERE {condition}"),
+        rusqlite::params_from_iter(args.iter()),
+        |r| r.get(0),
+    )?;
+    let columns = COLUMNS
+        .split(", ")
+        .map(|c| format!("v.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    args.push(V::Integer(f.count));
+    args.push(V::Integer(f.start));
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {columns} {from} WHERE {condition} ORDER BY {}, v.id DESC LIMIT ? OFFSET ?",
+        sort_clause(&f.sort)
+    ))?;
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(args.iter()), from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((total, rows))
+}
+
+/// Replaces a video's editable metadata and tags.
+pub fn update(conn: &Connection, id: i64, m: &VideoMetadata) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE videos SET name = ?1, description = ?2, support = ?3, category = ?4, licence = ?5, \
+         language = ?6, privacy = ?7, nsfw = ?8, comments_policy = ?9, download_enabled = ?10, \
+         wait_transcoding = ?11, channel_id = ?12, updated_at = ?13 WHERE id = ?14",
+        params![
+            m.name,
+            m.description,
+            m.support,
+            m.category,
+            m.licence,
+            m.language,
+            m.privacy,
+            m.nsfw,
+            m.comments_policy,
+            m.download_enabled,
+            m.wait_transcoding,
+            m.channel_id,
+            now(),
+            id
+        ],
+    )?;
+    conn.execute("DELETE FROM video_tags WHERE video_id = ?1", [id])?;
+    for tag in &m.tags {
+        conn.execute(
+            "INSERT OR IGNORE INTO video_tags (video_id, tag) VALUES (?1, ?2)",
+            params![id, tag],
+        )?;
+    }
+    Ok(())
+}
+
+/// Sets (or with `None` removes) a user's rating and keeps the video's counters in step.
+pub fn rate(
+    conn: &Connection,
+    user_id: i64,
+    video_id: i64,
+    rate: Option<&str>,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM video_rates WHERE user_id = ?1 AND video_id = ?2",
+        params![user_id, video_id],
+    )?;
+    if let Some(rate) = rate {
+        conn.execute(
+            "INSERT INTO video_rates (user_id, video_id, rate, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![user_id, video_id, rate, now()],
+        )?;
+    }
+    conn.execute(
+        "UPDATE videos SET \
+         likes = (SELECT COUNT(*) FROM video_rates WHERE video_id = ?1 AND rate = 'like'), \
+         dislikes = (SELECT COUNT(*) FROM video_rates WHERE video_id = ?1 AND rate = 'dislike') \
+         WHERE id = ?1",
+        [video_id],
+    )?;
+    Ok(())
+}
+
+pub fn rating(
+    conn: &Connection,
+    user_id: i64,
+    video_id: i64,
+) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT rate FROM video_rates WHERE user_id = ?1 AND video_id = ?2",
+            params![user_id, video_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Counts a view unless this viewer's last counted view is newer than `since`; true if counted.
+pub fn count_view(
+    conn: &Connection,
+    video_id: i64,
+    viewer: &str,
+    since: &str,
+) -> Result<bool, StoreError> {
+    let at = now();
+    let changed = conn.execute(
+        "INSERT INTO video_views (video_id, viewer, counted_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (video_id, viewer) DO UPDATE SET counted_at = excluded.counted_at \
+         WHERE video_views.counted_at < ?4",
+        params![video_id, viewer, at, since],
+    )?;
+    if changed == 1 {
+        conn.execute(
+            "UPDATE videos SET views = views + 1 WHERE id = ?1",
+            [video_id],
+        )?;
+    }
+    Ok(changed == 1)
+}

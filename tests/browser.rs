@@ -1,0 +1,114 @@
+//! A real browser plays an uploaded video: headless Debian chromium, driven by npm
+//! playwright-core (tests/browser/play.js), opens the watch page and the <video> advances.
+//! CI installs both (.ci/run); elsewhere the test says what is missing and does not run, and
+//! under CI a missing tool is a failure.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use common::{Server, http};
+use serde_json::Value;
+
+fn tools_missing() -> Option<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    if !Path::new("/usr/bin/chromium").exists() {
+        return Some("chromium is not installed (apt-get install chromium)".into());
+    }
+    if !dir.join("node_modules/playwright-core").exists() {
+        return Some("playwright-core is not installed (npm ci --prefix tests/browser)".into());
+    }
+    None
+}
+
+#[tokio::test]
+async fn an_uploaded_video_plays_in_chromium() {
+    if let Some(missing) = tools_missing() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "browser test cannot run in CI: {missing}"
+        );
+        eprintln!("skipping the browser test: {missing}");
+        return;
+    }
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    let me: Value = http()
+        .get(server.api("/users/me"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bytes = std::fs::read(format!(
+        "{}/tests/fixtures/media/long.mp4",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "videofile",
+            reqwest::multipart::Part::bytes(bytes).file_name("long.mp4"),
+        )
+        .text("name", "Plays in a browser")
+        .text("channelId", me["videoChannels"][0]["id"].to_string());
+    let created: Value = http()
+        .post(server.api("/videos/upload"))
+        .bearer_auth(&admin)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let uuid = created["video"]["uuid"].as_str().unwrap().to_string();
+    for _ in 0..200 {
+        let v: Value = http()
+            .get(server.api(&format!("/videos/{uuid}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if v["state"]["id"] == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let screenshot = std::env::temp_dir().join(format!("kinora-watch-{uuid}.png"));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/play.js");
+    let url = format!("{}/videos/watch/{uuid}", server.url);
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(script)
+            .arg(url)
+            .arg(&screenshot)
+            .output()
+            .expect("run node")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "play.js failed: {stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let state: Value = serde_json::from_str(stdout.trim()).expect("play.js prints JSON");
+    assert!(state["error"].is_null(), "{state}");
+    assert!(
+        state["time"].as_f64().unwrap() > state["start"].as_f64().unwrap() + 0.5,
+        "currentTime advances: {state}"
+    );
+    assert_eq!(
+        (state["width"].as_u64(), state["height"].as_u64()),
+        (Some(160), Some(90)),
+        "{state}"
+    );
+}

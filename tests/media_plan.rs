@@ -1,0 +1,88 @@
+//! Ladder policy: remux the playable original as the top rung, AV1 below it, never upscale.
+
+mod media_support;
+
+use kinora::media::{
+    Action, Control, LadderConfig, MediaError, RemuxOptions, TopRung, plan, probe, run,
+};
+use media_support::fixture;
+
+fn resolutions(p: &kinora::media::Plan) -> Vec<(u32, bool)> {
+    p.renditions
+        .iter()
+        .map(|r| (r.resolution, r.action == Action::Remux))
+        .collect()
+}
+
+#[test]
+fn playable_original_is_the_top_rung_and_nothing_is_upscaled() {
+    let report = probe(fixture("h264_aac.mp4")).unwrap();
+    let cfg = LadderConfig {
+        resolutions: vec![144, 240, 360, 720],
+        ..Default::default()
+    };
+    let p = plan(&report, &cfg).unwrap();
+    // 320x180 source: remux 180 first, then AV1 144 (the only lower rung).
+    assert_eq!(resolutions(&p), vec![(180, true), (144, false)]);
+    assert_eq!((p.renditions[1].width, p.renditions[1].height), (256, 144));
+    assert!(p.remux_possible);
+
+    let cfg = LadderConfig {
+        top_rung: TopRung::ReplaceWithAv1,
+        ..cfg
+    };
+    let p = plan(&report, &cfg).unwrap();
+    assert_eq!(
+        resolutions(&p),
+        vec![(180, true), (144, false), (180, false)]
+    );
+    assert!(p.renditions[2].replaces_original);
+}
+
+#[test]
+fn portrait_source_keeps_its_orientation() {
+    let report = probe(fixture("rotated.mov")).unwrap();
+    let cfg = LadderConfig {
+        resolutions: vec![120],
+        ..Default::default()
+    };
+    let p = plan(&report, &cfg).unwrap();
+    assert_eq!(p.renditions[0].resolution, 180);
+    assert_eq!((p.renditions[0].width, p.renditions[0].height), (180, 320));
+    assert_eq!((p.renditions[1].width, p.renditions[1].height), (120, 214));
+}
+
+#[test]
+fn unplayable_sources_are_encoded_or_refused() {
+    // Matroska is not remuxed: encode at most the source size.
+    let report = probe(fixture("h264.mkv")).unwrap();
+    let p = plan(&report, &LadderConfig::default()).unwrap();
+    assert_eq!(resolutions(&p), vec![(180, false)]);
+    // HEVC cannot be decoded: a clear refusal.
+    let report = probe(fixture("hevc.mp4")).unwrap();
+    assert!(
+        matches!(plan(&report, &LadderConfig::default()), Err(MediaError::Unsupported(m)) if m.contains("HEVC"))
+    );
+    let report = probe(fixture("audio.mp3")).unwrap();
+    assert!(plan(&report, &LadderConfig::default()).is_err());
+}
+
+#[test]
+fn run_remux_only_plan() {
+    let report = probe(fixture("long.mp4")).unwrap();
+    let p = plan(&report, &LadderConfig::default())
+        .unwrap()
+        .remux_only();
+    let out = tempfile::tempdir().unwrap();
+    let result = run(
+        &fixture("long.mp4"),
+        out.path(),
+        &p,
+        &RemuxOptions::default(),
+        &Control::new(),
+    )
+    .unwrap();
+    assert_eq!(result.renditions.len(), 1);
+    assert!(result.renditions[0].remuxed);
+    assert!(out.path().join("master.m3u8").exists());
+}
