@@ -2,10 +2,12 @@
 //!
 //! The database is copied with SQLite's online backup API from a read transaction, which in WAL
 //! mode never blocks the server's writer and sees one committed state. The other files (avatars,
-//! later media) are copied around it in two passes: everything first, then the database, then
-//! any file that appeared meanwhile. Kinora writes a file before the row that names it, so every
-//! file the copied database refers to was on disk by the time of the second pass.
+//! videos) are copied around it in two passes: everything first, then the database, then any
+//! file that appeared or changed meanwhile. Kinora writes a file (or a chunk of an upload) before
+//! the row that names it (or records its length), so every file the copied database refers to
+//! was on disk, at least as long as recorded, by the time of the second pass.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -122,8 +124,16 @@ pub fn run(data_dir: &Path, database: &Path, out: &Path) -> Result<BackupReport,
     std::fs::create_dir_all(&target).map_err(io("cannot create", &target))?;
 
     let mut entries: Vec<FileEntry> = Vec::new();
+    let mut stamps = HashMap::new();
     let mut skipped = Vec::new();
-    copy_new_files(data_dir, &target, &db_rel, &mut entries, &mut skipped)?;
+    copy_new_files(
+        data_dir,
+        &target,
+        &db_rel,
+        &mut entries,
+        &mut stamps,
+        &mut skipped,
+    )?;
     let db_copy = target.join(&db_rel);
     // The moment of the database snapshot is what the backup represents.
     let created_at = crate::store::now();
@@ -135,7 +145,14 @@ pub fn run(data_dir: &Path, database: &Path, out: &Path) -> Result<BackupReport,
         sha256,
     });
     let mut late_skipped = Vec::new();
-    copy_new_files(data_dir, &target, &db_rel, &mut entries, &mut late_skipped)?;
+    copy_new_files(
+        data_dir,
+        &target,
+        &db_rel,
+        &mut entries,
+        &mut stamps,
+        &mut late_skipped,
+    )?;
     entries.sort_by(|a, b| a.path.cmp(&b.path));
 
     let manifest = Manifest {
@@ -168,30 +185,59 @@ fn absolute(path: &Path) -> Result<PathBuf, BackupError> {
     std::path::absolute(path).map_err(io("cannot resolve", path))
 }
 
-/// Copies every file of `data_dir` not yet in `entries` (and not the database) into `target`.
+/// Size and modification time of a source file when it was copied: a file that differs on the
+/// second pass was written meanwhile (an upload in progress grows) and is copied again.
+type Stamp = (u64, Option<std::time::SystemTime>);
+
+fn stamp(path: &Path) -> std::io::Result<Stamp> {
+    let meta = std::fs::metadata(path)?;
+    Ok((meta.len(), meta.modified().ok()))
+}
+
+/// Copies every file of `data_dir` (but the database) into `target` that is not in `entries`
+/// yet, or whose size or modification time changed since it was copied.
 fn copy_new_files(
     data_dir: &Path,
     target: &Path,
     db_rel: &str,
     entries: &mut Vec<FileEntry>,
+    stamps: &mut HashMap<String, Stamp>,
     skipped: &mut Vec<String>,
 ) -> Result<(), BackupError> {
     let listed = files::list_files(data_dir, skipped).map_err(io("cannot list", data_dir))?;
-    let done: std::collections::HashSet<String> = entries.iter().map(|e| e.path.clone()).collect();
     for rel in listed {
-        if rel == db_rel || done.contains(&rel) {
+        if rel == db_rel {
             continue;
         }
         let from = data_dir.join(&rel);
         let to = target.join(&rel);
+        // Taken before the copy, so a write during the copy shows as a change next pass.
+        let before = match stamp(&from) {
+            Ok(stamp) => stamp,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io("cannot read", &from)(e)),
+        };
+        match stamps.get(&rel) {
+            Some(seen) if *seen == before => continue,
+            Some(_) => {
+                // Changed since the first pass: replace the earlier copy.
+                entries.retain(|e| e.path != rel);
+                std::fs::remove_file(&to).map_err(io("cannot replace", &to))?;
+            }
+            None => {}
+        }
         match files::copy_hashed(&from, &to) {
-            Ok((size, sha256)) => entries.push(FileEntry {
-                path: rel,
-                size,
-                sha256,
-            }),
+            Ok((size, sha256)) => {
+                stamps.insert(rel.clone(), before);
+                entries.push(FileEntry {
+                    path: rel,
+                    size,
+                    sha256,
+                });
+            }
             // Deleted between the listing and the copy (a replaced avatar): nothing to keep.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                stamps.remove(&rel);
                 let _ = std::fs::remove_file(&to);
             }
             Err(e) => return Err(io("cannot copy", &from)(e)),
@@ -250,4 +296,67 @@ fn copy_database(from: &Path, to: &Path) -> Result<(), BackupError> {
     }
     dst.close().map_err(|(_, e)| db_err(to)(e))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn second_pass_recopies_grown_files_and_adds_new_ones() {
+        let data = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(data.path().join("uploads")).unwrap();
+        let part = data.path().join("uploads/x.part");
+        std::fs::write(&part, b"first chunk").unwrap();
+        std::fs::write(data.path().join("kinora.sqlite3"), b"not copied here").unwrap();
+        let (mut entries, mut stamps, mut skipped) = (Vec::new(), HashMap::new(), Vec::new());
+        let pass = |entries: &mut Vec<FileEntry>, stamps: &mut HashMap<String, Stamp>| {
+            copy_new_files(
+                data.path(),
+                out.path(),
+                "kinora.sqlite3",
+                entries,
+                stamps,
+                &mut Vec::new(),
+            )
+        };
+        copy_new_files(
+            data.path(),
+            out.path(),
+            "kinora.sqlite3",
+            &mut entries,
+            &mut stamps,
+            &mut skipped,
+        )
+        .unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].size, 11);
+
+        // An upload chunk lands and a new file appears between the passes.
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&part)
+            .unwrap();
+        file.write_all(b", second chunk").unwrap();
+        drop(file);
+        std::fs::write(data.path().join("uploads/y.part"), b"y").unwrap();
+        pass(&mut entries, &mut stamps).unwrap();
+        entries.sort_by(|a, b| a.path.cmp(&b.path));
+        assert_eq!(entries.len(), 2, "{entries:?}");
+        assert_eq!(entries[0].path, "uploads/x.part");
+        assert_eq!(entries[0].size, 25);
+        assert_eq!(
+            std::fs::read(out.path().join("uploads/x.part")).unwrap(),
+            b"first chunk, second chunk"
+        );
+        assert_eq!(entries[1].path, "uploads/y.part");
+
+        // Nothing changed: a third pass copies nothing again.
+        let before = entries.clone();
+        pass(&mut entries, &mut stamps).unwrap();
+        entries.sort_by(|a, b| a.path.cmp(&b.path));
+        assert_eq!(entries, before);
+    }
 }
