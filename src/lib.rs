@@ -9,6 +9,7 @@ pub mod http;
 pub mod jobs;
 pub mod logging;
 pub mod media;
+pub mod ops;
 pub mod server;
 pub mod store;
 

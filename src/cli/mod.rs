@@ -1,7 +1,8 @@
-//! The `kinora` command line (clap): global options, `serve` and `admin` commands. `main.rs`
-//! only calls `cli::main`.
+//! The `kinora` command line (clap): global options, `serve`, `admin`, `backup`, `restore` and
+//! `healthcheck`. `main.rs` only calls `cli::main`.
 
 mod admin;
+mod ops;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -38,6 +39,23 @@ pub enum Command {
     /// Inspect, remux and transcode media files (no server needed).
     #[command(subcommand)]
     Media(crate::media::cli::MediaCommand),
+    /// Copy the database (online, while the server runs) and every data file into a new
+    /// directory OUT, with a manifest of checksums.
+    Backup {
+        /// Directory to create; must not exist yet (or be empty).
+        out: PathBuf,
+    },
+    /// Restore a backup made by `kinora backup` into --data-dir, after checking every checksum.
+    Restore {
+        /// The backup directory (the one holding manifest.json).
+        input: PathBuf,
+        /// Replace the files of a non-empty data directory (the server must be stopped).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Exit 0 if the server on the configured `listen` address answers GET /api/v1/config with
+    /// 200, 1 otherwise (for container health checks).
+    Healthcheck,
 }
 
 #[derive(Args, Debug, Default)]
@@ -152,5 +170,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             admin::run(&cmd, &config)
         }
         Command::Media(cmd) => crate::media::cli::run(cmd),
+        Command::Backup { out } => {
+            let config = load_config(&data_dir, file.as_deref(), None)?;
+            ops::backup(&config, &out)
+        }
+        Command::Restore { input, force } => ops::restore(&data_dir, &input, force),
+        Command::Healthcheck => {
+            let config = load_config(&data_dir, file.as_deref(), None)?;
+            ops::healthcheck(&config)
+        }
     }
 }
