@@ -90,6 +90,21 @@ async fn invalid_and_duplicate_names_are_refused() {
         .await
         .unwrap();
     assert_eq!(list["total"], 2);
+    let page: Value = http()
+        .get(server.api("/users?count=100&start=1&sort=username&search=ali"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["total"], 1, "{page}");
+    assert_eq!(
+        page["data"].as_array().map(Vec::len),
+        Some(0),
+        "start=1 skips the only match: {page}"
+    );
 }
 
 #[tokio::test]

@@ -47,9 +47,9 @@ fn job_json(row: &JobRow, now: &str) -> Value {
 }
 
 #[derive(Deserialize)]
+/// Filters beside the paging; parsed as a second extractor from the same query string because
+/// `serde(flatten)` turns numbers into strings with urlencoded input and breaks `count=`.
 struct ListQuery {
-    #[serde(flatten)]
-    paging: Paging,
     #[serde(rename = "jobType")]
     job_type: Option<String>,
 }
@@ -59,6 +59,7 @@ async fn list(
     AuthUser(me): AuthUser,
     path: web::Path<String>,
     q: web::Query<ListQuery>,
+    paging: web::Query<Paging>,
 ) -> ApiResult<HttpResponse> {
     roles::require_admin(&me)?;
     let (states, delayed): (&[&str], Option<bool>) = match path.as_str() {
@@ -76,7 +77,7 @@ async fn list(
             ));
         }
     };
-    let (start, count) = (q.paging.start()?, q.paging.count()?);
+    let (start, count) = (paging.start()?, paging.count()?);
     let job_type = q.job_type.clone();
     let (total, rows) = state
         .store

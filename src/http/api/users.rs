@@ -29,9 +29,9 @@ pub fn urls(state: &AppState) -> Urls {
 }
 
 #[derive(Deserialize)]
+/// Filters beside the paging; parsed as a second extractor from the same query string because
+/// `serde(flatten)` turns numbers into strings with urlencoded input and breaks `count=`.
 struct ListQuery {
-    #[serde(flatten)]
-    paging: Paging,
     search: Option<String>,
     blocked: Option<bool>,
 }
@@ -40,12 +40,13 @@ async fn list(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
     q: web::Query<ListQuery>,
+    paging: web::Query<Paging>,
 ) -> ApiResult<HttpResponse> {
     roles::require_user_manager(&me)?;
     let filter = UserFilter {
-        start: q.paging.start()?,
-        count: q.paging.count()?,
-        sort: q.paging.sort("-createdAt"),
+        start: paging.start()?,
+        count: paging.count()?,
+        sort: paging.sort("-createdAt"),
         search: q.search.clone().filter(|s| !s.is_empty()),
         blocked: q.blocked,
     };
