@@ -7,9 +7,8 @@ mod common;
 
 use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
 
-use common::{Server, http};
+use common::Server;
 use serde_json::Value;
 
 fn tools_missing() -> Option<String> {
@@ -35,52 +34,15 @@ async fn an_uploaded_video_plays_in_chromium() {
     }
     let server = Server::start();
     let admin = server.admin_token().await;
-    let me: Value = http()
-        .get(server.api("/users/me"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let bytes = std::fs::read(format!(
-        "{}/tests/fixtures/media/long.mp4",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
-    let form = reqwest::multipart::Form::new()
-        .part(
-            "videofile",
-            reqwest::multipart::Part::bytes(bytes).file_name("long.mp4"),
+    let video = server
+        .publish(
+            &admin,
+            "long.mp4",
+            &[("name", "Plays in a browser".to_string())],
         )
-        .text("name", "Plays in a browser")
-        .text("channelId", me["videoChannels"][0]["id"].to_string());
-    let created: Value = http()
-        .post(server.api("/videos/upload"))
-        .bearer_auth(&admin)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let uuid = created["video"]["uuid"].as_str().unwrap().to_string();
-    for _ in 0..200 {
-        let v: Value = http()
-            .get(server.api(&format!("/videos/{uuid}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if v["state"]["id"] == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        .await;
+    assert_eq!(video["state"]["id"], 1);
+    let uuid = video["uuid"].as_str().unwrap().to_string();
     let screenshot = std::env::temp_dir().join(format!("kinora-watch-{uuid}.png"));
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/play.js");
     let url = format!("{}/videos/watch/{uuid}", server.url);

@@ -3,63 +3,15 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::{Server, expect_problem, http};
 use serde_json::{Value, json};
 
 async fn upload(server: &Server, token: &str, name: &str, extra: &[(&str, &str)]) -> String {
-    let me: Value = http()
-        .get(server.api("/users/me"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let channel = me["videoChannels"][0]["id"].to_string();
-    let bytes = std::fs::read(format!(
-        "{}/tests/fixtures/media/h264_aac.mp4",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
-    let mut form = reqwest::multipart::Form::new()
-        .part(
-            "videofile",
-            reqwest::multipart::Part::bytes(bytes).file_name("clip.mp4"),
-        )
-        .text("name", name.to_string())
-        .text("channelId", channel);
-    for (k, v) in extra {
-        form = form.text(k.to_string(), v.to_string());
-    }
-    let res = http()
-        .post(server.api("/videos/upload"))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let body: Value = res.json().await.unwrap();
-    let uuid = body["video"]["uuid"].as_str().unwrap().to_string();
-    for _ in 0..200 {
-        let v: Value = http()
-            .get(server.api(&format!("/videos/{uuid}")))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if v["state"]["id"] == 1 {
-            return uuid;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("not published");
+    let mut fields = vec![("name", name.to_string())];
+    fields.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+    let video = server.publish(token, "h264_aac.mp4", &fields).await;
+    assert_eq!(video["state"]["id"], 1);
+    video["uuid"].as_str().unwrap().to_string()
 }
 
 #[tokio::test]

@@ -3,105 +3,37 @@
 
 mod common;
 
-use std::time::Duration;
-
-use common::{Options, Server, expect_problem, http};
+use common::{Options, Server, expect_problem, fixture, http};
 use serde_json::{Value, json};
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/tests/fixtures/media/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
-async fn channel_id(server: &Server, token: &str) -> i64 {
-    let me: Value = http()
-        .get(server.api("/users/me"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    me["videoChannels"][0]["id"].as_i64().unwrap()
-}
-
-async fn legacy_upload(
-    server: &Server,
-    token: &str,
-    file: &str,
-    fields: &[(&str, String)],
-) -> reqwest::Response {
-    let mut form = reqwest::multipart::Form::new().part(
-        "videofile",
-        reqwest::multipart::Part::bytes(fixture(file))
-            .file_name(file.to_string())
-            .mime_str("video/mp4")
-            .unwrap(),
-    );
-    for (k, v) in fields {
-        form = form.text(k.to_string(), v.clone());
-    }
-    http()
-        .post(server.api("/videos/upload"))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-}
-
-/// Polls the video until its state is no longer "to transcode".
-async fn wait_processed(server: &Server, token: &str, uuid: &str) -> Value {
-    for _ in 0..200 {
-        let v: Value = http()
-            .get(server.api(&format!("/videos/{uuid}")))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if v["state"]["id"] != 2 {
-            return v;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("video {uuid} was never processed; log:\n{}", server.log());
-}
 
 #[tokio::test]
 async fn legacy_upload_is_published_as_hls_and_served_with_ranges() {
     let server = Server::start();
     let admin = server.admin_token().await;
-    let channel = channel_id(&server, &admin).await.to_string();
-    let res = legacy_upload(
-        &server,
-        &admin,
-        "h264_aac.mp4",
-        &[
-            ("name", "Sea trip".into()),
-            ("channelId", channel),
-            ("privacy", "1".into()),
-            ("tags[]", "sea".into()),
-            ("tags[]", "boat".into()),
-            ("category", "6".into()),
-            ("language", "fr".into()),
-            ("description", "A short trip at sea".into()),
-        ],
-    )
-    .await;
+    let channel = server.channel_id(&admin).await.to_string();
+    let res = server
+        .upload(
+            &admin,
+            "h264_aac.mp4",
+            &[
+                ("name", "Sea trip".into()),
+                ("channelId", channel),
+                ("privacy", "1".into()),
+                ("tags[]", "sea".into()),
+                ("tags[]", "boat".into()),
+                ("category", "6".into()),
+                ("language", "fr".into()),
+                ("description", "A short trip at sea".into()),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let created: Value = res.json().await.unwrap();
     let uuid = created["video"]["uuid"].as_str().unwrap().to_string();
     let short = created["video"]["shortUUID"].as_str().unwrap().to_string();
     assert_eq!(short.len(), 22);
 
-    let video = wait_processed(&server, &admin, &uuid).await;
+    let video = server.wait_processed(&admin, &uuid).await;
     assert_eq!(video["state"]["id"], 1, "{video}");
     assert_eq!(video["name"], "Sea trip");
     assert_eq!(video["duration"], 3);
@@ -281,7 +213,7 @@ async fn legacy_upload_is_published_as_hls_and_served_with_ranges() {
 async fn resumable_upload_resumes_after_a_restart() {
     let server = Server::start();
     let admin = server.admin_token().await;
-    let channel = channel_id(&server, &admin).await;
+    let channel = server.channel_id(&admin).await;
     let bytes = fixture("long.mp4");
     let total = bytes.len();
     let res = http()
@@ -356,7 +288,7 @@ async fn resumable_upload_resumes_after_a_restart() {
     assert_eq!(res.status(), 200);
     let created: Value = res.json().await.unwrap();
     let uuid = created["video"]["uuid"].as_str().unwrap();
-    let video = wait_processed(&server, &admin, uuid).await;
+    let video = server.wait_processed(&admin, uuid).await;
     assert_eq!(video["state"]["id"], 1, "{video}");
     assert_eq!(video["duration"], 10);
     // The stored original is the uploaded file, byte for byte.
@@ -420,35 +352,35 @@ async fn resumable_upload_resumes_after_a_restart() {
 async fn bad_uploads_are_refused_and_leave_nothing_behind() {
     let server = Server::start();
     let admin = server.admin_token().await;
-    let channel = channel_id(&server, &admin).await.to_string();
-    let res = legacy_upload(
-        &server,
-        &admin,
-        "random.bin",
-        &[("name", "Noise".into()), ("channelId", channel.clone())],
-    )
-    .await;
+    let channel = server.channel_id(&admin).await.to_string();
+    let res = server
+        .upload(
+            &admin,
+            "random.bin",
+            &[("name", "Noise".into()), ("channelId", channel.clone())],
+        )
+        .await;
     expect_problem(res, 415).await;
-    let res = legacy_upload(
-        &server,
-        &admin,
-        "h264_aac.mp4",
-        &[("name", "x".into()), ("channelId", channel.clone())],
-    )
-    .await;
+    let res = server
+        .upload(
+            &admin,
+            "h264_aac.mp4",
+            &[("name", "x".into()), ("channelId", channel.clone())],
+        )
+        .await;
     let body = expect_problem(res, 400).await;
     assert!(body["invalid-params"]["name"].is_object());
-    let res = legacy_upload(
-        &server,
-        &admin,
-        "h264_aac.mp4",
-        &[
-            ("name", "Secret".into()),
-            ("channelId", channel.clone()),
-            ("privacy", "5".into()),
-        ],
-    )
-    .await;
+    let res = server
+        .upload(
+            &admin,
+            "h264_aac.mp4",
+            &[
+                ("name", "Secret".into()),
+                ("channelId", channel.clone()),
+                ("privacy", "5".into()),
+            ],
+        )
+        .await;
     expect_problem(res, 400).await;
     let res = http()
         .post(server.api("/videos/upload"))
@@ -458,13 +390,13 @@ async fn bad_uploads_are_refused_and_leave_nothing_behind() {
         .await
         .unwrap();
     expect_problem(res, 400).await;
-    let res = legacy_upload(
-        &server,
-        &admin,
-        "h264_aac.mp4",
-        &[("name", "Anonymous".into()), ("channelId", channel.clone())],
-    )
-    .await;
+    let res = server
+        .upload(
+            &admin,
+            "h264_aac.mp4",
+            &[("name", "Anonymous".into()), ("channelId", channel.clone())],
+        )
+        .await;
     assert_eq!(res.status(), 200, "control upload works");
     let uploads = std::fs::read_dir(server.data_dir.join("uploads"))
         .unwrap()
@@ -479,15 +411,15 @@ async fn bad_uploads_are_refused_and_leave_nothing_behind() {
 
     // Someone else's channel, over quota, and unauthenticated.
     let (_, alice) = server.create_user(&admin, "alice", 2).await;
-    let res = legacy_upload(
-        &server,
-        &alice,
-        "h264_aac.mp4",
-        &[("name", "Not mine".into()), ("channelId", channel.clone())],
-    )
-    .await;
+    let res = server
+        .upload(
+            &alice,
+            "h264_aac.mp4",
+            &[("name", "Not mine".into()), ("channelId", channel.clone())],
+        )
+        .await;
     expect_problem(res, 403).await;
-    let alice_channel = channel_id(&server, &alice).await;
+    let alice_channel = server.channel_id(&alice).await;
     let res = http()
         .post(server.api("/videos/upload-resumable"))
         .bearer_auth(&alice)
@@ -537,21 +469,21 @@ async fn bad_uploads_are_refused_and_leave_nothing_behind() {
 async fn privacy_and_unsupported_codecs() {
     let server = Server::start();
     let admin = server.admin_token().await;
-    let channel = channel_id(&server, &admin).await.to_string();
-    let res = legacy_upload(
-        &server,
-        &admin,
-        "h264_aac.mp4",
-        &[
-            ("name", "Private one".into()),
-            ("channelId", channel.clone()),
-            ("privacy", "3".into()),
-        ],
-    )
-    .await;
+    let channel = server.channel_id(&admin).await.to_string();
+    let res = server
+        .upload(
+            &admin,
+            "h264_aac.mp4",
+            &[
+                ("name", "Private one".into()),
+                ("channelId", channel.clone()),
+                ("privacy", "3".into()),
+            ],
+        )
+        .await;
     let private: Value = res.json().await.unwrap();
     let uuid = private["video"]["uuid"].as_str().unwrap().to_string();
-    wait_processed(&server, &admin, &uuid).await;
+    server.wait_processed(&admin, &uuid).await;
     expect_problem(
         http()
             .get(server.api(&format!("/videos/{uuid}")))
@@ -602,16 +534,18 @@ async fn privacy_and_unsupported_codecs() {
     assert_eq!(res.status(), 401, "private files need the owner");
 
     // HEVC cannot be remuxed for browsers: the video fails with a reason, the original stays.
-    let res = legacy_upload(
-        &server,
-        &admin,
-        "hevc.mp4",
-        &[("name", "HEVC clip".into()), ("channelId", channel)],
-    )
-    .await;
+    let res = server
+        .upload(
+            &admin,
+            "hevc.mp4",
+            &[("name", "HEVC clip".into()), ("channelId", channel)],
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let hevc: Value = res.json().await.unwrap();
-    let video = wait_processed(&server, &admin, hevc["video"]["uuid"].as_str().unwrap()).await;
+    let video = server
+        .wait_processed(&admin, hevc["video"]["uuid"].as_str().unwrap())
+        .await;
     assert_eq!(video["state"]["id"], 7);
     assert!(
         video["stateError"]

@@ -2,62 +2,18 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::{Server, http};
 use serde_json::Value;
 
 async fn upload(server: &Server, token: &str, name: &str, privacy: &str) -> Value {
-    let me: Value = http()
-        .get(server.api("/users/me"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let bytes = std::fs::read(format!(
-        "{}/tests/fixtures/media/h264_aac.mp4",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
-    let form = reqwest::multipart::Form::new()
-        .part(
-            "videofile",
-            reqwest::multipart::Part::bytes(bytes).file_name("clip.mp4"),
-        )
-        .text("name", name.to_string())
-        .text("privacy", privacy.to_string())
-        .text("description", "A <b>bold</b> & honest clip".to_string())
-        .text("channelId", me["videoChannels"][0]["id"].to_string());
-    let created: Value = http()
-        .post(server.api("/videos/upload"))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let uuid = created["video"]["uuid"].as_str().unwrap().to_string();
-    for _ in 0..200 {
-        let v: Value = http()
-            .get(server.api(&format!("/videos/{uuid}")))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if v["state"]["id"] == 1 {
-            return v;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("not published");
+    let fields = [
+        ("name", name.to_string()),
+        ("privacy", privacy.to_string()),
+        ("description", "A <b>bold</b> & honest clip".to_string()),
+    ];
+    let video = server.publish(token, "h264_aac.mp4", &fields).await;
+    assert_eq!(video["state"]["id"], 1);
+    video
 }
 
 #[tokio::test]

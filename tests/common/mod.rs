@@ -297,3 +297,85 @@ pub fn run_cli(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> (boo
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// A file from `tests/fixtures/media`.
+pub fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/fixtures/media/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+impl Server {
+    /// The id of the user's first channel.
+    pub async fn channel_id(&self, token: &str) -> i64 {
+        let me: Value = http()
+            .get(self.api("/users/me"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        me["videoChannels"][0]["id"].as_i64().unwrap()
+    }
+
+    /// A legacy multipart upload of a fixture with extra form fields; the raw response.
+    pub async fn upload(
+        &self,
+        token: &str,
+        file: &str,
+        fields: &[(&str, String)],
+    ) -> reqwest::Response {
+        let mut form = reqwest::multipart::Form::new().part(
+            "videofile",
+            reqwest::multipart::Part::bytes(fixture(file))
+                .file_name(file.to_string())
+                .mime_str("video/mp4")
+                .unwrap(),
+        );
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.clone());
+        }
+        http()
+            .post(self.api("/videos/upload"))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Polls a video until it leaves state 2 (to transcode); its JSON then.
+    pub async fn wait_processed(&self, token: &str, uuid: &str) -> Value {
+        for _ in 0..300 {
+            let v: Value = http()
+                .get(self.api(&format!("/videos/{uuid}")))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if v["state"]["id"] != 2 {
+                return v;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("video {uuid} was never processed; log:\n{}", self.log());
+    }
+
+    /// Uploads a fixture into the user's first channel and waits until it is processed.
+    pub async fn publish(&self, token: &str, file: &str, fields: &[(&str, String)]) -> Value {
+        let mut all = vec![("channelId", self.channel_id(token).await.to_string())];
+        all.extend(fields.iter().cloned());
+        let res = self.upload(token, file, &all).await;
+        assert_eq!(res.status(), 200);
+        let created: Value = res.json().await.unwrap();
+        self.wait_processed(token, created["video"]["uuid"].as_str().unwrap())
+            .await
+    }
+}
