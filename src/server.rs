@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use tokio::signal::unix::{SignalKind, signal};
 
 use crate::app::AppState;
 use crate::config::Config;
@@ -62,26 +63,11 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
     auth::ensure_local_client(&store)?;
     let admin_password = ensure_admin(&store, &config)?;
 
-    let url = config.public_url();
-    let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "Kinora {} is listening on http://{} (public URL {url})",
-        crate::LONG_VERSION,
-        config.listen
-    )?;
-    if let Some(password) = admin_password {
-        writeln!(out, "Created the administrator account.")?;
-        writeln!(out, "  username: {FIRST_ADMIN}")?;
-        writeln!(out, "  password: {password}")?;
-        writeln!(
-            out,
-            "This password is shown only once: log in at {url}/login and change it."
-        )?;
-    }
-    out.flush()?;
-    drop(out);
-
+    let banner = Banner {
+        url: config.public_url(),
+        listen: config.listen,
+        admin_password,
+    };
     let mut state =
         AppState::new(config, store.clone()).context("cannot load the page templates")?;
     let job_store = store.clone();
@@ -99,7 +85,21 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
         let jobs = pool.start();
         state.jobs = Some(jobs.clone());
         let upkeep = actix_web::rt::spawn(upkeep(state.clone()));
-        let served = crate::http::serve(state, listener).await;
+        // The signal handlers are in place before the address is announced, so a supervisor
+        // that stops us right after the banner still gets a graceful stop.
+        let mut terminate = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let server = crate::http::serve(state, listener)?;
+        let handle = server.handle();
+        actix_web::rt::spawn(async move {
+            tokio::select! {
+                _ = terminate.recv() => tracing::info!("SIGTERM received; stopping gracefully"),
+                _ = interrupt.recv() => tracing::info!("SIGINT received; stopping gracefully"),
+            }
+            handle.stop(true).await;
+        });
+        announce(&banner)?;
+        let served = server.await;
         upkeep.abort();
         jobs.stop();
         served
@@ -108,6 +108,34 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
     store.close().context("cannot close the database cleanly")?;
     println!("Kinora stopped.");
     result.context("HTTP server failed")
+}
+
+/// What `serve` prints once it accepts connections.
+struct Banner {
+    url: String,
+    listen: std::net::SocketAddr,
+    admin_password: Option<String>,
+}
+
+fn announce(b: &Banner) -> std::io::Result<()> {
+    let url = &b.url;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "Kinora {} is listening on http://{} (public URL {url})",
+        crate::LONG_VERSION,
+        b.listen
+    )?;
+    if let Some(password) = &b.admin_password {
+        writeln!(out, "Created the administrator account.")?;
+        writeln!(out, "  username: {FIRST_ADMIN}")?;
+        writeln!(out, "  password: {password}")?;
+        writeln!(
+            out,
+            "This password is shown only once: log in at {url}/login and change it."
+        )?;
+    }
+    out.flush()
 }
 
 /// Every ten minutes: forget recovered rate-limit keys and delete expired tokens.

@@ -430,3 +430,16 @@ fn serve_refuses_a_port_in_use() {
     );
     assert!(!ok && err.contains("cannot listen on"), "{err}");
 }
+
+#[test]
+fn sigterm_right_after_start_is_a_clean_stop() {
+    for _ in 0..3 {
+        let mut server = Server::start();
+        let status = server.stop();
+        assert!(
+            status.success(),
+            "exit status {status:?}; log:\n{}",
+            server.log()
+        );
+    }
+}

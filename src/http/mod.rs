@@ -27,11 +27,14 @@ use error::{ApiError, extractor_error};
 const JSON_LIMIT: usize = 1024 * 1024;
 const FORM_LIMIT: usize = 64 * 1024;
 
-/// Builds and runs the server on an already bound listener until SIGINT/SIGTERM; in-flight
-/// requests get up to 30 s to finish.
-pub async fn serve(state: AppState, listener: std::net::TcpListener) -> std::io::Result<()> {
+/// Builds the server on an already bound listener; awaiting it serves until
+/// or its handle's `stop`, giving in-flight requests up to 30 s. Call inside the actix system.
+pub fn serve(
+    state: AppState,
+    listener: std::net::TcpListener,
+) -> std::io::Result<actix_web::dev::Server> {
     let data = web::Data::new(state);
-    HttpServer::new(move || {
+    Ok(HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .app_data(
@@ -95,9 +98,10 @@ pub async fn serve(state: AppState, listener: std::net::TcpListener) -> std::io:
             .default_service(web::to(pages::not_found))
     })
     .listen(listener)?
+    // `server::run` installs the signal handlers itself, before it announces the address.
+    .disable_signals()
     .shutdown_timeout(30)
-    .run()
-    .await
+    .run())
 }
 
 /// PeerTube answers the API from any origin (it authenticates with bearer tokens, not cookies).
