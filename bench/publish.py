@@ -29,9 +29,9 @@ def call(method, url, token=None, data=None, headers=None):
     req = urllib.request.Request(url, data=data, headers=h, method=method)
     try:
         with urllib.request.urlopen(req, timeout=600) as r:
-            return r.status, dict(r.headers), r.read()
+            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
     except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
 
 def login(base, password):
     _, _, body = call("GET", base + "/api/v1/oauth-clients/local")
@@ -46,7 +46,7 @@ def resumable(base, token, path, channel, chunk):
         json.dumps({"name": "Benchmark", "channelId": channel, "filename": os.path.basename(path)}).encode(),
         {"Content-Type": "application/json", "X-Upload-Content-Length": str(size)})
     assert status == 201, body
-    location = headers["Location"]
+    location = headers["location"]
     sent = 0
     with open(path, "rb") as f:
         while sent < size:
