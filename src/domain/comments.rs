@@ -16,6 +16,8 @@ use crate::store::users::UserRow;
 #[derive(Debug, Clone)]
 pub struct CommentView {
     pub comment: CommentRow,
+    /// The commented video's UUID (comment URLs are built from it).
+    pub video_uuid: String,
     pub author: Option<(AccountRow, Vec<ImageRow>)>,
 }
 
@@ -41,6 +43,7 @@ fn viewer_scope(
 fn with_authors(
     conn: &rusqlite::Connection,
     rows: Vec<CommentRow>,
+    video_uuid: &str,
 ) -> DomainResult<Vec<CommentView>> {
     let mut cache: HashMap<i64, Option<(AccountRow, Vec<ImageRow>)>> = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
@@ -62,7 +65,11 @@ fn with_authors(
             },
             None => None,
         };
-        out.push(CommentView { comment, author });
+        out.push(CommentView {
+            comment,
+            video_uuid: video_uuid.to_string(),
+            author,
+        });
     }
     Ok(out)
 }
@@ -90,7 +97,11 @@ pub async fn threads(
                 count,
             )?;
             let not_deleted = comments::count_for_video(conn, video.video.id)?;
-            Ok((total, not_deleted, with_authors(conn, rows)?))
+            Ok((
+                total,
+                not_deleted,
+                with_authors(conn, rows, &video.video.uuid)?,
+            ))
         })
         .await
 }
@@ -113,11 +124,11 @@ pub async fn thread(
                 })
                 .ok_or_else(|| DomainError::NotFound("Comment thread not found".into()))?;
             let replies = comments::replies(conn, root.id, account, owner)?;
-            let mut views = with_authors(conn, vec![root])?;
+            let mut views = with_authors(conn, vec![root], &video.video.uuid)?;
             let root = views.remove(0);
             Ok(ThreadView {
                 root,
-                replies: with_authors(conn, replies)?,
+                replies: with_authors(conn, replies, &video.video.uuid)?,
             })
         })
         .await
@@ -171,7 +182,7 @@ pub async fn post(
             )?;
             let row = comments::get(tx, video.video.id, id)?
                 .ok_or_else(|| DomainError::NotFound("Comment not found".into()))?;
-            Ok(with_authors(tx, vec![row])?.remove(0))
+            Ok(with_authors(tx, vec![row], &video.video.uuid)?.remove(0))
         })
         .await
 }

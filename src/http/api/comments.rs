@@ -32,7 +32,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-fn comment_json(urls: &Urls, video_uuid: &str, c: &CommentView) -> Value {
+fn comment_json(urls: &Urls, c: &CommentView) -> Value {
+    let video_uuid = &c.video_uuid;
     let row = &c.comment;
     let deleted = row.deleted_at.is_some();
     json!({
@@ -56,17 +57,6 @@ fn comment_json(urls: &Urls, video_uuid: &str, c: &CommentView) -> Value {
     })
 }
 
-async fn video_uuid(
-    state: &AppState,
-    viewer: Option<&crate::store::users::UserRow>,
-    id: &str,
-) -> ApiResult<String> {
-    Ok(crate::domain::videos::get(&state.store, id, viewer)
-        .await?
-        .video
-        .uuid)
-}
-
 async fn list_threads(
     state: web::Data<AppState>,
     MaybeUser(user): MaybeUser,
@@ -83,12 +73,11 @@ async fn list_threads(
         q.count()?,
     )
     .await?;
-    let uuid = video_uuid(&state, user.as_ref(), &id).await?;
     let urls = urls(&state);
     Ok(HttpResponse::Ok().json(json!({
         "total": total,
         "totalNotDeletedComments": not_deleted,
-        "data": list.iter().map(|c| comment_json(&urls, &uuid, c)).collect::<Vec<_>>(),
+        "data": list.iter().map(|c| comment_json(&urls, c)).collect::<Vec<_>>(),
     })))
 }
 
@@ -99,18 +88,17 @@ async fn get_thread(
 ) -> ApiResult<HttpResponse> {
     let (id, thread_id) = path.into_inner();
     let thread = comments::thread(&state.store, user.as_ref(), &id, thread_id).await?;
-    let uuid = video_uuid(&state, user.as_ref(), &id).await?;
     let urls = urls(&state);
     // PeerTube nests replies under the comment they answer.
-    fn children(urls: &Urls, uuid: &str, parent: i64, all: &[CommentView]) -> Vec<Value> {
+    fn children(urls: &Urls, parent: i64, all: &[CommentView]) -> Vec<Value> {
         all.iter()
             .filter(|c| c.comment.in_reply_to == Some(parent))
-            .map(|c| json!({ "comment": comment_json(urls, uuid, c), "children": children(urls, uuid, c.comment.id, all) }))
+            .map(|c| json!({ "comment": comment_json(urls, c), "children": children(urls, c.comment.id, all) }))
             .collect()
     }
     Ok(HttpResponse::Ok().json(json!({
-        "comment": comment_json(&urls, &uuid, &thread.root),
-        "children": children(&urls, &uuid, thread.root.comment.id, &thread.replies),
+        "comment": comment_json(&urls, &thread.root),
+        "children": children(&urls, thread.root.comment.id, &thread.replies),
     })))
 }
 
@@ -126,8 +114,7 @@ async fn create_thread(
     body: web::Json<CommentBody>,
 ) -> ApiResult<HttpResponse> {
     let posted = comments::post(&state.store, &me, &id, None, body.into_inner().text).await?;
-    let uuid = video_uuid(&state, Some(&me), &id).await?;
-    Ok(HttpResponse::Ok().json(json!({ "comment": comment_json(&urls(&state), &uuid, &posted) })))
+    Ok(HttpResponse::Ok().json(json!({ "comment": comment_json(&urls(&state), &posted) })))
 }
 
 async fn reply(
@@ -139,8 +126,7 @@ async fn reply(
     let (id, parent) = path.into_inner();
     let posted =
         comments::post(&state.store, &me, &id, Some(parent), body.into_inner().text).await?;
-    let uuid = video_uuid(&state, Some(&me), &id).await?;
-    Ok(HttpResponse::Ok().json(json!({ "comment": comment_json(&urls(&state), &uuid, &posted) })))
+    Ok(HttpResponse::Ok().json(json!({ "comment": comment_json(&urls(&state), &posted) })))
 }
 
 async fn delete(
