@@ -438,3 +438,12 @@ pub async fn delete(
     super::images::remove_files(&images_dir, &files);
     Ok(())
 }
+
+/// The actor id of a user's account (for avatar changes), without loading channels and images.
+pub async fn account_actor_id(store: &Store, user_id: i64) -> DomainResult<i64> {
+    store
+        .read(move |conn| actors::account_by_user(conn, user_id))
+        .await?
+        .map(|a| a.actor.id)
+        .ok_or_else(|| DomainError::NotFound("Account not found".into()))
+}

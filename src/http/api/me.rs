@@ -103,8 +103,7 @@ async fn quota_used(
 }
 
 async fn account_actor(state: &AppState, user_id: i64) -> ApiResult<i64> {
-    let details = users::details(&state.store, user_id).await?;
-    Ok(details.account.actor.id)
+    Ok(users::account_actor_id(&state.store, user_id).await?)
 }
 
 /// `{"avatars": [...]}` or `{"banners": [...]}`, as PeerTube answers an image upload.

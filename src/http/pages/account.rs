@@ -162,11 +162,11 @@ async fn save_avatar(
             return settings_page(&state, &user, e.status, json!({ "error": e.detail })).await;
         }
     };
-    let details = users::details(&state.store, user.id).await?;
+    let actor_id = users::account_actor_id(&state.store, user.id).await?;
     let result = images::replace(
         &state.store,
         state.config.avatars_dir(),
-        details.account.actor.id,
+        actor_id,
         ImageKind::Avatar,
         bytes,
         "avatarfile",
