@@ -3,6 +3,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod crashpoint;
 pub mod domain;
 pub mod fsutil;
 pub mod http;

@@ -11,7 +11,7 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use crate::app::AppState;
 use crate::config::Config;
-use crate::domain::processing::ProcessVideo;
+use crate::domain::processing::{Pipeline, ProcessVideo, TRANSCODE_JOB, TranscodeVideo};
 use crate::domain::users::{self, NewUserRequest};
 use crate::domain::videos;
 use crate::domain::{auth, roles};
@@ -51,12 +51,42 @@ pub fn ensure_admin(store: &Store, config: &Config) -> anyhow::Result<Option<Str
     Ok(Some(password))
 }
 
+/// Holds an exclusive lock on `<data>/kinora.lock` for the life of the server, so two servers
+/// never share a data directory (admin commands and backups do not take it).
+fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    let path = dir.join("kinora.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            anyhow::bail!("another `kinora serve` is already using {}", dir.display())
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(anyhow::Error::new(e).context(format!("cannot lock {}", path.display())))
+        }
+    }
+}
+
 /// Runs the server until SIGINT or SIGTERM.
 pub fn run(mut config: Config) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+    let _lock = lock_data_dir(&config.data_dir)?;
     let store = Store::open(&config.database_path(), config.db_readers)
         .with_context(|| format!("cannot open database {}", config.database_path().display()))?;
+    // The lock proves no other server runs here: jobs left running were a crashed process's.
+    let orphans = store.write_blocking(|tx| crate::store::jobs::requeue_running(tx))?;
+    if orphans > 0 {
+        tracing::info!(
+            jobs = orphans,
+            "requeued jobs interrupted by the previous stop"
+        );
+    }
     let listener = TcpListener::bind(config.listen)
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     config.finalize_public_url(listener.local_addr()?);
@@ -73,14 +103,25 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
     let job_store = store.clone();
     let result = actix_web::rt::System::new().block_on(async move {
         let mut pool = WorkerPool::new(job_store.clone(), PoolConfig::default());
+        let pipeline = Arc::new(Pipeline {
+            store: job_store,
+            paths: state.video_paths(),
+            base_url: state.base_url(),
+            ladder: state.config.ladder.clone(),
+            transcoding_enabled: state.config.transcoding_enabled,
+            threads: state.config.transcoding_threads,
+        });
+        // Probing and remuxing are mostly I/O: two at once keep uploads flowing while a long
+        // encode runs in the transcoding workers.
         pool.register(
             videos::PROCESS_JOB,
-            1,
-            Arc::new(ProcessVideo {
-                store: job_store,
-                paths: state.video_paths(),
-                base_url: state.base_url(),
-            }),
+            2,
+            Arc::new(ProcessVideo(pipeline.clone())),
+        );
+        pool.register(
+            TRANSCODE_JOB,
+            state.config.transcoding_concurrency,
+            Arc::new(TranscodeVideo(pipeline)),
         );
         let jobs = pool.start();
         state.jobs = Some(jobs.clone());

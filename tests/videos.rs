@@ -533,7 +533,7 @@ async fn privacy_and_unsupported_codecs() {
         .unwrap();
     assert_eq!(res.status(), 401, "private files need the owner");
 
-    // HEVC cannot be remuxed for browsers: the video fails with a reason, the original stays.
+    // HEVC can be neither remuxed nor decoded: the video fails with a reason, the original stays.
     let res = server
         .upload(
             &admin,
@@ -548,10 +548,7 @@ async fn privacy_and_unsupported_codecs() {
         .await;
     assert_eq!(video["state"]["id"], 7);
     assert!(
-        video["stateError"]
-            .as_str()
-            .unwrap()
-            .contains("re-encoding"),
+        video["stateError"].as_str().unwrap().contains("HEVC"),
         "{video}"
     );
 }

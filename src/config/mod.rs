@@ -79,6 +79,13 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Number of read-only SQLite connections.
     pub db_readers: usize,
+    /// Whether uploads that cannot be remuxed are encoded, and whether the AV1 ladder is built.
+    pub transcoding_enabled: bool,
+    /// The AV1 ladder (`transcoding.resolutions`, `transcoding.av1_speed`, ...).
+    pub ladder: crate::media::LadderConfig,
+    /// Encoder threads per transcoding job, and transcoding jobs run at once.
+    pub transcoding_threads: usize,
+    pub transcoding_concurrency: usize,
     /// Effective source of every key, for `--print-config` and error messages.
     pub sources: BTreeMap<&'static str, Source>,
 }
@@ -105,6 +112,11 @@ impl Config {
             log_filter: "info".into(),
             log_format: LogFormat::Text,
             db_readers: 4,
+            transcoding_enabled: true,
+            ladder: crate::media::LadderConfig::default(),
+            // One job using every core finishes each video soonest; small machines have few.
+            transcoding_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            transcoding_concurrency: 1,
             sources: BTreeMap::new(),
         };
         for setting in SETTINGS {

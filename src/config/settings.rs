@@ -143,6 +143,110 @@ pub static SETTINGS: &[Setting] = &[
         show: |c| quoted(&format_bytes(c.upload_max_size)),
     },
     Setting {
+        key: "transcoding.enabled",
+        doc: "Encode the AV1 ladder, and uploads that cannot be remuxed (false: remux only).",
+        apply: |c, v| {
+            c.transcoding_enabled = number(v, "true or false")?;
+            Ok(())
+        },
+        show: |c| c.transcoding_enabled.to_string(),
+    },
+    Setting {
+        key: "transcoding.resolutions",
+        doc: "AV1 rungs to encode, by the picture's smaller side; never above the original's.",
+        apply: |c, v| {
+            let mut list = Vec::new();
+            for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                let res: u32 = number(part, "resolutions such as 360,720")?;
+                if !(16..=4320).contains(&res) {
+                    return Err(format!("resolution {res} is outside 16..4320"));
+                }
+                list.push(res);
+            }
+            c.ladder.resolutions = list;
+            Ok(())
+        },
+        show: |c| {
+            let list: Vec<String> = c.ladder.resolutions.iter().map(u32::to_string).collect();
+            format!("[{}]", list.join(", "))
+        },
+    },
+    Setting {
+        key: "transcoding.top_rung",
+        doc: "keep_original (the remuxed upload stays the top rung) or replace_with_av1.",
+        apply: |c, v| {
+            c.ladder.top_rung = match v {
+                "keep_original" => crate::media::TopRung::KeepOriginal,
+                "replace_with_av1" => crate::media::TopRung::ReplaceWithAv1,
+                _ => return Err("expected keep_original or replace_with_av1".into()),
+            };
+            Ok(())
+        },
+        show: |c| {
+            quoted(match c.ladder.top_rung {
+                crate::media::TopRung::KeepOriginal => "keep_original",
+                crate::media::TopRung::ReplaceWithAv1 => "replace_with_av1",
+            })
+        },
+    },
+    Setting {
+        key: "transcoding.av1_speed",
+        doc: "rav1e speed preset, 0 (smallest files, slowest) to 10 (fastest).",
+        apply: |c, v| {
+            c.ladder.av1_speed = number(v, "a number from 0 to 10")?;
+            if c.ladder.av1_speed > 10 {
+                return Err("must be at most 10".into());
+            }
+            Ok(())
+        },
+        show: |c| c.ladder.av1_speed.to_string(),
+    },
+    Setting {
+        key: "transcoding.av1_quantizer",
+        doc: "rav1e quantizer, 0 (best quality) to 255 (smallest files).",
+        apply: |c, v| {
+            c.ladder.av1_quantizer = number(v, "a number from 0 to 255")?;
+            Ok(())
+        },
+        show: |c| c.ladder.av1_quantizer.to_string(),
+    },
+    Setting {
+        key: "transcoding.max_fps",
+        doc: "Frame rate cap of encoded rungs.",
+        apply: |c, v| {
+            c.ladder.max_fps = number(v, "a frame rate")?;
+            if !(1.0..=120.0).contains(&c.ladder.max_fps) {
+                return Err("must be between 1 and 120".into());
+            }
+            Ok(())
+        },
+        show: |c| c.ladder.max_fps.to_string(),
+    },
+    Setting {
+        key: "transcoding.threads",
+        doc: "Encoder threads per transcoding job (default: the number of cores).",
+        apply: |c, v| {
+            c.transcoding_threads = number(v, "a positive whole number")?;
+            if c.transcoding_threads == 0 {
+                return Err("must be at least 1".into());
+            }
+            Ok(())
+        },
+        show: |c| c.transcoding_threads.to_string(),
+    },
+    Setting {
+        key: "transcoding.concurrency",
+        doc: "Videos processed at once (each uses transcoding.threads threads).",
+        apply: |c, v| {
+            c.transcoding_concurrency = number(v, "a positive whole number")?;
+            if c.transcoding_concurrency == 0 {
+                return Err("must be at least 1".into());
+            }
+            Ok(())
+        },
+        show: |c| c.transcoding_concurrency.to_string(),
+    },
+    Setting {
         key: "avatar.max_size",
         doc: "Largest accepted avatar or banner image.",
         apply: |c, v| {

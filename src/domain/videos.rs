@@ -56,6 +56,20 @@ impl VideoPaths {
     pub fn uploads(&self) -> PathBuf {
         self.data_dir.join("uploads")
     }
+
+    /// Thumbnails (280x157) and previews (850x480), served under `/lazy-static/`.
+    pub fn thumbnails(&self) -> PathBuf {
+        self.data_dir.join("thumbnails")
+    }
+
+    pub fn previews(&self) -> PathBuf {
+        self.data_dir.join("previews")
+    }
+
+    /// WebVTT captions, served under `/lazy-static/video-captions/`.
+    pub fn captions(&self) -> PathBuf {
+        self.data_dir.join("captions")
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -167,7 +181,7 @@ pub async fn create_from_file(
                     subject: Some(format!("video:{id}")),
                     unique_key: Some(format!("video:{id}:process")),
                     priority: 10,
-                    max_attempts: 3,
+                    max_attempts: crate::domain::processing::MAX_ATTEMPTS,
                     ..Default::default()
                 },
             )?;
@@ -292,11 +306,29 @@ pub async fn delete(
 /// Removes a video's original and renditions; missing files are fine.
 pub fn remove_video_files(paths: &VideoPaths, video: &VideoRow, files: &[FileRow]) {
     let _ = std::fs::remove_file(paths.original(video));
+    if let Some(name) = &video.thumbnail_file {
+        let _ = std::fs::remove_file(paths.thumbnails().join(name));
+    }
+    if let Some(name) = &video.preview_file {
+        let _ = std::fs::remove_file(paths.previews().join(name));
+    }
     for f in files {
         let name = VideoPaths::rendition_name(&video.uuid, f.resolution);
         let _ = std::fs::remove_file(paths.torrents().join(format!("{name}.torrent")));
     }
-    if let Err(e) = std::fs::remove_dir_all(paths.hls_dir(&video.uuid))
+    // Work directories of passes interrupted by a crash sit beside the HLS directory.
+    let hls = paths.hls_dir(&video.uuid);
+    if let (Some(parent), Some(name)) = (hls.parent(), hls.file_name())
+        && let Ok(entries) = std::fs::read_dir(parent)
+    {
+        let prefix = format!("{}.work-", name.to_string_lossy());
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+    if let Err(e) = std::fs::remove_dir_all(&hls)
         && e.kind() != std::io::ErrorKind::NotFound
     {
         tracing::warn!(video = %video.uuid, error = %e, "could not delete the video's files");

@@ -9,6 +9,7 @@ pub mod feeds;
 pub mod media;
 pub mod multipart;
 pub mod pages;
+pub mod video_assets;
 
 use std::time::Instant;
 
@@ -93,6 +94,7 @@ pub fn serve(
             )
             .configure(assets::routes)
             .configure(media::routes)
+            .configure(video_assets::routes)
             .configure(feeds::routes)
             .configure(pages::routes)
             .default_service(web::to(pages::not_found))

@@ -9,6 +9,7 @@ pub mod control;
 pub mod decode;
 pub mod encode;
 pub mod error;
+pub mod hls_dir;
 pub mod matroska;
 pub mod mux;
 pub mod output;

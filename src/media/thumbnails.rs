@@ -86,3 +86,50 @@ pub fn write_images(
     )?;
     Ok(())
 }
+
+/// Writes `thumbnail.jpg` and `preview.jpg` into `dir` from the keyframes of the first half
+/// minute, for renditions made without decoding (a remux). Only keyframes are decoded, so this
+/// takes a fraction of a second. Returns false when this build cannot decode the video.
+pub fn from_keyframes(
+    input: &std::path::Path,
+    dir: &std::path::Path,
+    limits: &super::ProbeLimits,
+) -> Result<bool, MediaError> {
+    let mut input = match super::transcode::input::open(input, limits) {
+        Ok(i) => i,
+        Err(MediaError::Unsupported(_)) => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    let ts = f64::from(input.video.spec.timescale.max(1));
+    let mut decoder = super::decode::h264::H264Decoder::new(&input.avcc)?;
+    let mut picker = FramePicker::default();
+    let mut sample = Vec::new();
+    let keyframes: Vec<usize> = (0..input.video.samples.len())
+        .filter(|&i| input.video.samples[i].sync)
+        .collect();
+    for i in keyframes {
+        let s = input.video.samples[i];
+        let pts = s.dts as i64 + input.video.dts_delay as i64 + i64::from(s.cts_offset)
+            - input.video.cts_shift;
+        let seconds = pts.max(0) as f64 / ts;
+        if seconds > 30.0 {
+            break;
+        }
+        super::transcode::input::read_samples(
+            &mut input.file,
+            &input.video,
+            i..i + 1,
+            &mut sample,
+        )?;
+        if let Some(pic) = decoder.decode(&sample, true)? {
+            picker.offer(seconds, &pic);
+        }
+    }
+    let Some(pic) = picker.best() else {
+        return Ok(false);
+    };
+    let mut pending = PendingFiles::new(dir)?;
+    write_images(&pic, input.rotation, &mut pending)?;
+    pending.commit()?;
+    Ok(true)
+}

@@ -206,6 +206,17 @@ pub fn release(conn: &Connection, id: i64, owner: &str) -> Result<bool, StoreErr
     Ok(changed == 1)
 }
 
+/// Puts every running job back in the queue: called at start-up, when no worker can be alive
+/// (the data directory lock proves it). The attempt still counts, so a handler can give up on an
+/// input that crashes the server every time.
+pub fn requeue_running(conn: &Connection) -> Result<usize, StoreError> {
+    Ok(conn.execute(
+        "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, run_after = ?1 \
+         WHERE state = 'running'",
+        [now()],
+    )?)
+}
+
 /// Cancels every live job about `subject`; running workers notice at their next heartbeat.
 pub fn cancel_subject(conn: &Connection, subject: &str) -> Result<usize, StoreError> {
     Ok(conn.execute(

@@ -32,11 +32,17 @@ pub struct VideoRow {
     pub published_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// File names under `thumbnails/` and `previews/`, once made.
+    pub thumbnail_file: Option<String>,
+    pub preview_file: Option<String>,
+    /// The uploader chose the pictures; the pipeline keeps them.
+    pub custom_pictures: bool,
 }
 
 const COLUMNS: &str = "id, uuid, channel_id, name, description, support, category, licence, language, \
      privacy, nsfw, comments_policy, download_enabled, wait_transcoding, state, state_error, duration, \
-     views, likes, dislikes, original_filename, original_size, hls_uuid, published_at, created_at, updated_at";
+     views, likes, dislikes, original_filename, original_size, hls_uuid, published_at, created_at, updated_at, \
+     thumbnail_file, preview_file, custom_pictures";
 
 fn from_row(r: &Row) -> rusqlite::Result<VideoRow> {
     Ok(VideoRow {
@@ -66,6 +72,9 @@ fn from_row(r: &Row) -> rusqlite::Result<VideoRow> {
         published_at: r.get(23)?,
         created_at: r.get(24)?,
         updated_at: r.get(25)?,
+        thumbnail_file: r.get(26)?,
+        preview_file: r.get(27)?,
+        custom_pictures: r.get(28)?,
     })
 }
 
@@ -170,6 +179,30 @@ pub fn publish(conn: &Connection, id: i64, duration: i64) -> Result<(), StoreErr
     Ok(())
 }
 
+/// Records new picture files; returns the previous names so the caller can delete them.
+pub fn set_pictures(
+    conn: &Connection,
+    id: i64,
+    thumbnail: &str,
+    preview: &str,
+    custom: bool,
+) -> Result<(Option<String>, Option<String>), StoreError> {
+    let old = conn
+        .query_row(
+            "SELECT thumbnail_file, preview_file FROM videos WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .unwrap_or((None, None));
+    conn.execute(
+        "UPDATE videos SET thumbnail_file = ?1, preview_file = ?2, \
+         custom_pictures = (custom_pictures OR ?3), updated_at = ?4 WHERE id = ?5",
+        params![thumbnail, preview, custom, now(), id],
+    )?;
+    Ok(old)
+}
+
 pub fn set_failed(conn: &Connection, id: i64, reason: &str) -> Result<(), StoreError> {
     conn.execute(
         "UPDATE videos SET state = 7, state_error = ?1, updated_at = ?2 WHERE id = ?3",
@@ -210,6 +243,21 @@ pub fn replace_file(conn: &Connection, video_id: i64, f: &FileRow) -> Result<(),
             f.has_video, f.infohash, now()
         ],
     )?;
+    Ok(())
+}
+
+/// Deletes the file rows of a video whose resolution is not in `keep`.
+pub fn retain_files(conn: &Connection, video_id: i64, keep: &[i64]) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT resolution FROM video_files WHERE video_id = ?1")?;
+    let present = stmt
+        .query_map([video_id], |r| r.get::<_, i64>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    for res in present.into_iter().filter(|r| !keep.contains(r)) {
+        conn.execute(
+            "DELETE FROM video_files WHERE video_id = ?1 AND resolution = ?2",
+            params![video_id, res],
+        )?;
+    }
     Ok(())
 }
 

@@ -141,8 +141,42 @@ impl Server {
     /// Stops this process and starts a new one on the same data directory.
     pub fn restart(mut self, options: Options) -> Server {
         assert!(self.stop().success());
+        self.respawn(options)
+    }
+
+    /// Kills the process as `kill -9` would: no cleanup of any kind.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Waits (up to a minute) for the process to end by itself, as at a crash point.
+    pub fn wait_exit(&mut self) -> ExitStatus {
+        let child = self.child.as_mut().expect("server running");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                self.child = None;
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "server did not exit; log:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Starts a new process on this data directory after the old one ended (stopped, killed or
+    /// crashed); the administrator's password carries over.
+    pub fn respawn(mut self, options: Options) -> Server {
+        self.kill();
         let mut next = Server::start_in(&self.data_dir.clone(), options);
         next._temp = self._temp.take();
+        next.admin_password = self.admin_password.take();
         next
     }
 
@@ -350,7 +384,19 @@ impl Server {
 
     /// Polls a video until it leaves state 2 (to transcode); its JSON then.
     pub async fn wait_processed(&self, token: &str, uuid: &str) -> Value {
-        for _ in 0..300 {
+        self.wait_for(token, uuid, "processed", |v| v["state"]["id"] != 2)
+            .await
+    }
+
+    /// Polls a video (for up to a minute) until `done` holds; its JSON then.
+    pub async fn wait_for(
+        &self,
+        token: &str,
+        uuid: &str,
+        what: &str,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        for _ in 0..600 {
             let v: Value = http()
                 .get(self.api(&format!("/videos/{uuid}")))
                 .bearer_auth(token)
@@ -360,12 +406,12 @@ impl Server {
                 .json()
                 .await
                 .unwrap();
-            if v["state"]["id"] != 2 {
+            if done(&v) {
                 return v;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("video {uuid} was never processed; log:\n{}", self.log());
+        panic!("video {uuid} was never {what}; log:\n{}", self.log());
     }
 
     /// Uploads a fixture into the user's first channel and waits until it is processed.

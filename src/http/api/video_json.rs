@@ -108,11 +108,13 @@ pub fn video(urls: &Urls, d: &VideoDetails) -> Value {
         "description": truncated,
         "truncatedDescription": truncated,
         "duration": v.duration,
-        "aspectRatio": null,
+        "aspectRatio": d.files.first().filter(|f| f.height > 0).map(|f| {
+            (f.width as f64 / f.height as f64 * 10_000.0).round() / 10_000.0
+        }),
         "isLocal": true,
         "isLive": false,
-        "thumbnailPath": null,
-        "previewPath": null,
+        "thumbnailPath": v.thumbnail_file.as_ref().map(|f| format!("/lazy-static/thumbnails/{f}")),
+        "previewPath": v.preview_file.as_ref().map(|f| format!("/lazy-static/previews/{f}")),
         "embedPath": format!("/videos/embed/{}", v.uuid),
         "views": v.views,
         "viewers": 0,

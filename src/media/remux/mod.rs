@@ -37,7 +37,7 @@ impl Default for RemuxOptions {
 }
 
 /// One rendition written to disk, as the job queue records it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct RenditionOutput {
     /// PeerTube's resolution number: the smaller side of the displayed picture.
     pub resolution: u32,

@@ -1,0 +1,198 @@
+//! One pass of the pipeline: run a plan into a work directory, install its renditions into the
+//! video's HLS directory, keep its pictures, write each rendition's torrent and record the files.
+
+use std::path::{Path, PathBuf};
+
+use super::{Pipeline, retry};
+use crate::crashpoint;
+use crate::domain::torrents;
+use crate::domain::videos::VideoPaths;
+use crate::fsutil::write_atomic;
+use crate::jobs::{JobContext, JobError};
+use crate::media::hls_dir;
+use crate::media::{self, Action, Control, MediaError, Plan, RenditionOutput, TranscodeOptions};
+use crate::store::videos::{self, FileRow, VideoRow};
+
+/// What a finished pass tells its job.
+pub struct PassDone {
+    /// Media duration in seconds.
+    pub duration: f64,
+}
+
+/// Removes the work directory however the pass ends.
+struct WorkDir(PathBuf);
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Pipeline {
+    /// Runs `plan` for `video`. `Ok(None)`: cancelled (the video is being deleted). A media
+    /// failure becomes `on_failure(reason)`; file system trouble is retried.
+    pub(super) fn run_pass(
+        &self,
+        ctx: &JobContext,
+        video: &VideoRow,
+        plan: &Plan,
+        on_failure: impl Fn(String) -> JobError,
+    ) -> Result<Option<PassDone>, JobError> {
+        let original = self.paths.original(video);
+        let final_dir = self.paths.hls_dir(&video.uuid);
+        let work = WorkDir(PathBuf::from(format!(
+            "{}.work-{}",
+            final_dir.display(),
+            ctx.id
+        )));
+        let _ = std::fs::remove_dir_all(&work.0);
+        let progress = ctx.progress_setter();
+        let control = Control {
+            cancel: ctx.cancel_flag(),
+            progress: None,
+        }
+        .with_progress(move |p| progress((p.fraction() * 100.0) as i64));
+        let opts = TranscodeOptions {
+            threads: self.threads,
+            max_fps: self.ladder.max_fps,
+            ..TranscodeOptions::default()
+        };
+        let out = match media::run(&original, &work.0, plan, &opts, &control) {
+            Ok(out) => out,
+            Err(MediaError::Cancelled) => return Ok(None),
+            Err(MediaError::Io(e)) | Err(MediaError::Open { source: e, .. }) => {
+                return Err(JobError::Retry(format!("file system error: {e}")));
+            }
+            Err(e) => return Err(on_failure(e.to_string())),
+        };
+        let remuxed = plan.renditions.iter().any(|r| r.action == Action::Remux);
+        let stage = if remuxed { "remux" } else { "encode" };
+        crashpoint::hit(&format!("{stage}:ran"));
+        let wants_pictures = !video.custom_pictures && video.thumbnail_file.is_none();
+        if wants_pictures && remuxed && !work.0.join(hls_dir::THUMBNAIL).exists() {
+            // A remux decodes nothing: take the pictures from the first keyframes.
+            if let Err(e) = media::thumbnails::from_keyframes(&original, &work.0, &opts.limits) {
+                tracing::warn!(video = %video.uuid, error = %e, "no thumbnail from the keyframes");
+            }
+        }
+        let io = |e: std::io::Error| JobError::Retry(format!("file system error: {e}"));
+        let installed = hls_dir::install(&final_dir, &out).map_err(|e| match e {
+            MediaError::Io(e) => io(e),
+            other => JobError::Retry(other.to_string()),
+        })?;
+        crashpoint::hit(&format!("{stage}:installed"));
+        if wants_pictures {
+            self.keep_pictures(video, &work.0).map_err(io)?;
+        }
+        let hashes = self.torrents(video, &out.renditions).map_err(io)?;
+        crashpoint::hit(&format!("{stage}:torrents"));
+        let still_there = self.record_files(video, &installed, &out.renditions, &hashes)?;
+        crashpoint::hit(&format!("{stage}:recorded"));
+        if !still_there {
+            // Deleted while we worked: take our files away with it.
+            let _ = std::fs::remove_dir_all(&final_dir);
+            return Ok(None);
+        }
+        let duration = out
+            .renditions
+            .iter()
+            .map(|r| r.duration_seconds)
+            .fold(0.0, f64::max);
+        Ok(Some(PassDone { duration }))
+    }
+
+    /// Moves the pass's thumbnail and preview to fresh names and records them.
+    fn keep_pictures(&self, video: &VideoRow, work: &Path) -> std::io::Result<()> {
+        let (thumb, preview) = (work.join(hls_dir::THUMBNAIL), work.join(hls_dir::PREVIEW));
+        if !thumb.exists() || !preview.exists() {
+            return Ok(());
+        }
+        let name = format!("{}.jpg", uuid::Uuid::new_v4());
+        std::fs::create_dir_all(self.paths.thumbnails())?;
+        std::fs::create_dir_all(self.paths.previews())?;
+        std::fs::rename(&thumb, self.paths.thumbnails().join(&name))?;
+        std::fs::rename(&preview, self.paths.previews().join(&name))?;
+        let id = video.id;
+        let old = self
+            .store
+            .write_blocking(|tx| videos::set_pictures(tx, id, &name, &name, false))
+            .map_err(std::io::Error::other)?;
+        remove_pictures(&self.paths, old);
+        Ok(())
+    }
+
+    /// Writes each rendition's .torrent (web seed: its HTTP download); returns the info hashes.
+    fn torrents(
+        &self,
+        video: &VideoRow,
+        renditions: &[RenditionOutput],
+    ) -> std::io::Result<Vec<String>> {
+        std::fs::create_dir_all(self.paths.torrents())?;
+        let final_dir = self.paths.hls_dir(&video.uuid);
+        renditions
+            .iter()
+            .map(|r| {
+                let name = VideoPaths::rendition_name(&video.uuid, i64::from(r.resolution));
+                let web_seed = format!("{}/static/web-videos/{name}.mp4", self.base_url);
+                let file = final_dir.join(r.file.file_name().unwrap_or_default());
+                let (bytes, infohash) = torrents::create(&file, &format!("{name}.mp4"), &web_seed)?;
+                write_atomic(
+                    &self.paths.torrents().join(format!("{name}.torrent")),
+                    &bytes,
+                )?;
+                Ok(infohash)
+            })
+            .collect()
+    }
+
+    /// Records the pass's renditions; false when the video no longer exists.
+    fn record_files(
+        &self,
+        video: &VideoRow,
+        installed: &[RenditionOutput],
+        pass: &[RenditionOutput],
+        hashes: &[String],
+    ) -> Result<bool, JobError> {
+        let id = video.id;
+        self.store
+            .write_blocking(|tx| {
+                if videos::by_id(tx, id)?.is_none() {
+                    return Ok(false);
+                }
+                for (r, infohash) in pass.iter().zip(hashes) {
+                    let codecs = r.codecs.to_ascii_lowercase();
+                    videos::replace_file(
+                        tx,
+                        id,
+                        &FileRow {
+                            resolution: i64::from(r.resolution),
+                            width: i64::from(r.width),
+                            height: i64::from(r.height),
+                            fps: r.frame_rate.unwrap_or(0.0),
+                            size: r.size_bytes as i64,
+                            bitrate: r.bitrate as i64,
+                            codecs: r.codecs.clone(),
+                            has_audio: codecs.contains("mp4a") || codecs.contains("opus"),
+                            has_video: r.width > 0,
+                            infohash: Some(infohash.clone()),
+                        },
+                    )?;
+                }
+                // Rows of renditions no longer installed (an AV1 rung replaced the original's).
+                let keep: Vec<i64> = installed.iter().map(|r| i64::from(r.resolution)).collect();
+                videos::retain_files(tx, id, &keep)?;
+                Ok(true)
+            })
+            .map_err(retry)
+    }
+}
+
+/// Deletes picture files by name (thumbnail, preview); missing ones are fine.
+pub fn remove_pictures(paths: &VideoPaths, (thumbnail, preview): (Option<String>, Option<String>)) {
+    if let Some(t) = thumbnail {
+        let _ = std::fs::remove_file(paths.thumbnails().join(t));
+    }
+    if let Some(p) = preview {
+        let _ = std::fs::remove_file(paths.previews().join(p));
+    }
+}

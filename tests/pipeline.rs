@@ -1,0 +1,234 @@
+//! The processing pipeline through the real server: instant remux, then the AV1 ladder added to
+//! the master playlist, thumbnails and previews, `waitTranscoding`, the remux-only setting, and
+//! recovery from a crash at each stage (no lost video, no orphaned file).
+
+mod common;
+
+use std::path::Path;
+
+use common::{Options, Server, http};
+use serde_json::Value;
+
+fn ladder(resolutions: &str) -> Vec<String> {
+    vec![
+        "--set".into(),
+        format!("transcoding.resolutions={resolutions}"),
+    ]
+}
+
+fn start(args: &[String], env: &[(&str, &str)]) -> Server {
+    Server::start_with(Options {
+        args: args.iter().map(String::as_str).collect(),
+        env: env.to_vec(),
+    })
+}
+
+fn resolutions(video: &Value) -> Vec<i64> {
+    video["streamingPlaylists"][0]["files"]
+        .as_array()
+        .map(|f| {
+            f.iter()
+                .map(|f| f["resolution"]["id"].as_i64().unwrap())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn get_text(url: &str) -> String {
+    let res = http().get(url).send().await.unwrap();
+    assert_eq!(res.status(), 200, "{url}");
+    res.text().await.unwrap()
+}
+
+/// A JPEG of the given size behind `path`.
+async fn check_picture(server: &Server, path: &Value, size: (u32, u32)) {
+    let url = format!("{}{}", server.url, path.as_str().expect("picture path"));
+    let res = http().get(&url).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/jpeg");
+    let bytes = res.bytes().await.unwrap();
+    let img = image::load_from_memory(&bytes).expect("a JPEG");
+    assert_eq!((img.width(), img.height()), size);
+}
+
+/// Every file in the data directory's media folders belongs to a known video.
+fn assert_no_orphans(data: &Path, uuids: &[&str]) {
+    let hls = data.join("streaming-playlists/hls");
+    for entry in std::fs::read_dir(&hls).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        assert!(uuids.contains(&name.as_str()), "orphan {name} in {hls:?}");
+        for f in std::fs::read_dir(entry.path()).unwrap().flatten() {
+            let f = f.file_name().to_string_lossy().into_owned();
+            assert!(!f.starts_with('.'), "partial file {f} left in {name}");
+        }
+    }
+    for dir in ["originals", "uploads"] {
+        for f in std::fs::read_dir(data.join(dir))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let f = f.file_name().to_string_lossy().into_owned();
+            assert!(
+                uuids.iter().any(|u| f.starts_with(u)),
+                "orphan {f} in {dir}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn remux_plays_at_once_then_the_av1_ladder_joins_the_master_playlist() {
+    let server = start(&ladder("48"), &[]);
+    let admin = server.admin_token().await;
+    let first = server
+        .publish(&admin, "short.mp4", &[("name", "Ladder".into())])
+        .await;
+    assert_eq!(first["state"]["id"], 1, "{first}");
+    let uuid = first["uuid"].as_str().unwrap().to_string();
+    let video = server
+        .wait_for(&admin, &uuid, "given its AV1 rung", |v| {
+            resolutions(v).len() == 2
+        })
+        .await;
+    assert_eq!(resolutions(&video), vec![72, 48]);
+    let master = get_text(
+        video["streamingPlaylists"][0]["playlistUrl"]
+            .as_str()
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(master.matches("#EXT-X-STREAM-INF").count(), 2, "{master}");
+    assert!(master.contains("av01."), "{master}");
+    assert!(master.contains("avc1."), "{master}");
+    for file in video["streamingPlaylists"][0]["files"].as_array().unwrap() {
+        assert!(!file["torrentUrl"].as_str().unwrap().is_empty());
+        let res = http()
+            .get(file["fileUrl"].as_str().unwrap())
+            .header("range", "bytes=4-11")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 206);
+        assert_eq!(&res.bytes().await.unwrap()[..], b"ftypiso6".as_slice());
+    }
+    let av1 = &video["streamingPlaylists"][0]["files"][1];
+    let playlist = av1["fileUrl"]
+        .as_str()
+        .unwrap()
+        .replace("-fragmented.mp4", ".m3u8");
+    assert!(get_text(&playlist).await.contains("#EXT-X-BYTERANGE"));
+    check_picture(&server, &video["thumbnailPath"], (280, 157)).await;
+    check_picture(&server, &video["previewPath"], (850, 480)).await;
+    assert_eq!(video["aspectRatio"], 1.7778);
+    assert_no_orphans(&server.data_dir, &[&uuid]);
+}
+
+#[tokio::test]
+async fn wait_transcoding_publishes_only_with_the_whole_ladder() {
+    let server = start(&ladder("48"), &[]);
+    let admin = server.admin_token().await;
+    let video = server
+        .publish(
+            &admin,
+            "short.mp4",
+            &[
+                ("name", "Patient".into()),
+                ("waitTranscoding", "true".into()),
+            ],
+        )
+        .await;
+    assert_eq!(video["state"]["id"], 1, "{video}");
+    assert_eq!(
+        resolutions(&video),
+        vec![72, 48],
+        "published before the ladder was done"
+    );
+    assert_eq!(video["waitTranscoding"], true);
+}
+
+#[tokio::test]
+async fn remux_only_instances_publish_one_rendition_with_pictures() {
+    let mut args = ladder("48");
+    args.extend(["--set".into(), "transcoding.enabled=false".into()]);
+    let server = start(&args, &[]);
+    let admin = server.admin_token().await;
+    let video = server
+        .publish(&admin, "short.mp4", &[("name", "Remux only".into())])
+        .await;
+    assert_eq!(video["state"]["id"], 1);
+    assert_eq!(resolutions(&video), vec![72]);
+    // The pictures come from the keyframes, since nothing was decoded for the remux.
+    check_picture(&server, &video["thumbnailPath"], (280, 157)).await;
+    let jobs: Value = http()
+        .get(server.api("/jobs/completed"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(jobs["total"], 1, "only the process job ran: {jobs}");
+}
+
+/// Crashes the server at `point` while it processes an upload, restarts it, and checks that the
+/// video ends published with its whole ladder and that nothing is left behind.
+async fn survives_crash_at(point: &str) {
+    let server = start(&ladder("48"), &[("KINORA_CRASH_AT", point)]);
+    let admin = server.admin_token().await;
+    let channel = server.channel_id(&admin).await.to_string();
+    let res = server
+        .upload(
+            &admin,
+            "short.mp4",
+            &[("name", "Crashy".into()), ("channelId", channel)],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let created: Value = res.json().await.unwrap();
+    let uuid = created["video"]["uuid"].as_str().unwrap().to_string();
+    let mut server = server;
+    assert!(
+        !server.wait_exit().success(),
+        "the crash point {point} was not reached"
+    );
+    let args = ladder("48");
+    let server = server.respawn(Options {
+        args: args.iter().map(String::as_str).collect(),
+        ..Options::default()
+    });
+    let admin = server.admin_token().await;
+    let video = server
+        .wait_for(&admin, &uuid, "published with its ladder", |v| {
+            v["state"]["id"] == 1 && resolutions(v).len() == 2
+        })
+        .await;
+    check_picture(&server, &video["thumbnailPath"], (280, 157)).await;
+    let master = get_text(
+        video["streamingPlaylists"][0]["playlistUrl"]
+            .as_str()
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(master.matches("#EXT-X-STREAM-INF").count(), 2, "{master}");
+    // Jobs finish their bookkeeping just after the video is updated: give them a moment.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_no_orphans(&server.data_dir, &[&uuid]);
+}
+
+#[tokio::test]
+async fn a_crash_at_any_pipeline_stage_is_recovered() {
+    for point in [
+        "remux:ran",
+        "remux:installed",
+        "remux:torrents",
+        "remux:recorded",
+        "remux:published",
+        "encode:ran",
+        "encode:installed",
+        "encode:recorded",
+    ] {
+        survives_crash_at(point).await;
+    }
+}
