@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod captions;
 pub mod channels;
 pub mod comments;
 pub mod images;
@@ -10,6 +11,7 @@ pub mod names;
 pub mod processing;
 pub mod registrations;
 pub mod roles;
+pub mod subtitles;
 pub mod torrents;
 pub mod uploads;
 pub mod users;

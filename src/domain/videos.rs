@@ -292,14 +292,18 @@ pub async fn delete(
         ));
     }
     let id = details.video.id;
-    store
+    let captions = store
         .write(move |tx| {
             jobs::cancel_subject(tx, &format!("video:{id}"))?;
+            let captions = crate::store::captions::of_video(tx, id)?;
             videos::delete(tx, id)?;
-            Ok::<_, DomainError>(())
+            Ok::<_, DomainError>(captions)
         })
         .await?;
     remove_video_files(paths, &details.video, &details.files);
+    for c in captions {
+        let _ = std::fs::remove_file(paths.captions().join(c.file));
+    }
     Ok(())
 }
 
@@ -336,7 +340,7 @@ pub fn remove_video_files(paths: &VideoPaths, video: &VideoRow, files: &[FileRow
 }
 
 /// The owner, or a moderator, may change a video.
-fn require_manage(user: &UserRow, details: &VideoDetails) -> DomainResult<()> {
+pub fn require_manage(user: &UserRow, details: &VideoDetails) -> DomainResult<()> {
     if details.channel.owner.user_id == Some(user.id) || user.role <= roles::MODERATOR {
         Ok(())
     } else {

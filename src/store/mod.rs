@@ -2,6 +2,7 @@
 //! module per table group. SQL lives here and nowhere else.
 
 pub mod actors;
+pub mod captions;
 pub mod comments;
 pub mod images;
 pub mod jobs;

@@ -1,5 +1,6 @@
 //! The PeerTube-shaped REST API under `/api/v1`, one file per resource.
 
+pub mod captions;
 pub mod channels;
 pub mod comments;
 pub mod config;
@@ -28,5 +29,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(jobs::routes)
         .configure(uploads::routes)
         .configure(comments::routes)
+        .configure(captions::routes)
         .configure(videos::routes);
 }
