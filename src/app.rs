@@ -1,11 +1,14 @@
 //! `AppState`: the services of one running instance, built once and handed to every handler.
 
 use std::sync::Arc;
+
+use anyhow::Context;
 use std::time::Duration;
 
 use crate::config::Config;
 use crate::domain::auth::LoginLimiter;
 use crate::domain::registrations::SignUpPolicy;
+use crate::domain::video_tokens::VideoTokens;
 use crate::domain::videos::VideoPaths;
 use crate::http::api::uploads::ActiveUploads;
 use crate::http::pages::templates::Templates;
@@ -21,16 +24,20 @@ pub struct AppState {
     /// The job worker pool, once started (absent in commands that do not run jobs).
     pub jobs: Option<PoolHandle>,
     pub active_uploads: ActiveUploads,
+    /// Signs and checks the tokens that open private video files.
+    pub video_tokens: VideoTokens,
 }
 
 impl AppState {
-    pub fn new(config: Config, store: Store) -> Result<AppState, minijinja::Error> {
+    pub fn new(config: Config, store: Store) -> anyhow::Result<AppState> {
         let login_limiter = LoginLimiter::new(
             config.login_rate_limit,
             Duration::from_secs(config.login_rate_window_secs),
         );
+        let video_tokens = VideoTokens::load(&store)?;
         Ok(AppState {
-            templates: Arc::new(Templates::load()?),
+            templates: Arc::new(Templates::load().context("cannot load the page templates")?),
+            video_tokens,
             config: Arc::new(config),
             store,
             login_limiter,

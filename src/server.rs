@@ -98,8 +98,7 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
         listen: config.listen,
         admin_password,
     };
-    let mut state =
-        AppState::new(config, store.clone()).context("cannot load the page templates")?;
+    let mut state = AppState::new(config, store.clone())?;
     let job_store = store.clone();
     let result = actix_web::rt::System::new().block_on(async move {
         let mut pool = WorkerPool::new(job_store.clone(), PoolConfig::default());

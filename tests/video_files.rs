@@ -164,3 +164,190 @@ async fn captions_are_uploaded_converted_listed_replaced_and_deleted() {
         .collect();
     assert!(left.is_empty(), "caption files left: {left:?}");
 }
+
+async fn get(url: &str) -> reqwest::Response {
+    http().get(url).send().await.unwrap()
+}
+
+async fn file_token(server: &Server, token: &str, uuid: &str) -> reqwest::Response {
+    http()
+        .post(server.api(&format!("/videos/{uuid}/token")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The URI lines of a playlist (and the `EXT-X-MAP` URI), resolved against `base`.
+fn playlist_uris(playlist: &str, base: &str) -> Vec<String> {
+    let dir = &base[..base.rfind('/').unwrap() + 1];
+    playlist
+        .lines()
+        .filter_map(|l| {
+            if let Some(rest) = l.strip_prefix("#EXT-X-MAP:URI=\"") {
+                rest.split('"').next().map(str::to_string)
+            } else if !l.starts_with('#') && !l.is_empty() {
+                Some(l.to_string())
+            } else {
+                None
+            }
+        })
+        .map(|u| format!("{dir}{u}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn private_files_open_with_a_video_file_token_only() {
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    let video = server
+        .publish(
+            &admin,
+            "short.mp4",
+            &[("name", "Secret".into()), ("privacy", "3".into())],
+        )
+        .await;
+    let uuid = video["uuid"].as_str().unwrap();
+    let master = video["streamingPlaylists"][0]["playlistUrl"]
+        .as_str()
+        .unwrap();
+    let download = video["files"][0]["fileUrl"].as_str().unwrap();
+    assert!(
+        master.contains("/static/streaming-playlists/hls/private/"),
+        "{master}"
+    );
+    assert!(
+        download.contains("/static/web-videos/private/"),
+        "{download}"
+    );
+
+    expect_problem(get(master).await, 401).await;
+    expect_problem(
+        get(&format!("{download}?videoFileToken=1.99999999999.abc")).await,
+        401,
+    )
+    .await;
+    expect_problem(file_token(&server, "not-a-token", uuid).await, 401).await;
+    let (_, other) = server.create_user(&admin, "other", 2).await;
+    expect_problem(file_token(&server, &other, uuid).await, 403).await;
+
+    let res = file_token(&server, &admin, uuid).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    let token = body["files"]["token"].as_str().unwrap();
+    assert!(
+        body["files"]["expires"].as_str().unwrap().ends_with('Z'),
+        "{body}"
+    );
+    assert_eq!(
+        get(&format!("{master}?videoFileToken={token}"))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        get(&format!("{download}?videoFileToken={token}"))
+            .await
+            .status(),
+        200
+    );
+
+    // Reinjection: every playlist down to the segments carries the token.
+    let res = get(&format!(
+        "{master}?videoFileToken={token}&reinjectVideoFileToken=true"
+    ))
+    .await;
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+    let variants = playlist_uris(&text, master);
+    assert_eq!(variants.len(), 1, "{text}");
+    assert!(
+        variants[0].ends_with("&reinjectVideoFileToken=true"),
+        "{text}"
+    );
+    let variant = get(&variants[0]).await.text().await.unwrap();
+    let media = playlist_uris(&variant, &variants[0]);
+    assert!(media.len() >= 2, "{variant}");
+    for uri in media {
+        assert!(uri.contains("-fragmented.mp4?videoFileToken="), "{uri}");
+        assert_eq!(get(&uri).await.status(), 200, "{uri}");
+    }
+
+    // A token opens its own video only.
+    let other_video = server
+        .publish(
+            &admin,
+            "short.mp4",
+            &[("name", "Other secret".into()), ("privacy", "3".into())],
+        )
+        .await;
+    let other_master = other_video["streamingPlaylists"][0]["playlistUrl"]
+        .as_str()
+        .unwrap();
+    expect_problem(
+        get(&format!("{other_master}?videoFileToken={token}")).await,
+        401,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn several_ranges_come_back_as_multipart_byteranges() {
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    let video = server
+        .publish(&admin, "short.mp4", &[("name", "Ranges".into())])
+        .await;
+    let url = video["files"][0]["fileUrl"].as_str().unwrap();
+    let whole = get(url).await.bytes().await.unwrap();
+    let len = whole.len();
+    let res = http()
+        .get(url)
+        .header("range", "bytes=20-29,4-11,-6")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 206);
+    let content_type = res.headers()["content-type"].to_str().unwrap().to_string();
+    let boundary = content_type
+        .strip_prefix("multipart/byteranges; boundary=")
+        .unwrap_or_else(|| panic!("{content_type}"))
+        .to_string();
+    let declared: usize = res.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let body = res.bytes().await.unwrap();
+    assert_eq!(body.len(), declared);
+    let mut expected = Vec::new();
+    for (start, end) in [(4, 12), (20, 30), (len - 6, len)] {
+        expected.extend_from_slice(
+            format!(
+                "\r\n--{boundary}\r\nContent-Type: video/mp4\r\nContent-Range: bytes {start}-{}/{len}\r\n\r\n",
+                end - 1
+            )
+            .as_bytes(),
+        );
+        expected.extend_from_slice(&whole[start..end]);
+    }
+    expected.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    assert_eq!(&body[..], &expected[..]);
+
+    // One range stays a plain 206; an unsatisfiable one is 416.
+    let res = http()
+        .get(url)
+        .header("range", "bytes=4-11")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 206);
+    assert_eq!(&res.bytes().await.unwrap()[..], &whole[4..12]);
+    let res = http()
+        .get(url)
+        .header("range", format!("bytes={}-", len + 10))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 416);
+}

@@ -1,29 +1,49 @@
 //! Media files under PeerTube's paths: `/static/streaming-playlists/hls/{uuid}/{fileUuid}-...`
 //! (master and variant playlists, fragmented MP4s, segment hashes), progressive downloads
-//! `/static/web-videos/{uuid}-{res}.mp4`, and torrents `/lazy-static/torrents/{uuid}-{res}.torrent`.
-//! Byte ranges, ETag and Last-Modified come from actix-files; the video's privacy is enforced.
+//! `/static/web-videos/{uuid}-{res}.mp4`, torrents `/lazy-static/torrents/{uuid}-{res}.torrent`,
+//! and the same files of private and internal videos under `.../private/...`. Byte ranges, ETag
+//! and Last-Modified come from actix-files, several ranges from `ranges`; the video's privacy is
+//! enforced with the viewer's session or bearer token, or a video file token in
+//! `?videoFileToken=` (which `?reinjectVideoFileToken=true` writes into the playlists too, for
+//! players that cannot add it to every request).
 
 use actix_web::http::header::{CacheControl, CacheDirective, ContentType};
 use actix_web::{HttpRequest, HttpResponse, Responder, web};
+use serde::Deserialize;
 
 use crate::app::AppState;
+use crate::domain::DomainError;
 use crate::domain::videos::{self, VideoPaths};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::MaybeUser;
-use crate::store::users::UserRow;
+use crate::http::ranges;
+use crate::store::users::{self, UserRow};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/static/streaming-playlists/hls/{uuid}/{file}",
-        web::get().to(hls_file),
-    )
-    .route(
-        "/static/streaming-playlists/hls/{uuid}/{file}",
-        web::head().to(hls_file),
-    )
-    .route("/static/web-videos/{file}", web::get().to(web_video))
-    .route("/static/web-videos/{file}", web::head().to(web_video))
-    .route("/lazy-static/torrents/{file}", web::get().to(torrent));
+    for prefix in [
+        "/static/streaming-playlists/hls",
+        "/static/streaming-playlists/hls/private",
+    ] {
+        let path = format!("{prefix}/{{uuid}}/{{file}}");
+        cfg.route(&path, web::get().to(hls_file))
+            .route(&path, web::head().to(hls_file));
+    }
+    for path in [
+        "/static/web-videos/{file}",
+        "/static/web-videos/private/{file}",
+    ] {
+        cfg.route(path, web::get().to(web_video))
+            .route(path, web::head().to(web_video));
+    }
+    cfg.route("/lazy-static/torrents/{file}", web::get().to(torrent));
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FileQuery {
+    video_file_token: Option<String>,
+    #[serde(default)]
+    reinject_video_file_token: bool,
 }
 
 /// Accepts PeerTube's names (`{fileUuid}-720.m3u8`) and the bare names the playlists use
@@ -49,14 +69,41 @@ fn rendition(file: &str, ext: &str) -> Option<(String, i64)> {
         .map(|_| (uuid.to_string(), res))
 }
 
+/// Who is asking: the signed-in user, else the (unblocked) user a valid video file token for
+/// this video was issued to.
+async fn viewer(
+    state: &AppState,
+    user: Option<UserRow>,
+    uuid: &str,
+    token: Option<&str>,
+) -> ApiResult<Option<UserRow>> {
+    if user.is_some() {
+        return Ok(user);
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let Some(user_id) = token.and_then(|t| state.video_tokens.verify(t, uuid, now)) else {
+        return Ok(None);
+    };
+    let user = state
+        .store
+        .read(move |c| users::by_id(c, user_id))
+        .await
+        .map_err(|e| ApiError::from(DomainError::from(e)))?;
+    Ok(user.filter(|u| !u.blocked))
+}
+
 async fn hls_file(
     req: HttpRequest,
     state: web::Data<AppState>,
     MaybeUser(user): MaybeUser,
     path: web::Path<(String, String)>,
+    query: web::Query<FileQuery>,
 ) -> ApiResult<HttpResponse> {
     let (uuid, file) = path.into_inner();
-    serve(&req, &state, user.as_ref(), &uuid, &file).await
+    let token = query.video_file_token.as_deref();
+    let user = viewer(&state, user, &uuid, token).await?;
+    let reinject = token.filter(|_| query.reinject_video_file_token && user.is_some());
+    serve(&req, &state, user.as_ref(), &uuid, &file, reinject).await
 }
 
 /// The progressive download of a rendition: the same fragmented MP4 that HLS uses, which
@@ -66,17 +113,13 @@ async fn web_video(
     state: web::Data<AppState>,
     MaybeUser(user): MaybeUser,
     file: web::Path<String>,
+    query: web::Query<FileQuery>,
 ) -> ApiResult<HttpResponse> {
     let (uuid, res) =
         rendition(&file, ".mp4").ok_or_else(|| ApiError::not_found("No such file"))?;
-    serve(
-        &req,
-        &state,
-        user.as_ref(),
-        &uuid,
-        &format!("{res}-fragmented.mp4"),
-    )
-    .await
+    let user = viewer(&state, user, &uuid, query.video_file_token.as_deref()).await?;
+    let file = format!("{res}-fragmented.mp4");
+    serve(&req, &state, user.as_ref(), &uuid, &file, None).await
 }
 
 async fn torrent(
@@ -105,6 +148,33 @@ async fn torrent(
         .map_into_boxed_body())
 }
 
+/// Appends the token to every URI of a playlist: variant playlists keep asking for
+/// reinjection, so the media playlists they return carry the token to the segments too.
+fn reinject_token(playlist: &str, token: &str) -> String {
+    let token: String = form_urlencoded::byte_serialize(token.as_bytes()).collect();
+    let with_token = |uri: &str| {
+        if uri.ends_with(".m3u8") {
+            format!("{uri}?videoFileToken={token}&reinjectVideoFileToken=true")
+        } else {
+            format!("{uri}?videoFileToken={token}")
+        }
+    };
+    let mut out = String::with_capacity(playlist.len() * 2);
+    for line in playlist.lines() {
+        if let Some(rest) = line.strip_prefix("#EXT-X-MAP:URI=\"")
+            && let Some((uri, after)) = rest.split_once('"')
+        {
+            out.push_str(&format!("#EXT-X-MAP:URI=\"{}\"{after}", with_token(uri)));
+        } else if line.is_empty() || line.starts_with('#') {
+            out.push_str(line);
+        } else {
+            out.push_str(&with_token(line));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// Serves one of a video's HLS files, if the viewer may see the video.
 async fn serve(
     req: &HttpRequest,
@@ -112,14 +182,27 @@ async fn serve(
     user: Option<&UserRow>,
     uuid: &str,
     file: &str,
+    reinject: Option<&str>,
 ) -> ApiResult<HttpResponse> {
     let details = videos::get(&state.store, uuid, user).await?;
     let name = stored_name(file, &details.video.hls_uuid)
         .ok_or_else(|| ApiError::not_found("No such file"))?;
     let full = state.video_paths().hls_dir(&details.video.uuid).join(&name);
+    let not_found = |_| ApiError::not_found("No such file");
+    if let Some(token) = reinject.filter(|_| name.ends_with(".m3u8")) {
+        let text = tokio::fs::read_to_string(&full).await.map_err(not_found)?;
+        return Ok(HttpResponse::Ok()
+            .content_type("application/vnd.apple.mpegurl")
+            .insert_header(CacheControl(vec![
+                CacheDirective::Private,
+                CacheDirective::NoStore,
+            ]))
+            .insert_header(("Access-Control-Allow-Origin", "*"))
+            .body(reinject_token(&text, token)));
+    }
     let named = actix_files::NamedFile::open_async(&full)
         .await
-        .map_err(|_| ApiError::not_found("No such file"))?;
+        .map_err(not_found)?;
     let (content_type, cache) = if name.ends_with(".m3u8") {
         // Playlists change as renditions are added: revalidate every time.
         (
@@ -132,11 +215,38 @@ async fn serve(
             CacheControl(vec![CacheDirective::NoCache]),
         )
     } else {
+        // A rendition's file keeps its name until the video is deleted, unless the ladder
+        // replaces the original's rung with AV1 under the same name: then caches revalidate.
+        let scope = if details.video.privacy <= 2 {
+            CacheDirective::Public
+        } else {
+            CacheDirective::Private
+        };
+        let mut cache = vec![scope];
+        if state.config.ladder.top_rung == crate::media::TopRung::KeepOriginal {
+            cache.push(CacheDirective::MaxAge(31_536_000));
+            cache.push(CacheDirective::Extension("immutable".into(), None));
+        } else {
+            cache.push(CacheDirective::MaxAge(3600));
+        }
+        let audio_only = name
+            .strip_suffix("-fragmented.mp4")
+            .and_then(|res| res.parse::<i64>().ok())
+            .and_then(|res| details.files.iter().find(|f| f.resolution == res))
+            .is_some_and(|f| !f.has_video);
         (
-            "video/mp4",
-            CacheControl(vec![CacheDirective::Public, CacheDirective::MaxAge(3600)]),
+            if audio_only { "audio/mp4" } else { "video/mp4" },
+            CacheControl(cache),
         )
     };
+    if !name.ends_with(".m3u8")
+        && !name.ends_with(".json")
+        && let Ok(meta) = named.file().metadata()
+        && let Some(parts) = ranges::multiple(req, meta.len())
+    {
+        let res = ranges::respond(&full, meta.len(), content_type, parts).map_err(not_found)?;
+        return Ok(res);
+    }
     let mime: mime::Mime = content_type
         .parse()
         .unwrap_or(mime::APPLICATION_OCTET_STREAM);

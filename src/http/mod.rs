@@ -9,6 +9,7 @@ pub mod feeds;
 pub mod media;
 pub mod multipart;
 pub mod pages;
+pub mod ranges;
 pub mod video_assets;
 
 use std::time::Instant;

@@ -7,6 +7,7 @@ pub mod comments;
 pub mod images;
 pub mod jobs;
 pub mod registrations;
+pub mod secrets;
 pub mod tokens;
 pub mod uploads;
 pub mod users;

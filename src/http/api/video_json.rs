@@ -30,8 +30,21 @@ fn state_label(state: i64) -> &'static str {
     }
 }
 
-pub fn hls_base(urls: &Urls, uuid: &str) -> String {
-    hls_base_url(&urls.base, uuid)
+/// Private and internal videos' files live under `private/` paths, as on PeerTube, where a
+/// video file token opens them.
+fn is_private(d: &VideoDetails) -> bool {
+    d.video.privacy == 3 || d.video.privacy == 4
+}
+
+pub fn hls_base(urls: &Urls, d: &VideoDetails) -> String {
+    if is_private(d) {
+        format!(
+            "{}/static/streaming-playlists/hls/private/{}",
+            urls.base, d.video.uuid
+        )
+    } else {
+        hls_base_url(&urls.base, &d.video.uuid)
+    }
 }
 
 pub fn hls_base_url(base: &str, uuid: &str) -> String {
@@ -40,7 +53,7 @@ pub fn hls_base_url(base: &str, uuid: &str) -> String {
 
 /// One rendition, as a web video download (`web`) or as an HLS file.
 fn file_json(urls: &Urls, d: &VideoDetails, f: &FileRow, web: bool) -> Value {
-    let base = hls_base(urls, &d.video.uuid);
+    let base = hls_base(urls, d);
     let hls = &d.video.hls_uuid;
     let label = if f.has_video {
         format!("{}p", f.resolution)
@@ -48,7 +61,12 @@ fn file_json(urls: &Urls, d: &VideoDetails, f: &FileRow, web: bool) -> Value {
         "Audio only".to_string()
     };
     let name = VideoPaths::rendition_name(&d.video.uuid, f.resolution);
-    let download = format!("{}/static/web-videos/{name}.mp4", urls.base);
+    let web_videos = if is_private(d) {
+        "static/web-videos/private"
+    } else {
+        "static/web-videos"
+    };
+    let download = format!("{}/{web_videos}/{name}.mp4", urls.base);
     let file_url = if web {
         download.clone()
     } else {
@@ -145,7 +163,7 @@ pub fn video(urls: &Urls, d: &VideoDetails) -> Value {
 pub fn details(urls: &Urls, d: &VideoDetails) -> Value {
     let mut out = video(urls, d);
     let v = &d.video;
-    let base = hls_base(urls, &v.uuid);
+    let base = hls_base(urls, d);
     let playlists = if d.files.is_empty() {
         vec![]
     } else {

@@ -28,6 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/videos/{id}/description", web::get().to(description))
         .route("/videos/{id}/rate", web::put().to(rate))
         .route("/videos/{id}/views", web::post().to(view))
+        .route("/videos/{id}/token", web::post().to(file_token))
         .route("/videos/{id}", web::get().to(get))
         .route("/videos/{id}/", web::get().to(get))
         .route("/videos/{id}", web::put().to(update))
@@ -176,4 +177,23 @@ async fn view(
     };
     videos::count_view(&state.store, user.as_ref(), &id, viewer).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// A short-lived token that opens the video's files (`?videoFileToken=`) for players that cannot
+/// send the Authorization header.
+async fn file_token(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let details = videos::get(&state.store, &id, Some(&me)).await?;
+    let now = time::OffsetDateTime::now_utc();
+    let (token, expires) =
+        state
+            .video_tokens
+            .issue(&details.video.uuid, me.id, now.unix_timestamp());
+    let expires = time::OffsetDateTime::from_unix_timestamp(expires).unwrap_or(now);
+    Ok(HttpResponse::Ok().json(json!({
+        "files": { "token": token, "expires": crate::store::timestamp(expires) }
+    })))
 }

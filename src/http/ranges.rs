@@ -1,0 +1,140 @@
+//! Multi-range requests (`Range: bytes=0-99,200-299`) answered as `multipart/byteranges`, which
+//! actix-files does not do (it serves the first range only). The parts are streamed from the
+//! file in small reads, never loaded whole. Single ranges, conditional requests and whole files
+//! stay with actix-files.
+
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::sync::Arc;
+
+use actix_files::HttpRange;
+use actix_web::body::SizedStream;
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse};
+use futures_util::stream::{self, StreamExt};
+
+/// More parts than this after merging are not worth a multipart answer (and could be a way to
+/// make us do many tiny reads): the whole file is sent instead, as RFC 9110 allows.
+const MAX_PARTS: usize = 64;
+const READ_CHUNK: u64 = 64 * 1024;
+
+/// The requested ranges of a file of `len` bytes when there are several, sorted and merged
+/// where they overlap or touch. `None` for a single range, no range, an `If-Range` (left to
+/// actix-files), or too many parts.
+pub fn multiple(req: &HttpRequest, len: u64) -> Option<Vec<(u64, u64)>> {
+    if req.headers().contains_key(header::IF_RANGE) {
+        return None;
+    }
+    let value = req.headers().get(header::RANGE)?.to_str().ok()?;
+    if !value.contains(',') {
+        return None;
+    }
+    let mut ranges: Vec<(u64, u64)> = HttpRange::parse(value, len)
+        .ok()?
+        .into_iter()
+        .filter(|r| r.length > 0)
+        .map(|r| (r.start, r.start + r.length))
+        .collect();
+    ranges.sort_unstable();
+    let mut merged: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
+    for (start, end) in ranges {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    (merged.len() > 1 && merged.len() <= MAX_PARTS).then_some(merged)
+}
+
+/// What goes before one part's bytes.
+fn part_head(boundary: &str, content_type: &str, (start, end): (u64, u64), len: u64) -> String {
+    format!(
+        "\r\n--{boundary}\r\nContent-Type: {content_type}\r\nContent-Range: bytes {start}-{}/{len}\r\n\r\n",
+        end - 1
+    )
+}
+
+/// A 206 `multipart/byteranges` answer with the parts of `path`.
+pub fn respond(
+    path: &Path,
+    len: u64,
+    content_type: &str,
+    parts: Vec<(u64, u64)>,
+) -> std::io::Result<HttpResponse> {
+    let file = Arc::new(File::open(path)?);
+    let boundary = uuid::Uuid::new_v4().simple().to_string();
+    let tail = format!("\r\n--{boundary}--\r\n");
+    let heads: Vec<String> = parts
+        .iter()
+        .map(|&p| part_head(&boundary, content_type, p, len))
+        .collect();
+    let total: u64 = heads.iter().map(|h| h.len() as u64).sum::<u64>()
+        + parts.iter().map(|(s, e)| e - s).sum::<u64>()
+        + tail.len() as u64;
+    // Each part: its head, then its bytes in chunks read on a blocking thread.
+    let body = stream::iter(parts.into_iter().zip(heads))
+        .flat_map(move |((start, end), head)| {
+            let file = file.clone();
+            let head = stream::once(async move { Ok(Bytes::from(head)) });
+            let chunks = stream::unfold(start, move |at| {
+                let file = file.clone();
+                async move {
+                    if at >= end {
+                        return None;
+                    }
+                    let want = (end - at).min(READ_CHUNK) as usize;
+                    let read = actix_web::web::block(move || {
+                        let mut buf = vec![0u8; want];
+                        file.read_exact_at(&mut buf, at).map(|_| buf)
+                    })
+                    .await;
+                    let chunk = match read {
+                        Ok(Ok(buf)) => Ok(Bytes::from(buf)),
+                        Ok(Err(e)) => Err(e),
+                        Err(_) => Err(std::io::Error::other("file read task failed")),
+                    };
+                    Some((chunk, at + want as u64))
+                }
+            });
+            head.chain(chunks)
+        })
+        .chain(stream::once(async move { Ok(Bytes::from(tail)) }));
+    Ok(HttpResponse::PartialContent()
+        .content_type(format!("multipart/byteranges; boundary={boundary}"))
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .body(SizedStream::new(total, body.boxed_local())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn ranges(value: &str, len: u64) -> Option<Vec<(u64, u64)>> {
+        multiple(
+            &TestRequest::default()
+                .insert_header((header::RANGE, value))
+                .to_http_request(),
+            len,
+        )
+    }
+
+    #[test]
+    fn several_ranges_are_sorted_and_merged() {
+        assert_eq!(
+            ranges("bytes=200-299,0-99", 1000),
+            Some(vec![(0, 100), (200, 300)])
+        );
+        assert_eq!(
+            ranges("bytes=0-99,50-149,900-", 1000),
+            Some(vec![(0, 150), (900, 1000)])
+        );
+        assert_eq!(ranges("bytes=0-99,100-199", 1000), None, "merged into one");
+        assert_eq!(ranges("bytes=0-99", 1000), None, "single range");
+        assert_eq!(ranges("bytes=x-y,1-2", 1000), None, "malformed");
+        let many: Vec<String> = (0..100).map(|i| format!("{}-{}", i * 10, i * 10)).collect();
+        assert_eq!(ranges(&format!("bytes={}", many.join(",")), 1000), None);
+    }
+}
