@@ -552,3 +552,61 @@ async fn privacy_and_unsupported_codecs() {
         "{video}"
     );
 }
+
+#[tokio::test]
+async fn lists_show_internal_videos_to_members_and_any_privacy_to_moderators() {
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    for (name, privacy) in [
+        ("Open", "1"),
+        ("Members", "4"),
+        ("Hidden", "3"),
+        ("Link", "2"),
+    ] {
+        server
+            .publish(
+                &admin,
+                "short.mp4",
+                &[("name", name.into()), ("privacy", privacy.into())],
+            )
+            .await;
+    }
+    let names = |v: &Value| -> Vec<String> {
+        let mut n: Vec<String> = v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["name"].as_str().unwrap().to_string())
+            .collect();
+        n.sort();
+        n
+    };
+    let list = |token: Option<String>, query: &'static str| {
+        let mut req = http().get(server.api(&format!("/videos{query}")));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+    let anonymous: Value = list(None, "").await.unwrap().json().await.unwrap();
+    assert_eq!(names(&anonymous), ["Open"]);
+    let (_, member) = server.create_user(&admin, "member", 2).await;
+    let res: Value = list(Some(member.clone()), "")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(names(&res), ["Members", "Open"]);
+    assert_eq!(res["total"], 2);
+    let res: Value = list(Some(admin.clone()), "?privacyOneOf=2&privacyOneOf=3")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(names(&res), ["Hidden", "Link"]);
+    expect_problem(list(None, "?privacyOneOf=3").await.unwrap(), 401).await;
+    expect_problem(list(Some(member), "?privacyOneOf=3").await.unwrap(), 403).await;
+    expect_problem(list(Some(admin), "?privacyOneOf=9").await.unwrap(), 400).await;
+}

@@ -315,6 +315,10 @@ pub struct VideoFilter {
     pub language_one_of: Vec<String>,
     /// `Some(false)` hides NSFW videos, `Some(true)` shows only them, `None` both.
     pub nsfw: Option<bool>,
+    /// Privacies listed (other than with `owner_user`); empty means public only.
+    pub privacies: Vec<i64>,
+    /// Also list videos that are not published yet (moderators' `include=1`).
+    pub include_unpublished: bool,
     pub sort: String,
     pub start: i64,
     pub count: i64,
@@ -355,7 +359,21 @@ pub fn list(conn: &Connection, f: &VideoFilter) -> Result<(i64, Vec<VideoRow>), 
             conditions.push("acc.user_id = ?".into());
             args.push(V::Integer(user));
         }
-        None => conditions.push("v.privacy = 1 AND v.state = 1".into()),
+        None => {
+            let privacies = if f.privacies.is_empty() {
+                vec![1]
+            } else {
+                f.privacies.clone()
+            };
+            conditions.push(format!(
+                "v.privacy IN ({})",
+                vec!["?"; privacies.len()].join(", ")
+            ));
+            args.extend(privacies.into_iter().map(V::Integer));
+            if !f.include_unpublished {
+                conditions.push("v.state = 1".into());
+            }
+        }
     }
     if let Some(id) = f.channel_id {
         conditions.push("v.channel_id = ?".into());

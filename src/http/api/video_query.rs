@@ -1,13 +1,16 @@
 //! PeerTube's video list parameters: `start`, `count`, `sort`, `search`, and the repeatable
 //! filters (`tagsOneOf`, `tagsAllOf`, `categoryOneOf`, `languageOneOf`, also written with `[]`),
-//! `nsfw=true|false|both` and `isLocal`. Repeated keys are why this does not use serde.
+//! `nsfw=true|false|both`, `isLocal`, and for moderators `privacyOneOf` and `include`.
+//! Repeated keys are why this does not use serde.
 
 use std::collections::HashMap;
 
 use actix_web::HttpRequest;
 
+use crate::domain::roles;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::MAX_COUNT;
+use crate::store::users::UserRow;
 use crate::store::videos::VideoFilter;
 
 fn params(req: &HttpRequest) -> HashMap<String, Vec<String>> {
@@ -72,7 +75,21 @@ pub fn parse(req: &HttpRequest) -> ApiResult<VideoFilter> {
             "isLocal must be true or false",
         ));
     }
+    let privacies = list("privacyOneOf")
+        .iter()
+        .map(|p| {
+            p.parse::<i64>()
+                .ok()
+                .filter(|p| (1..=5).contains(p))
+                .ok_or_else(|| {
+                    ApiError::invalid_field("privacyOneOf", "privacyOneOf must hold 1 to 5")
+                })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    let include = number(&map, "include", 0, (0, 63))?;
     Ok(VideoFilter {
+        privacies,
+        include_unpublished: include & 1 != 0,
         search: map
             .get("search")
             .and_then(|v| v.first())
@@ -92,4 +109,23 @@ pub fn parse(req: &HttpRequest) -> ApiResult<VideoFilter> {
         count: number(&map, "count", 15, (0, MAX_COUNT))?,
         ..Default::default()
     })
+}
+
+/// Narrows a public list to what `viewer` may list: `privacyOneOf` and `include` are for
+/// moderators; signed-in users also see internal videos, as on PeerTube.
+pub fn restrict(filter: &mut VideoFilter, viewer: Option<&UserRow>) -> ApiResult<()> {
+    let moderator = viewer.is_some_and(|u| u.role <= roles::MODERATOR);
+    if (!filter.privacies.is_empty() || filter.include_unpublished) && !moderator {
+        return Err(match viewer {
+            None => ApiError::unauthorized(),
+            Some(_) => ApiError::new(
+                actix_web::http::StatusCode::FORBIDDEN,
+                "Only moderators and administrators can use privacyOneOf and include",
+            ),
+        });
+    }
+    if filter.privacies.is_empty() && viewer.is_some() {
+        filter.privacies = vec![1, 4];
+    }
+    Ok(())
 }

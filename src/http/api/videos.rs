@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::domain::{accounts, channels, videos};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{AuthUser, MaybeUser, client_ip};
+use crate::store::users::UserRow;
 use crate::store::videos::VideoFilter;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -44,8 +45,25 @@ async fn respond_list(state: &AppState, filter: VideoFilter) -> ApiResult<HttpRe
     )))
 }
 
-async fn list(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    respond_list(&state, video_query::parse(&req)?).await
+/// A public list, narrowed to what the viewer may list.
+async fn public_list(
+    state: &AppState,
+    req: &HttpRequest,
+    viewer: Option<&UserRow>,
+    scope: impl FnOnce(&mut VideoFilter),
+) -> ApiResult<HttpResponse> {
+    let mut filter = video_query::parse(req)?;
+    video_query::restrict(&mut filter, viewer)?;
+    scope(&mut filter);
+    respond_list(state, filter).await
+}
+
+async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    MaybeUser(user): MaybeUser,
+) -> ApiResult<HttpResponse> {
+    public_list(&state, &req, user.as_ref(), |_| {}).await
 }
 
 async fn my_videos(
@@ -64,27 +82,25 @@ async fn my_videos(
 async fn account_videos(
     req: HttpRequest,
     state: web::Data<AppState>,
+    MaybeUser(user): MaybeUser,
     name: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let (account, _) = accounts::by_handle(&state.store, &name, &state.host()).await?;
-    let filter = VideoFilter {
-        account_id: Some(account.id),
-        ..video_query::parse(&req)?
-    };
-    respond_list(&state, filter).await
+    public_list(&state, &req, user.as_ref(), |f| {
+        f.account_id = Some(account.id)
+    })
+    .await
 }
 
 async fn channel_videos(
     req: HttpRequest,
     state: web::Data<AppState>,
+    MaybeUser(user): MaybeUser,
     handle: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let channel = channels::by_handle(&state.store, &handle, &state.host()).await?;
-    let filter = VideoFilter {
-        channel_id: Some(channel.channel.id),
-        ..video_query::parse(&req)?
-    };
-    respond_list(&state, filter).await
+    let id = channel.channel.id;
+    public_list(&state, &req, user.as_ref(), |f| f.channel_id = Some(id)).await
 }
 
 async fn get(
