@@ -351,3 +351,63 @@ async fn several_ranges_come_back_as_multipart_byteranges() {
         .unwrap();
     assert_eq!(res.status(), 416);
 }
+
+#[tokio::test]
+async fn the_source_is_described_and_downloadable_by_its_owner_only() {
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    let video = server
+        .publish(&admin, "short.mp4", &[("name", "Sourced".into())])
+        .await;
+    let uuid = video["uuid"].as_str().unwrap();
+    let source_of = |token: &str| {
+        http()
+            .get(server.api(&format!("/videos/{uuid}/source")))
+            .bearer_auth(token.to_string())
+            .send()
+    };
+    let res = source_of(&admin).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let source: Value = res.json().await.unwrap();
+    assert_eq!(source["inputFilename"], "short.mp4");
+    assert_eq!(source["resolution"]["id"], 72, "{source}");
+    assert_eq!(
+        (source["width"].as_u64(), source["height"].as_u64()),
+        (Some(128), Some(72))
+    );
+    let original = common::fixture("short.mp4");
+    assert_eq!(source["size"], original.len());
+    let url = source["fileDownloadUrl"].as_str().unwrap();
+
+    expect_problem(get(url).await, 401).await;
+    let (_, other) = server.create_user(&admin, "other", 2).await;
+    expect_problem(source_of(&other).await.unwrap(), 403).await;
+    let res = http().get(url).bearer_auth(&other).send().await.unwrap();
+    expect_problem(res, 403).await;
+
+    let res = http().get(url).bearer_auth(&admin).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("short.mp4")
+    );
+    assert_eq!(&res.bytes().await.unwrap()[..], &original[..]);
+    // A video file token works too (a download link in a page), for this video only.
+    let body: Value = file_token(&server, &admin, uuid)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = body["files"]["token"].as_str().unwrap();
+    assert_eq!(
+        get(&format!("{url}?videoFileToken={token}")).await.status(),
+        200
+    );
+    expect_problem(
+        get(&url.replace(uuid, "00000000-0000-4000-8000-000000000000")).await,
+        401,
+    )
+    .await;
+}

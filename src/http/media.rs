@@ -40,10 +40,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct FileQuery {
+pub struct FileQuery {
     video_file_token: Option<String>,
     #[serde(default)]
     reinject_video_file_token: bool,
+}
+
+impl FileQuery {
+    pub fn token(&self) -> Option<&str> {
+        self.video_file_token.as_deref()
+    }
 }
 
 /// Accepts PeerTube's names (`{fileUuid}-720.m3u8`) and the bare names the playlists use
@@ -71,7 +77,7 @@ fn rendition(file: &str, ext: &str) -> Option<(String, i64)> {
 
 /// Who is asking: the signed-in user, else the (unblocked) user a valid video file token for
 /// this video was issued to.
-async fn viewer(
+pub async fn viewer(
     state: &AppState,
     user: Option<UserRow>,
     uuid: &str,

@@ -96,6 +96,7 @@ pub fn serve(
             .configure(assets::routes)
             .configure(media::routes)
             .configure(video_assets::routes)
+            .configure(api::video_source::download_routes)
             .configure(feeds::routes)
             .configure(pages::routes)
             .default_service(web::to(pages::not_found))

@@ -13,6 +13,7 @@ pub mod uploads;
 pub mod users;
 pub mod video_json;
 pub mod video_query;
+pub mod video_source;
 pub mod videos;
 
 use actix_web::web;
@@ -30,5 +31,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(uploads::routes)
         .configure(comments::routes)
         .configure(captions::routes)
+        .configure(video_source::routes)
         .configure(videos::routes);
 }
