@@ -485,3 +485,52 @@ async fn comments_threads_replies_and_policies() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn comment_feeds_list_visible_comments_of_public_videos() {
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    let open = upload(&server, &admin, "Open <video>", &[]).await;
+    let hidden = upload(&server, &admin, "Hidden video", &[("privacy", "3")]).await;
+    for (uuid, text) in [(&open, "Nice & short"), (&hidden, "Secret remark")] {
+        let res = http()
+            .post(server.api(&format!("/videos/{uuid}/comment-threads")))
+            .bearer_auth(&admin)
+            .json(&json!({ "text": text }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let feed = |query: String| {
+        let url = format!("{}/feeds/video-comments.xml{query}", server.url);
+        async move { http().get(url).send().await.unwrap() }
+    };
+    let res = feed(String::new()).await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/rss+xml")
+    );
+    let all = res.text().await.unwrap();
+    assert!(all.contains("<title>Open &lt;video&gt;</title>"), "{all}");
+    assert!(
+        all.contains("<description>Nice &amp; short</description>"),
+        "{all}"
+    );
+    assert!(
+        !all.contains("Secret"),
+        "private video's comment leaked: {all}"
+    );
+    assert!(
+        all.contains(&format!("/videos/watch/{open};threadId=")),
+        "{all}"
+    );
+    let one = feed(format!("?videoId={open}")).await.text().await.unwrap();
+    assert_eq!(one.matches("<item>").count(), 1);
+    assert_eq!(feed(format!("?videoId={hidden}")).await.status(), 404);
+    assert_eq!(feed("?videoId=nope".into()).await.status(), 404);
+    assert_eq!(feed("?accountId=x".into()).await.status(), 400);
+}

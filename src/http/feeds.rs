@@ -1,5 +1,6 @@
 //! Syndication: RSS 2.0 video feeds (`/feeds/videos.xml`, by `videoChannelId` or `accountId`)
-//! with Media RSS enclosures, and oEmbed (`/services/oembed`) for link cards.
+//! with Media RSS enclosures, comment feeds (`/feeds/video-comments.xml`, by `videoId`,
+//! `accountId` or `videoChannelId`), and oEmbed (`/services/oembed`) for link cards.
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -9,11 +10,14 @@ use crate::app::AppState;
 use crate::domain::DomainError;
 use crate::domain::videos::{self, VideoDetails};
 use crate::http::error::{ApiError, ApiResult};
+use crate::store::comments::{self, FeedScope};
 use crate::store::videos::VideoFilter;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/feeds/videos.xml", web::get().to(videos_feed))
         .route("/feeds/videos.rss", web::get().to(videos_feed))
+        .route("/feeds/video-comments.xml", web::get().to(comments_feed))
+        .route("/feeds/video-comments.rss", web::get().to(comments_feed))
         .route("/services/oembed", web::get().to(oembed));
 }
 
@@ -84,19 +88,89 @@ async fn videos_feed(
     };
     let (_, list) = videos::list(&state.store, filter).await?;
     let base = state.base_url();
-    let title = xml(&state.config.instance_name);
     let items: String = list.iter().map(|d| item(&base, d)).collect();
+    Ok(rss(
+        &state,
+        &state.config.instance_name,
+        "/feeds/videos.xml",
+        &items,
+    ))
+}
+
+/// The RSS document around `items`.
+fn rss(state: &AppState, title: &str, self_path: &str, items: &str) -> HttpResponse {
+    let base = state.base_url();
     let body = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:media=\"http://search.yahoo.com/mrss/\" \
          xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:atom=\"http://www.w3.org/2005/Atom\"><channel>\
-         <title>{title}</title><link>{base}</link><description>{}</description>\
-         <atom:link href=\"{base}/feeds/videos.xml\" rel=\"self\" type=\"application/rss+xml\"/>\
+         <title>{}</title><link>{base}</link><description>{}</description>\
+         <atom:link href=\"{base}{self_path}\" rel=\"self\" type=\"application/rss+xml\"/>\
          <generator>Kinora</generator>{items}</channel></rss>",
+        xml(title),
         xml(&state.config.instance_short_description)
     );
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type("application/rss+xml; charset=utf-8")
-        .body(body))
+        .body(body)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CommentFeedQuery {
+    video_id: Option<String>,
+    account_id: Option<i64>,
+    video_channel_id: Option<i64>,
+}
+
+/// The newest 50 visible comments on public videos (of one video, account or channel).
+async fn comments_feed(
+    state: web::Data<AppState>,
+    q: web::Query<CommentFeedQuery>,
+) -> ApiResult<HttpResponse> {
+    let video_id = match &q.video_id {
+        // Only a video anyone may see has a feed; others are 404 like unknown ones.
+        Some(id) => match videos::get(&state.store, id, None).await {
+            Ok(d) => Some(d.video.id),
+            Err(DomainError::InvalidToken(_) | DomainError::Forbidden(_)) => {
+                return Err(ApiError::not_found("Video not found"));
+            }
+            Err(e) => return Err(e.into()),
+        },
+        None => None,
+    };
+    let scope = FeedScope {
+        video_id,
+        account_id: q.account_id,
+        channel_id: q.video_channel_id,
+    };
+    let list = state
+        .store
+        .read(move |c| comments::recent_public(c, scope, 50))
+        .await
+        .map_err(|e| ApiError::from(DomainError::from(e)))?;
+    let base = state.base_url();
+    let items: String = list
+        .iter()
+        .map(|c| {
+            let link = format!(
+                "{base}/videos/watch/{};threadId={}",
+                c.video_uuid, c.thread_id
+            );
+            format!(
+                "<item><title>{}</title><link>{}</link><guid isPermaLink=\"false\">{base}/videos/watch/{}/comments/{}</guid>\
+                 <pubDate>{}</pubDate><description>{}</description><dc:creator>{}</dc:creator></item>",
+                xml(&c.video_name),
+                xml(&link),
+                c.video_uuid,
+                c.id,
+                rfc822(&c.created_at),
+                xml(&c.text),
+                xml(&format!("{} ({}@{})", c.author_display_name, c.author_name, state.host())),
+            )
+        })
+        .collect();
+    let title = format!("{} - Comments", state.config.instance_name);
+    Ok(rss(&state, &title, "/feeds/video-comments.xml", &items))
 }
 
 #[derive(Deserialize)]

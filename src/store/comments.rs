@@ -132,3 +132,60 @@ pub fn count_for_video(conn: &Connection, video_id: i64) -> Result<i64, StoreErr
         |r| r.get(0),
     )?)
 }
+
+/// A comment as a feed shows it: with its video and author.
+#[derive(Debug, Clone)]
+pub struct FeedComment {
+    pub id: i64,
+    pub thread_id: i64,
+    pub text: String,
+    pub created_at: String,
+    pub video_uuid: String,
+    pub video_name: String,
+    pub author_name: String,
+    pub author_display_name: String,
+}
+
+/// Which comments a feed lists: all, or those on one video, one account's or one channel's.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FeedScope {
+    pub video_id: Option<i64>,
+    pub account_id: Option<i64>,
+    pub channel_id: Option<i64>,
+}
+
+/// The newest visible comments (not deleted, not held for review) on public published videos.
+pub fn recent_public(
+    conn: &Connection,
+    scope: FeedScope,
+    limit: i64,
+) -> Result<Vec<FeedComment>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.id, COALESCE(c.thread_id, c.id), c.text, c.created_at, v.uuid, v.name, a.name, a.display_name \
+         FROM video_comments c \
+         JOIN videos v ON v.id = c.video_id \
+         JOIN channels ch ON ch.id = v.channel_id \
+         JOIN accounts acc ON acc.id = c.account_id \
+         JOIN actors a ON a.id = acc.actor_id \
+         WHERE c.deleted_at IS NULL AND c.held_for_review = 0 AND v.privacy = 1 AND v.state = 1 \
+           AND (?1 IS NULL OR v.id = ?1) AND (?2 IS NULL OR ch.account_id = ?2) \
+           AND (?3 IS NULL OR ch.id = ?3) \
+         ORDER BY c.created_at DESC, c.id DESC LIMIT ?4",
+    )?;
+    let rows = stmt.query_map(
+        params![scope.video_id, scope.account_id, scope.channel_id, limit],
+        |r| {
+            Ok(FeedComment {
+                id: r.get(0)?,
+                thread_id: r.get(1)?,
+                text: r.get(2)?,
+                created_at: r.get(3)?,
+                video_uuid: r.get(4)?,
+                video_name: r.get(5)?,
+                author_name: r.get(6)?,
+                author_display_name: r.get(7)?,
+            })
+        },
+    )?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
