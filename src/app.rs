@@ -21,6 +21,7 @@ pub struct AppState {
     /// The job worker pool, once started (absent in commands that do not run jobs).
     pub jobs: Option<PoolHandle>,
     pub active_uploads: ActiveUploads,
+    pub federation: crate::federation::Federation,
 }
 
 impl AppState {
@@ -29,7 +30,18 @@ impl AppState {
             config.login_rate_limit,
             Duration::from_secs(config.login_rate_window_secs),
         );
+        let federation = crate::federation::Federation::new(
+            store.clone(),
+            config.public_url(),
+            config.public_host(),
+            config.instance_name.clone(),
+            config.federation.clone(),
+        )
+        .map_err(|e| {
+            minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
+        })?;
         Ok(AppState {
+            federation,
             templates: Arc::new(Templates::load()?),
             config: Arc::new(config),
             store,

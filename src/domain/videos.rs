@@ -295,6 +295,7 @@ pub async fn delete(
     store
         .write(move |tx| {
             jobs::cancel_subject(tx, &format!("video:{id}"))?;
+            crate::federation::hooks::video_deleting(tx, id);
             videos::delete(tx, id)?;
             Ok::<_, DomainError>(())
         })
@@ -379,7 +380,9 @@ pub async fn update(
             if meta.channel_id != details.video.channel_id {
                 check_channel(tx, &user, meta.channel_id)?;
             }
+            let federated = crate::federation::hooks::is_federated(tx, id);
             videos::update(tx, id, &meta)?;
+            crate::federation::hooks::video_updated(tx, id, federated);
             Ok(())
         })
         .await
@@ -394,7 +397,18 @@ pub async fn rate(
     let details = get(store, reference, Some(user)).await?;
     let (user_id, video_id) = (user.id, details.video.id);
     store
-        .write(move |tx| Ok::<_, DomainError>(videos::rate(tx, user_id, video_id, rating)?))
+        .write(move |tx| {
+            let previous = videos::rating(tx, user_id, video_id)?;
+            videos::rate(tx, user_id, video_id, rating)?;
+            crate::federation::hooks::video_rated(
+                tx,
+                user_id,
+                video_id,
+                previous.as_deref(),
+                rating,
+            );
+            Ok::<_, DomainError>(())
+        })
         .await
 }
 
@@ -422,6 +436,12 @@ pub async fn count_view(
     let id = details.video.id;
     let since = crate::store::timestamp(time::OffsetDateTime::now_utc() - time::Duration::hours(1));
     store
-        .write(move |tx| Ok::<_, DomainError>(videos::count_view(tx, id, &viewer, &since)?))
+        .write(move |tx| {
+            let counted = videos::count_view(tx, id, &viewer, &since)?;
+            if counted {
+                crate::federation::hooks::video_viewed(tx, id);
+            }
+            Ok::<_, DomainError>(counted)
+        })
         .await
 }

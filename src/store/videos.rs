@@ -37,12 +37,16 @@ pub struct VideoRow {
     pub preview_file: Option<String>,
     /// The uploader chose the pictures; the pipeline keeps them.
     pub custom_pictures: bool,
+    /// ActivityPub id of a remote video (None: local).
+    pub url: Option<String>,
+    /// A remote video's media links as cached from its origin (federation::objects::video).
+    pub remote_media: Option<String>,
 }
 
 const COLUMNS: &str = "id, uuid, channel_id, name, description, support, category, licence, language, \
      privacy, nsfw, comments_policy, download_enabled, wait_transcoding, state, state_error, duration, \
      views, likes, dislikes, original_filename, original_size, hls_uuid, published_at, created_at, updated_at, \
-     thumbnail_file, preview_file, custom_pictures";
+     thumbnail_file, preview_file, custom_pictures, url, remote_media";
 
 fn from_row(r: &Row) -> rusqlite::Result<VideoRow> {
     Ok(VideoRow {
@@ -75,6 +79,8 @@ fn from_row(r: &Row) -> rusqlite::Result<VideoRow> {
         thumbnail_file: r.get(26)?,
         preview_file: r.get(27)?,
         custom_pictures: r.get(28)?,
+        url: r.get(29)?,
+        remote_media: r.get(30)?,
     })
 }
 
@@ -315,6 +321,10 @@ pub struct VideoFilter {
     pub language_one_of: Vec<String>,
     /// `Some(false)` hides NSFW videos, `Some(true)` shows only them, `None` both.
     pub nsfw: Option<bool>,
+    /// `Some(true)` only local videos, `Some(false)` only remote ones.
+    pub is_local: Option<bool>,
+    /// Only videos of channels this actor follows (a user's subscriptions).
+    pub followed_by_actor: Option<i64>,
     pub sort: String,
     pub start: i64,
     pub count: i64,
@@ -405,6 +415,16 @@ pub fn list(conn: &Connection, f: &VideoFilter) -> Result<(i64, Vec<VideoRow>), 
         conditions.push("v.nsfw = ?".into());
         args.push(V::Integer(nsfw as i64));
     }
+    match f.is_local {
+        Some(true) => conditions.push("v.url IS NULL".into()),
+        Some(false) => conditions.push("v.url IS NOT NULL".into()),
+        None => {}
+    }
+    if let Some(actor) = f.followed_by_actor {
+        conditions
+            .push("ch.actor_id IN (SELECT target_id FROM follows WHERE follower_id = ?)".into());
+        args.push(V::Integer(actor));
+    }
     let condition = conditions.join(" AND ");
     let from = "FROM videos v JOIN channels ch ON ch.id = v.channel_id JOIN accounts acc ON acc.id = ch.account_id";
     let total: i64 = conn.query_row(
@@ -479,14 +499,8 @@ pub fn rate(
             params![user_id, video_id, rate, now()],
         )?;
     }
-    conn.execute(
-        "UPDATE videos SET \
-         likes = (SELECT COUNT(*) FROM video_rates WHERE video_id = ?1 AND rate = 'like'), \
-         dislikes = (SELECT COUNT(*) FROM video_rates WHERE video_id = ?1 AND rate = 'dislike') \
-         WHERE id = ?1",
-        [video_id],
-    )?;
-    Ok(())
+    // Remote actors' ratings (federation) count too.
+    super::remote::recount_rates(conn, video_id)
 }
 
 pub fn rating(
