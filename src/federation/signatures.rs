@@ -32,6 +32,18 @@ pub fn sign_request(
     url: &url::Url,
     body: Option<&[u8]>,
 ) -> Vec<(&'static str, String)> {
+    sign_request_at(key, key_id, method, url, body, &http_date_now())
+}
+
+/// `sign_request` with a given `Date` (tests sign stale requests with it).
+pub fn sign_request_at(
+    key: &SigningKey<Sha256>,
+    key_id: &str,
+    method: &str,
+    url: &url::Url,
+    body: Option<&[u8]>,
+    date: &str,
+) -> Vec<(&'static str, String)> {
     let host = match url.port() {
         Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
         None => url.host_str().unwrap_or_default().to_string(),
@@ -41,7 +53,7 @@ pub fn sign_request(
         target.push('?');
         target.push_str(q);
     }
-    let date = http_date_now();
+    let date = date.to_string();
     let mut lines = vec![
         format!("(request-target): {} {target}", method.to_ascii_lowercase()),
         format!("host: {host}"),
