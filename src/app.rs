@@ -26,6 +26,7 @@ pub struct AppState {
     pub active_uploads: ActiveUploads,
     /// Signs and checks the tokens that open private video files.
     pub video_tokens: VideoTokens,
+    pub federation: crate::federation::Federation,
 }
 
 impl AppState {
@@ -35,7 +36,15 @@ impl AppState {
             Duration::from_secs(config.login_rate_window_secs),
         );
         let video_tokens = VideoTokens::load(&store)?;
+        let federation = crate::federation::Federation::new(
+            store.clone(),
+            config.public_url(),
+            config.public_host(),
+            config.instance_name.clone(),
+            config.federation.clone(),
+        )?;
         Ok(AppState {
+            federation,
             templates: Arc::new(Templates::load().context("cannot load the page templates")?),
             video_tokens,
             config: Arc::new(config),

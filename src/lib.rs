@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod crashpoint;
 pub mod domain;
+pub mod federation;
 pub mod fsutil;
 pub mod http;
 pub mod jobs;

@@ -87,6 +87,14 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
             "requeued jobs interrupted by the previous stop"
         );
     }
+    // Work directories of passes a crash interrupted: their jobs start again from scratch.
+    let paths = videos::VideoPaths {
+        data_dir: config.data_dir.clone(),
+    };
+    let swept = paths.remove_work_dirs();
+    if swept > 0 {
+        tracing::info!(directories = swept, "removed unfinished processing work");
+    }
     let listener = TcpListener::bind(config.listen)
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     config.finalize_public_url(listener.local_addr()?);
@@ -122,8 +130,24 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
             state.config.transcoding_concurrency,
             Arc::new(TranscodeVideo(pipeline)),
         );
+        crate::federation::hooks::install(&state.base_url(), &state.config.instance_name);
+        pool.register(
+            crate::federation::outbox::DELIVER_JOB,
+            state.config.federation.delivery_concurrency,
+            Arc::new(crate::federation::delivery::DeliverToHost(
+                state.federation.clone(),
+            )),
+        );
+        pool.register(
+            crate::federation::delivery::CRAWL_JOB,
+            2,
+            Arc::new(crate::federation::delivery::CrawlOutbox(
+                state.federation.clone(),
+            )),
+        );
         let jobs = pool.start();
         state.jobs = Some(jobs.clone());
+        let waker = actix_web::rt::spawn(federation_waker(jobs.clone()));
         let upkeep = actix_web::rt::spawn(upkeep(state.clone()));
         // The signal handlers are in place before the address is announced, so a supervisor
         // that stops us right after the banner still gets a graceful stop.
@@ -141,6 +165,7 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
         announce(&banner)?;
         let served = server.await;
         upkeep.abort();
+        waker.abort();
         jobs.stop();
         served
     });
@@ -178,6 +203,20 @@ fn announce(b: &Banner) -> std::io::Result<()> {
     out.flush()
 }
 
+/// Wakes the job pool soon after federation queued deliveries inside a transaction (the
+/// hook cannot wake it before its transaction commits), instead of at the next poll.
+async fn federation_waker(jobs: crate::jobs::PoolHandle) {
+    let mut tick = actix_web::rt::time::interval(Duration::from_millis(100));
+    loop {
+        tick.tick().await;
+        if crate::federation::hooks::take_queued() {
+            // Let the queueing transaction commit first.
+            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+            jobs.wake();
+        }
+    }
+}
+
 /// Every ten minutes: forget recovered rate-limit keys and delete expired tokens.
 async fn upkeep(state: AppState) {
     let mut tick = actix_web::rt::time::interval(Duration::from_secs(600));
@@ -186,6 +225,22 @@ async fn upkeep(state: AppState) {
         state.login_limiter.prune();
         if let Err(e) = crate::domain::uploads::expire(&state.store, &state.video_paths()).await {
             tracing::warn!(error = %e, "could not expire upload sessions");
+        }
+        let store = state.store.clone();
+        if let Ok(Err(e)) =
+            tokio::task::spawn_blocking(move || crate::federation::delivery::ensure_jobs(&store))
+                .await
+        {
+            tracing::warn!(error = %e, "could not check the delivery queues");
+        }
+        let week_ago =
+            crate::store::timestamp(time::OffsetDateTime::now_utc() - time::Duration::days(7));
+        if let Err(e) = state
+            .store
+            .write(move |tx| crate::store::remote::prune_received(tx, &week_ago))
+            .await
+        {
+            tracing::warn!(error = %e, "could not prune received activity ids");
         }
         let now = crate::store::now();
         if let Err(e) = state

@@ -172,6 +172,30 @@ async fn remux_only_instances_publish_one_rendition_with_pictures() {
     assert_eq!(jobs["total"], 1, "only the process job ran: {jobs}");
 }
 
+/// Waits (up to a minute) until no job is queued or running.
+async fn wait_jobs_done(server: &Server, admin: &str) {
+    for _ in 0..600 {
+        let mut left = 0;
+        for state in ["active", "waiting", "delayed"] {
+            let jobs: Value = http()
+                .get(server.api(&format!("/jobs/{state}")))
+                .bearer_auth(admin)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            left += jobs["total"].as_i64().unwrap();
+        }
+        if left == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("jobs never finished; log:\n{}", server.log());
+}
+
 /// Crashes the server at `point` while it processes an upload, restarts it, and checks that the
 /// video ends published with its whole ladder and that nothing is left behind.
 async fn survives_crash_at(point: &str) {
@@ -212,8 +236,8 @@ async fn survives_crash_at(point: &str) {
     )
     .await;
     assert_eq!(master.matches("#EXT-X-STREAM-INF").count(), 2, "{master}");
-    // Jobs finish their bookkeeping just after the video is updated: give them a moment.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // Jobs finish their bookkeeping just after the video is updated: wait until none is left.
+    wait_jobs_done(&server, &admin).await;
     assert_no_orphans(&server.data_dir, &[&uuid]);
 }
 

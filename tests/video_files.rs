@@ -411,3 +411,129 @@ async fn the_source_is_described_and_downloadable_by_its_owner_only() {
     )
     .await;
 }
+
+fn png(w: u32, h: u32, rgb: [u8; 3]) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(w, h, image::Rgb(rgb));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+async fn picture(server: &Server, path: &Value) -> image::RgbImage {
+    let url = format!("{}{}", server.url, path.as_str().expect("a picture path"));
+    let res = get(&url).await;
+    assert_eq!(res.status(), 200, "{url}");
+    image::load_from_memory(&res.bytes().await.unwrap())
+        .unwrap()
+        .to_rgb8()
+}
+
+#[tokio::test]
+async fn uploaded_pictures_are_reencoded_kept_by_the_pipeline_and_replaceable() {
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    let channel = server.channel_id(&admin).await.to_string();
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "videofile",
+            reqwest::multipart::Part::bytes(common::fixture("short.mp4")).file_name("short.mp4"),
+        )
+        .text("name", "Pictured")
+        .text("channelId", channel.clone())
+        .part(
+            "thumbnailfile",
+            reqwest::multipart::Part::bytes(png(1280, 720, [200, 20, 20])).file_name("t.png"),
+        );
+    let res = http()
+        .post(server.api("/videos/upload"))
+        .bearer_auth(&admin)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let created: Value = res.json().await.unwrap();
+    let uuid = created["video"]["uuid"].as_str().unwrap();
+    let video = server.wait_processed(&admin, uuid).await;
+    assert_eq!(video["state"]["id"], 1);
+    // The thumbnail alone stands for both pictures, and the pipeline did not replace it.
+    let thumb = picture(&server, &video["thumbnailPath"]).await;
+    assert_eq!(thumb.dimensions(), (280, 157));
+    assert!(
+        thumb.get_pixel(140, 78).0[0] > 150,
+        "the uploaded red picture"
+    );
+    let preview = picture(&server, &video["previewPath"]).await;
+    assert_eq!(preview.dimensions(), (850, 480));
+
+    // A multipart edit, as PeerTube's web client sends it, replaces the preview and the name.
+    let old_thumb = video["thumbnailPath"].as_str().unwrap().to_string();
+    let form = reqwest::multipart::Form::new()
+        .text("name", "Pictured again")
+        .text("nsfw", "false")
+        .part(
+            "previewfile",
+            reqwest::multipart::Part::bytes(png(900, 500, [20, 20, 200])).file_name("p.png"),
+        );
+    let res = http()
+        .put(server.api(&format!("/videos/{uuid}")))
+        .bearer_auth(&admin)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let video: Value = get(&server.api(&format!("/videos/{uuid}")))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(video["name"], "Pictured again");
+    let preview = picture(&server, &video["previewPath"]).await;
+    assert!(
+        preview.get_pixel(425, 240).0[2] > 150,
+        "the new blue preview"
+    );
+    assert_eq!(
+        get(&format!("{}{old_thumb}", server.url)).await.status(),
+        404
+    );
+
+    // Not an image: refused, nothing changes and no file is left.
+    let form = reqwest::multipart::Form::new()
+        .text("name", "Should not apply")
+        .part(
+            "thumbnailfile",
+            reqwest::multipart::Part::bytes(b"not an image".to_vec()).file_name("x.png"),
+        );
+    let res = http()
+        .put(server.api(&format!("/videos/{uuid}")))
+        .bearer_auth(&admin)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let body = expect_problem(res, 400).await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("thumbnailfile"),
+        "{body}"
+    );
+    let after: Value = get(&server.api(&format!("/videos/{uuid}")))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["name"], "Pictured again");
+    assert_eq!(
+        std::fs::read_dir(server.data_dir.join("thumbnails"))
+            .unwrap()
+            .count(),
+        1
+    );
+    assert_eq!(
+        std::fs::read_dir(server.data_dir.join("previews"))
+            .unwrap()
+            .count(),
+        1
+    );
+}

@@ -75,6 +75,10 @@ pub struct ServeArgs {
     /// Print the effective configuration and where each value comes from, then exit.
     #[arg(long)]
     pub print_config: bool,
+    /// TESTING ONLY: federate with loopback and private addresses, over plain http too
+    /// (setting `federation.allow_private_addresses`).
+    #[arg(long)]
+    pub federation_allow_private_addresses: bool,
 }
 
 impl ServeArgs {
@@ -89,6 +93,13 @@ impl ServeArgs {
             if let Some(v) = value {
                 out.push((key, v.clone(), flag.to_string()));
             }
+        }
+        if self.federation_allow_private_addresses {
+            out.push((
+                "federation.allow_private_addresses",
+                "true".to_string(),
+                "--federation-allow-private-addresses".to_string(),
+            ));
         }
         for pair in &self.set {
             let (key, value) = pair

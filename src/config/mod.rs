@@ -86,6 +86,8 @@ pub struct Config {
     /// Encoder threads per transcoding job, and transcoding jobs run at once.
     pub transcoding_threads: usize,
     pub transcoding_concurrency: usize,
+    /// Federation limits and switches (`federation.*`).
+    pub federation: crate::federation::FederationSettings,
     /// Effective source of every key, for `--print-config` and error messages.
     pub sources: BTreeMap<&'static str, Source>,
 }
@@ -117,6 +119,7 @@ impl Config {
             // One job using every core finishes each video soonest; small machines have few.
             transcoding_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             transcoding_concurrency: 1,
+            federation: crate::federation::FederationSettings::default(),
             sources: BTreeMap::new(),
         };
         for setting in SETTINGS {

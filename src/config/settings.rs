@@ -311,4 +311,68 @@ pub static SETTINGS: &[Setting] = &[
         },
         show: |c| c.db_readers.to_string(),
     },
+    Setting {
+        key: "federation.allow_private_addresses",
+        doc: "TESTING ONLY: let federation reach loopback and private addresses, over plain http too.",
+        apply: |c, v| {
+            c.federation.allow_private = number(v, "true or false")?;
+            Ok(())
+        },
+        show: |c| c.federation.allow_private.to_string(),
+    },
+    Setting {
+        key: "federation.delivery_concurrency",
+        doc: "Remote hosts delivered to at once (hard cap on concurrent deliveries).",
+        apply: |c, v| {
+            c.federation.delivery_concurrency = number(v, "a whole number from 1 to 256")?;
+            if !(1..=256).contains(&c.federation.delivery_concurrency) {
+                return Err("expected a whole number from 1 to 256".into());
+            }
+            Ok(())
+        },
+        show: |c| c.federation.delivery_concurrency.to_string(),
+    },
+    Setting {
+        key: "federation.fetch_concurrency",
+        doc: "Remote documents fetched at once (hard cap on concurrent fetches).",
+        apply: |c, v| {
+            c.federation.fetch_concurrency = number(v, "a whole number from 1 to 256")?;
+            if !(1..=256).contains(&c.federation.fetch_concurrency) {
+                return Err("expected a whole number from 1 to 256".into());
+            }
+            Ok(())
+        },
+        show: |c| c.federation.fetch_concurrency.to_string(),
+    },
+    Setting {
+        key: "federation.retry_horizon_secs",
+        doc: "How long deliveries to a failing host are retried before it is marked unreachable.",
+        apply: |c, v| {
+            let secs: u64 = number(v, "a number of seconds")?;
+            c.federation.retry_horizon = std::time::Duration::from_secs(secs);
+            Ok(())
+        },
+        show: |c| c.federation.retry_horizon.as_secs().to_string(),
+    },
+    Setting {
+        key: "federation.instance_followers_approval",
+        doc: "Instance follows of this server wait for an administrator (GET /api/v1/server/followers).",
+        apply: |c, v| {
+            c.federation.instance_followers_approval = number(v, "true or false")?;
+            Ok(())
+        },
+        show: |c| c.federation.instance_followers_approval.to_string(),
+    },
+    Setting {
+        key: "federation.inbox_per_minute",
+        doc: "Inbox requests accepted per remote host and minute (then 429).",
+        apply: |c, v| {
+            c.federation.inbox_per_minute = number(v, "a positive whole number")?;
+            if c.federation.inbox_per_minute == 0 {
+                return Err("must be at least 1".into());
+            }
+            Ok(())
+        },
+        show: |c| c.federation.inbox_per_minute.to_string(),
+    },
 ];

@@ -180,6 +180,7 @@ pub async fn post(
                 &text,
                 held,
             )?;
+            crate::federation::hooks::comment_changed(tx, video.video.id, id);
             let row = comments::get(tx, video.video.id, id)?
                 .ok_or_else(|| DomainError::NotFound("Comment not found".into()))?;
             Ok(with_authors(tx, vec![row], &video.video.uuid)?.remove(0))
@@ -210,6 +211,7 @@ pub async fn delete(
                 ));
             }
             comments::delete(tx, comment_id)?;
+            crate::federation::hooks::comment_changed(tx, video.video.id, comment_id);
             Ok(())
         })
         .await

@@ -84,9 +84,18 @@ pub fn render(
     kind: ImageKind,
     field: &'static str,
 ) -> DomainResult<Vec<(Vec<u8>, u32, u32)>> {
+    render_sizes(bytes, kind.sizes(), field)
+}
+
+/// `render` for any list of output sizes.
+pub fn render_sizes(
+    bytes: &[u8],
+    sizes: &[(u32, u32)],
+    field: &'static str,
+) -> DomainResult<Vec<(Vec<u8>, u32, u32)>> {
     let source = DynamicImage::ImageRgb8(flatten(&decode(bytes, field)?));
     let mut out = Vec::new();
-    for &(w, h) in kind.sizes() {
+    for &(w, h) in sizes {
         let scale = (source.width() as f64 / w as f64)
             .min(source.height() as f64 / h as f64)
             .min(1.0);

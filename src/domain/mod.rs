@@ -17,6 +17,7 @@ pub mod uploads;
 pub mod users;
 pub mod video_ids;
 pub mod video_meta;
+pub mod video_pictures;
 pub mod video_tokens;
 pub mod videos;
 

@@ -135,6 +135,7 @@ pub async fn finish(
         meta,
         part_path(paths, &session.id),
         session.filename.clone(),
+        None,
     )
     .await;
     let id = session.id.clone();

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::channels::ChannelDetails;
 use super::video_ids::{self, VideoRef};
+use super::video_pictures::{self, WrittenPictures};
 use super::{DomainError, DomainResult, blocking, roles};
 use crate::store::actors;
 use crate::store::images;
@@ -55,6 +56,24 @@ impl VideoPaths {
 
     pub fn uploads(&self) -> PathBuf {
         self.data_dir.join("uploads")
+    }
+
+    /// `<hls dir>.work-<job>` directories hold a pass until it is installed.
+    pub fn is_work_dir(name: &str) -> bool {
+        name.contains(".work-")
+    }
+
+    /// Removes every pass work directory; only safe when no job runs (at start-up).
+    pub fn remove_work_dirs(&self) -> usize {
+        let root = self.data_dir.join("streaming-playlists").join("hls");
+        let Ok(entries) = std::fs::read_dir(&root) else {
+            return 0;
+        };
+        entries
+            .flatten()
+            .filter(|e| Self::is_work_dir(&e.file_name().to_string_lossy()))
+            .filter(|e| std::fs::remove_dir_all(e.path()).is_ok())
+            .count()
     }
 
     /// Thumbnails (280x157) and previews (850x480), served under `/lazy-static/`.
@@ -138,6 +157,7 @@ pub async fn create_from_file(
     meta: VideoMetadata,
     upload: PathBuf,
     filename: String,
+    pictures: Option<WrittenPictures>,
 ) -> DomainResult<CreatedVideo> {
     let probe_path = upload.clone();
     let probed = blocking(move || Ok(crate::media::probe(&probe_path))).await?;
@@ -145,6 +165,9 @@ pub async fn create_from_file(
         Ok(report) => report,
         Err(e) => {
             let _ = std::fs::remove_file(&upload);
+            if let Some(p) = &pictures {
+                p.discard(paths);
+            }
             return Err(DomainError::UnsupportedMedia(format!(
                 "This file is not a video or audio file Kinora can read: {e}"
             )));
@@ -163,11 +186,15 @@ pub async fn create_from_file(
         filename.clone(),
         uuid_text.clone(),
     );
+    let picture_name = pictures.as_ref().map(|p| p.name.clone());
     let result = store
         .write(move |tx| {
             check_channel(tx, &user, meta.channel_id)?;
             check_quota(tx, &user, size)?;
             let id = videos::insert(tx, &uuid2, &hls_uuid, &meta, &filename2, size)?;
+            if let Some(name) = picture_name {
+                video_pictures::record(tx, id, &WrittenPictures { name })?;
+            }
             let video = videos::by_id(tx, id)?
                 .ok_or_else(|| DomainError::NotFound("Video not found".into()))?;
             // Moving inside the transaction: if the insert fails the file is still the upload,
@@ -196,6 +223,9 @@ pub async fn create_from_file(
         }),
         Err(e) => {
             let _ = std::fs::remove_file(&upload);
+            if let Some(p) = &pictures {
+                p.discard(paths);
+            }
             Err(e)
         }
     }
@@ -296,6 +326,7 @@ pub async fn delete(
         .write(move |tx| {
             jobs::cancel_subject(tx, &format!("video:{id}"))?;
             let captions = crate::store::captions::of_video(tx, id)?;
+            crate::federation::hooks::video_deleting(tx, id);
             videos::delete(tx, id)?;
             Ok::<_, DomainError>(captions)
         })
@@ -357,7 +388,7 @@ pub async fn update(
     reference: &str,
     changes: serde_json::Map<String, serde_json::Value>,
     is_language: impl Fn(&str) -> bool,
-) -> DomainResult<()> {
+) -> DomainResult<i64> {
     let details = get(store, reference, Some(user)).await?;
     require_manage(user, &details)?;
     let v = &details.video;
@@ -383,8 +414,10 @@ pub async fn update(
             if meta.channel_id != details.video.channel_id {
                 check_channel(tx, &user, meta.channel_id)?;
             }
+            let federated = crate::federation::hooks::is_federated(tx, id);
             videos::update(tx, id, &meta)?;
-            Ok(())
+            crate::federation::hooks::video_updated(tx, id, federated);
+            Ok(id)
         })
         .await
 }
@@ -398,7 +431,18 @@ pub async fn rate(
     let details = get(store, reference, Some(user)).await?;
     let (user_id, video_id) = (user.id, details.video.id);
     store
-        .write(move |tx| Ok::<_, DomainError>(videos::rate(tx, user_id, video_id, rating)?))
+        .write(move |tx| {
+            let previous = videos::rating(tx, user_id, video_id)?;
+            videos::rate(tx, user_id, video_id, rating)?;
+            crate::federation::hooks::video_rated(
+                tx,
+                user_id,
+                video_id,
+                previous.as_deref(),
+                rating,
+            );
+            Ok::<_, DomainError>(())
+        })
         .await
 }
 
@@ -426,6 +470,12 @@ pub async fn count_view(
     let id = details.video.id;
     let since = crate::store::timestamp(time::OffsetDateTime::now_utc() - time::Duration::hours(1));
     store
-        .write(move |tx| Ok::<_, DomainError>(videos::count_view(tx, id, &viewer, &since)?))
+        .write(move |tx| {
+            let counted = videos::count_view(tx, id, &viewer, &since)?;
+            if counted {
+                crate::federation::hooks::video_viewed(tx, id);
+            }
+            Ok::<_, DomainError>(counted)
+        })
         .await
 }

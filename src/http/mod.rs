@@ -1,6 +1,7 @@
 //! The HTTP server: routes grouped by audience (API, pages, assets), request logging, problem
 //! JSON for every error, CORS on the API, body limits, and graceful shutdown.
 
+pub mod activitypub;
 pub mod api;
 pub mod assets;
 pub mod error;
@@ -11,6 +12,7 @@ pub mod multipart;
 pub mod pages;
 pub mod ranges;
 pub mod video_assets;
+pub mod well_known;
 
 use std::time::Instant;
 
@@ -93,6 +95,9 @@ pub fn serve(
                     .configure(api::routes)
                     .default_service(web::to(api_not_found)),
             )
+            .configure(well_known::routes)
+            // Before the pages: the same URLs answer ActivityPub when `Accept` asks for it.
+            .configure(activitypub::routes)
             .configure(assets::routes)
             .configure(media::routes)
             .configure(video_assets::routes)

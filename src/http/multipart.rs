@@ -1,7 +1,10 @@
-//! Reading one file field of a multipart form into memory with a hard size cap (for small
-//! uploads such as avatars; videos stream to disk instead).
+//! Multipart forms read into memory with hard size caps: one file field (avatars, captions),
+//! or a video form's text fields and pictures. Videos stream to disk instead.
 
-use actix_multipart::Multipart;
+use actix_multipart::{Field, Multipart};
+use serde_json::{Map, Value};
+
+use crate::domain::video_pictures::PictureUploads;
 use actix_web::http::StatusCode;
 use futures_util::StreamExt;
 
@@ -42,4 +45,90 @@ pub async fn read_file_field(
         field,
         format!("{field} is required"),
     ))
+}
+
+/// Largest text field of a form (a description is at most 10,000 characters).
+pub const MAX_TEXT_FIELD: usize = 64 * 1024;
+
+/// Adds a text field as PeerTube's clients send them: `tags[]` (or repeated `tags`) builds a
+/// list, everything else is a string that the metadata parser converts.
+pub fn add_text_field(fields: &mut Map<String, Value>, name: &str, text: String) {
+    if name == "tags[]" || name == "tags" {
+        let tags = fields
+            .entry("tags")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(list) = tags {
+            list.push(Value::String(text));
+        }
+    } else {
+        fields.insert(name.to_string(), Value::String(text));
+    }
+}
+
+/// Reads a part into memory, 413 past `max` bytes.
+pub async fn read_part(part: &mut Field, name: &str, max: usize) -> ApiResult<Vec<u8>> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = part.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::bad_request(format!("Malformed multipart body: {e}")))?;
+        if bytes.len() + chunk.len() > max {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("{name} is larger than the {max} bytes allowed"),
+            ));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+/// A text field's value (at most `MAX_TEXT_FIELD` bytes of UTF-8).
+pub async fn read_text(part: &mut Field, name: &str) -> ApiResult<String> {
+    let bytes = read_part(part, name, MAX_TEXT_FIELD).await?;
+    String::from_utf8(bytes)
+        .map_err(|_| ApiError::invalid_field("body", format!("{name} is not UTF-8 text")))
+}
+
+/// The picture fields of a video form (`thumbnailfile`, `previewfile`), read into `pictures`
+/// when `name` is one of them; false for other fields.
+pub async fn read_picture(
+    part: &mut Field,
+    name: &str,
+    max: u64,
+    pictures: &mut PictureUploads,
+) -> ApiResult<bool> {
+    let slot = match name {
+        "thumbnailfile" => &mut pictures.thumbnail,
+        "previewfile" => &mut pictures.preview,
+        _ => return Ok(false),
+    };
+    let bytes = read_part(part, name, usize::try_from(max).unwrap_or(usize::MAX)).await?;
+    if !bytes.is_empty() {
+        *slot = Some(bytes);
+    }
+    Ok(true)
+}
+
+/// A whole video form without a video file (a video edit): its text fields and pictures.
+pub async fn read_video_form(
+    mut form: Multipart,
+    max_picture: u64,
+) -> ApiResult<(Map<String, Value>, PictureUploads)> {
+    let mut fields = Map::new();
+    let mut pictures = PictureUploads::default();
+    while let Some(item) = form.next().await {
+        let mut part =
+            item.map_err(|e| ApiError::bad_request(format!("Malformed multipart body: {e}")))?;
+        let name = part
+            .content_disposition()
+            .and_then(|cd| cd.get_name())
+            .unwrap_or("")
+            .to_string();
+        if read_picture(&mut part, &name, max_picture, &mut pictures).await? {
+            continue;
+        }
+        let text = read_text(&mut part, &name).await?;
+        add_text_field(&mut fields, &name, text);
+    }
+    Ok((fields, pictures))
 }

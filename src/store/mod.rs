@@ -2,11 +2,16 @@
 //! module per table group. SQL lives here and nowhere else.
 
 pub mod actors;
+pub mod blocklist;
 pub mod captions;
 pub mod comments;
+pub mod deliveries;
+pub mod fed_actors;
+pub mod follows;
 pub mod images;
 pub mod jobs;
 pub mod registrations;
+pub mod remote;
 pub mod secrets;
 pub mod tokens;
 pub mod uploads;

@@ -37,12 +37,16 @@ pub struct VideoRow {
     pub preview_file: Option<String>,
     /// The uploader chose the pictures; the pipeline keeps them.
     pub custom_pictures: bool,
+    /// ActivityPub id of a remote video (None: local).
+    pub url: Option<String>,
+    /// A remote video's media links as cached from its origin (federation::objects::video).
+    pub remote_media: Option<String>,
 }
 
 const COLUMNS: &str = "id, uuid, channel_id, name, description, support, category, licence, language, \
      privacy, nsfw, comments_policy, download_enabled, wait_transcoding, state, state_error, duration, \
      views, likes, dislikes, original_filename, original_size, hls_uuid, published_at, created_at, updated_at, \
-     thumbnail_file, preview_file, custom_pictures";
+     thumbnail_file, preview_file, custom_pictures, url, remote_media";
 
 fn from_row(r: &Row) -> rusqlite::Result<VideoRow> {
     Ok(VideoRow {
@@ -75,6 +79,8 @@ fn from_row(r: &Row) -> rusqlite::Result<VideoRow> {
         thumbnail_file: r.get(26)?,
         preview_file: r.get(27)?,
         custom_pictures: r.get(28)?,
+        url: r.get(29)?,
+        remote_media: r.get(30)?,
     })
 }
 
@@ -179,14 +185,19 @@ pub fn publish(conn: &Connection, id: i64, duration: i64) -> Result<(), StoreErr
     Ok(())
 }
 
-/// Records new picture files; returns the previous names so the caller can delete them.
+/// A video's thumbnail and preview file names.
+pub type PictureNames = (Option<String>, Option<String>);
+
+/// Records new picture files; returns the previous names so the caller can delete them, or
+/// `None` when nothing changed: generated pictures (`custom` false) never replace the
+/// uploader's own.
 pub fn set_pictures(
     conn: &Connection,
     id: i64,
     thumbnail: &str,
     preview: &str,
     custom: bool,
-) -> Result<(Option<String>, Option<String>), StoreError> {
+) -> Result<Option<PictureNames>, StoreError> {
     let old = conn
         .query_row(
             "SELECT thumbnail_file, preview_file FROM videos WHERE id = ?1",
@@ -195,12 +206,13 @@ pub fn set_pictures(
         )
         .optional()?
         .unwrap_or((None, None));
-    conn.execute(
+    let changed = conn.execute(
         "UPDATE videos SET thumbnail_file = ?1, preview_file = ?2, \
-         custom_pictures = (custom_pictures OR ?3), updated_at = ?4 WHERE id = ?5",
+         custom_pictures = (custom_pictures OR ?3), updated_at = ?4 \
+         WHERE id = ?5 AND (?3 OR custom_pictures = 0)",
         params![thumbnail, preview, custom, now(), id],
     )?;
-    Ok(old)
+    Ok((changed > 0).then_some(old))
 }
 
 pub fn set_failed(conn: &Connection, id: i64, reason: &str) -> Result<(), StoreError> {
@@ -319,6 +331,10 @@ pub struct VideoFilter {
     pub privacies: Vec<i64>,
     /// Also list videos that are not published yet (moderators' `include=1`).
     pub include_unpublished: bool,
+    /// `Some(true)` only local videos, `Some(false)` only remote ones.
+    pub is_local: Option<bool>,
+    /// Only videos of channels this actor follows (a user's subscriptions).
+    pub followed_by_actor: Option<i64>,
     pub sort: String,
     pub start: i64,
     pub count: i64,
@@ -423,6 +439,16 @@ pub fn list(conn: &Connection, f: &VideoFilter) -> Result<(i64, Vec<VideoRow>), 
         conditions.push("v.nsfw = ?".into());
         args.push(V::Integer(nsfw as i64));
     }
+    match f.is_local {
+        Some(true) => conditions.push("v.url IS NULL".into()),
+        Some(false) => conditions.push("v.url IS NOT NULL".into()),
+        None => {}
+    }
+    if let Some(actor) = f.followed_by_actor {
+        conditions
+            .push("ch.actor_id IN (SELECT target_id FROM follows WHERE follower_id = ?)".into());
+        args.push(V::Integer(actor));
+    }
     let condition = conditions.join(" AND ");
     let from = "FROM videos v JOIN channels ch ON ch.id = v.channel_id JOIN accounts acc ON acc.id = ch.account_id";
     let total: i64 = conn.query_row(
@@ -497,14 +523,8 @@ pub fn rate(
             params![user_id, video_id, rate, now()],
         )?;
     }
-    conn.execute(
-        "UPDATE videos SET \
-         likes = (SELECT COUNT(*) FROM video_rates WHERE video_id = ?1 AND rate = 'like'), \
-         dislikes = (SELECT COUNT(*) FROM video_rates WHERE video_id = ?1 AND rate = 'dislike') \
-         WHERE id = ?1",
-        [video_id],
-    )?;
-    Ok(())
+    // Remote actors' ratings (federation) count too.
+    super::remote::recount_rates(conn, video_id)
 }
 
 pub fn rating(

@@ -259,6 +259,25 @@ impl Server {
     }
 }
 
+impl Server {
+    /// `n` fresh instances that may federate with each other over loopback (the testing flag).
+    pub fn start_federated(n: usize) -> Vec<Server> {
+        (0..n)
+            .map(|_| {
+                Server::start_with(Options {
+                    args: vec!["--federation-allow-private-addresses"],
+                    ..Default::default()
+                })
+            })
+            .collect()
+    }
+
+    /// `host:port` of this instance.
+    pub fn host(&self) -> String {
+        self.url.trim_start_matches("http://").to_string()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {

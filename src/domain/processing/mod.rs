@@ -113,7 +113,7 @@ impl Pipeline {
         }
         let id = video.id;
         self.store
-            .write_blocking(|tx| videos::publish(tx, id, duration.round() as i64))
+            .write_blocking(|tx| crate::federation::hooks::publish(tx, id, duration.round() as i64))
             .map_err(retry)
     }
 }

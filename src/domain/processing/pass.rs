@@ -117,7 +117,13 @@ impl Pipeline {
             .store
             .write_blocking(|tx| videos::set_pictures(tx, id, &name, &name, false))
             .map_err(std::io::Error::other)?;
-        remove_pictures(&self.paths, old);
+        match old {
+            Some(old) => crate::domain::video_pictures::remove(&self.paths, old),
+            // The uploader's pictures arrived meanwhile: they stay.
+            None => {
+                crate::domain::video_pictures::remove(&self.paths, (Some(name.clone()), Some(name)))
+            }
+        }
         Ok(())
     }
 
@@ -184,15 +190,5 @@ impl Pipeline {
                 Ok(true)
             })
             .map_err(retry)
-    }
-}
-
-/// Deletes picture files by name (thumbnail, preview); missing ones are fine.
-pub fn remove_pictures(paths: &VideoPaths, (thumbnail, preview): (Option<String>, Option<String>)) {
-    if let Some(t) = thumbnail {
-        let _ = std::fs::remove_file(paths.thumbnails().join(t));
-    }
-    if let Some(p) = preview {
-        let _ = std::fs::remove_file(paths.previews().join(p));
     }
 }

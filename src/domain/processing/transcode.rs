@@ -6,7 +6,7 @@ use super::{Pipeline, SharedPipeline, retry};
 use crate::jobs::{JobContext, JobError, JobHandler};
 use crate::media::{self, Action, Plan};
 use crate::store::jobs::{self, NewJob};
-use crate::store::videos::VideoRow;
+use crate::store::videos::{self, VideoRow};
 
 pub const TRANSCODE_JOB: &str = "video-transcode";
 
@@ -72,31 +72,44 @@ fn transcode(p: &Pipeline, ctx: &JobContext, video: &VideoRow) -> Result<(), Job
     let on_failure = |why: String| {
         p.fail_unless_playing(video, format!("The video could not be encoded: {why}"))
     };
-    let plan = media::probe(p.paths.original(video))
-        .and_then(|report| media::plan(&report, &p.ladder))
-        .map_err(|e| on_failure(e.to_string()))?;
+    let report = media::probe(p.paths.original(video)).map_err(|e| on_failure(e.to_string()))?;
+    let plan = media::plan(&report, &p.ladder).map_err(|e| on_failure(e.to_string()))?;
+    // Rungs recorded by an earlier run of this job (interrupted after recording) are not
+    // encoded again.
+    let id = video.id;
+    let encoded: Vec<u32> = p
+        .store
+        .read_blocking(|c| videos::files(c, id))
+        .map_err(retry)?
+        .into_iter()
+        .filter(|f| f.codecs.starts_with("av01"))
+        .filter_map(|f| u32::try_from(f.resolution).ok())
+        .collect();
     let sub = Plan {
         renditions: plan
             .renditions
             .iter()
             .filter(|r| {
-                matches!(r.action, Action::EncodeAv1 { .. }) && wanted.contains(&r.resolution)
+                matches!(r.action, Action::EncodeAv1 { .. })
+                    && wanted.contains(&r.resolution)
+                    && !encoded.contains(&r.resolution)
             })
             .cloned()
             .collect(),
         ..plan.clone()
     };
     let rungs_left = !next.is_empty();
-    if sub.renditions.is_empty() {
-        // The ladder configuration changed since this job was queued: nothing to encode here.
-        if encoded_rungs(&plan).is_empty() {
-            return Err(on_failure("the ladder has no rung for this video".into()));
-        }
-    } else {
+    if !sub.renditions.is_empty() {
         let Some(done) = p.run_pass(ctx, video, &sub, on_failure)? else {
             return Ok(());
         };
         p.publish_if_ready(video, done.duration, rungs_left)?;
+    } else if wanted.iter().any(|r| encoded.contains(r)) {
+        let duration = report.duration_seconds.unwrap_or(0.0);
+        p.publish_if_ready(video, duration, rungs_left)?;
+    } else if encoded_rungs(&plan).is_empty() {
+        // The ladder configuration changed since this job was queued: nothing to encode.
+        return Err(on_failure("the ladder has no rung for this video".into()));
     }
     if rungs_left {
         queue_transcode(p, video, next, Vec::new())?;

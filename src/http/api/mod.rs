@@ -4,6 +4,7 @@ pub mod captions;
 pub mod channels;
 pub mod comments;
 pub mod config;
+pub mod federation;
 pub mod jobs;
 pub mod json;
 pub mod me;
@@ -21,7 +22,9 @@ use actix_web::web;
 /// Routes inside the `/api/v1` scope. `/users/me` and the registration routes are registered
 /// before `/users/{id}` so the literal paths win.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(oauth::routes)
+    // Federation first: its literal `/users/me/...` and `/search/videos` paths win.
+    cfg.configure(federation::routes)
+        .configure(oauth::routes)
         .configure(me::routes)
         .configure(registrations::routes)
         .configure(users::routes)

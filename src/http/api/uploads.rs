@@ -19,10 +19,12 @@ use super::config::LANGUAGES;
 use crate::app::AppState;
 use crate::domain::uploads::{self, part_path};
 use crate::domain::video_ids::short_uuid;
+use crate::domain::video_pictures::{self, PictureUploads};
 use crate::domain::videos::{self, CreatedVideo};
 use crate::domain::{DomainError, video_meta};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::AuthUser;
+use crate::http::multipart::{add_text_field, read_picture, read_text};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/videos/upload", web::post().to(legacy_upload))
@@ -120,6 +122,8 @@ async fn legacy_upload(
         .join(format!("legacy-{}.part", uuid::Uuid::new_v4().simple()));
     let mut fields = Map::new();
     let mut filename = None;
+    let mut pictures = PictureUploads::default();
+    let max_picture = state.config.avatar_max_size;
     let result: ApiResult<()> = async {
         while let Some(item) = form.next().await {
             let mut field =
@@ -140,31 +144,11 @@ async fn legacy_upload(
                 write_stream(&part, 0, &mut field, state.config.upload_max_size).await?;
                 continue;
             }
-            let mut bytes = Vec::new();
-            while let Some(chunk) = field.next().await {
-                let chunk = chunk
-                    .map_err(|e| ApiError::bad_request(format!("Malformed multipart body: {e}")))?;
-                if bytes.len() + chunk.len() > 64 * 1024 {
-                    return Err(ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        format!("Field {name} is too large"),
-                    ));
-                }
-                bytes.extend_from_slice(&chunk);
+            if read_picture(&mut field, &name, max_picture, &mut pictures).await? {
+                continue;
             }
-            let text = String::from_utf8(bytes).map_err(|_| {
-                ApiError::invalid_field("body", format!("{name} is not UTF-8 text"))
-            })?;
-            if name == "tags[]" || name == "tags" {
-                let tags = fields
-                    .entry("tags")
-                    .or_insert_with(|| Value::Array(Vec::new()));
-                if let Value::Array(list) = tags {
-                    list.push(Value::String(text));
-                }
-            } else if name != "thumbnailfile" && name != "previewfile" {
-                fields.insert(name, Value::String(text));
-            }
+            let text = read_text(&mut field, &name).await?;
+            add_text_field(&mut fields, &name, text);
         }
         Ok(())
     }
@@ -174,10 +158,17 @@ async fn legacy_upload(
         let filename = filename
             .ok_or_else(|| ApiError::invalid_field("videofile", "videofile is required"))?;
         let meta = video_meta::parse(&fields, is_language)?;
-        Ok(
-            videos::create_from_file(&state.store, &paths, &me, meta, part.clone(), filename)
-                .await?,
+        let pictures = video_pictures::prepare(&paths, pictures).await?;
+        Ok(videos::create_from_file(
+            &state.store,
+            &paths,
+            &me,
+            meta,
+            part.clone(),
+            filename,
+            pictures,
         )
+        .await?)
     }
     .await;
     match outcome {

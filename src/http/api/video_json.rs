@@ -117,7 +117,7 @@ pub fn video(urls: &Urls, d: &VideoDetails) -> Value {
         "id": v.id,
         "uuid": v.uuid,
         "shortUUID": short_uuid(&uuid),
-        "url": format!("{}/videos/watch/{}", urls.base, v.uuid),
+        "url": v.url.clone().unwrap_or_else(|| format!("{}/videos/watch/{}", urls.base, v.uuid)),
         "name": v.name,
         "category": labelled(v.category, &CATEGORIES),
         "licence": labelled(v.licence, &LICENCES),
@@ -129,7 +129,7 @@ pub fn video(urls: &Urls, d: &VideoDetails) -> Value {
         "aspectRatio": d.files.first().filter(|f| f.height > 0).map(|f| {
             (f.width as f64 / f.height as f64 * 10_000.0).round() / 10_000.0
         }),
-        "isLocal": true,
+        "isLocal": v.url.is_none(),
         "isLive": false,
         "thumbnailPath": v.thumbnail_file.as_ref().map(|f| format!("/lazy-static/thumbnails/{f}")),
         "previewPath": v.preview_file.as_ref().map(|f| format!("/lazy-static/previews/{f}")),
@@ -150,8 +150,8 @@ pub fn video(urls: &Urls, d: &VideoDetails) -> Value {
             "id": d.channel.channel.id,
             "name": d.channel.channel.actor.name,
             "displayName": d.channel.channel.actor.display_name,
-            "url": urls.channel(&d.channel.channel.actor.name),
-            "host": urls.host,
+            "url": d.channel.channel.actor.url.clone().unwrap_or_else(|| urls.channel(&d.channel.channel.actor.name)),
+            "host": d.channel.channel.actor.host.clone().unwrap_or_else(|| urls.host.clone()),
             "avatars": json::images(urls, &d.channel.images, "avatar"),
         },
         "blacklisted": false,
@@ -161,6 +161,9 @@ pub fn video(urls: &Urls, d: &VideoDetails) -> Value {
 
 /// The full form (`VideoDetails`) with the streaming playlist.
 pub fn details(urls: &Urls, d: &VideoDetails) -> Value {
+    if d.video.url.is_some() {
+        return crate::federation::objects::remote_json::details(video(urls, d), d);
+    }
     let mut out = video(urls, d);
     let v = &d.video;
     let base = hls_base(urls, d);

@@ -100,6 +100,10 @@ pub fn parse(req: &HttpRequest) -> ApiResult<VideoFilter> {
         category_one_of,
         language_one_of: list("languageOneOf"),
         nsfw,
+        is_local: map
+            .get("isLocal")
+            .and_then(|v| v.first())
+            .map(|v| v == "true"),
         sort: map
             .get("sort")
             .and_then(|v| v.first())

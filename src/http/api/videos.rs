@@ -10,9 +10,11 @@ use super::json;
 use super::users::urls;
 use super::{video_json, video_query};
 use crate::app::AppState;
+use crate::domain::video_pictures::{self, PictureUploads};
 use crate::domain::{accounts, channels, videos};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{AuthUser, MaybeUser, client_ip};
+use crate::http::multipart::read_video_form;
 use crate::store::users::UserRow;
 use crate::store::videos::VideoFilter;
 
@@ -32,6 +34,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/videos/{id}/token", web::post().to(file_token))
         .route("/videos/{id}", web::get().to(get))
         .route("/videos/{id}/", web::get().to(get))
+        .route(
+            "/videos/{id}",
+            web::put()
+                .guard(actix_web::guard::fn_guard(is_multipart))
+                .to(update_form),
+        )
         .route("/videos/{id}", web::put().to(update))
         .route("/videos/{id}", web::delete().to(delete));
 }
@@ -121,18 +129,71 @@ async fn description(
     Ok(HttpResponse::Ok().json(json!({ "description": details.video.description })))
 }
 
-/// Changes the fields sent; the others keep their values.
+fn is_multipart(ctx: &actix_web::guard::GuardContext) -> bool {
+    ctx.head()
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"))
+}
+
+/// Changes the fields sent; the others keep their values. New pictures, if any, are checked
+/// before anything changes and recorded after the metadata.
+async fn apply_update(
+    state: &AppState,
+    me: &UserRow,
+    id: &str,
+    fields: Map<String, Value>,
+    pictures: PictureUploads,
+) -> ApiResult<HttpResponse> {
+    let paths = state.video_paths();
+    let written = video_pictures::prepare(&paths, pictures).await?;
+    let updated = videos::update(&state.store, me, id, fields, |l| {
+        super::config::LANGUAGES.get(l).is_some()
+    })
+    .await;
+    let video_id = match updated {
+        Ok(video_id) => video_id,
+        Err(e) => {
+            if let Some(w) = &written {
+                w.discard(&paths);
+            }
+            return Err(e.into());
+        }
+    };
+    if let Some(w) = written {
+        video_pictures::record_written(&state.store, &paths, video_id, w).await?;
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// JSON body, as API scripts send it.
 async fn update(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
     id: web::Path<String>,
     body: web::Json<Map<String, Value>>,
 ) -> ApiResult<HttpResponse> {
-    videos::update(&state.store, &me, &id, body.into_inner(), |l| {
-        super::config::LANGUAGES.get(l).is_some()
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    apply_update(
+        &state,
+        &me,
+        &id,
+        body.into_inner(),
+        PictureUploads::default(),
+    )
+    .await
+}
+
+/// `multipart/form-data`, as PeerTube's own web client sends it, with optional
+/// `thumbnailfile` and `previewfile`.
+async fn update_form(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    id: web::Path<String>,
+    form: actix_multipart::Multipart,
+) -> ApiResult<HttpResponse> {
+    let (fields, pictures) = read_video_form(form, state.config.avatar_max_size).await?;
+    apply_update(&state, &me, &id, fields, pictures).await
 }
 
 async fn delete(

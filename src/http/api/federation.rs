@@ -1,0 +1,741 @@
+//! The API over federation: instance followers and following (`/server/followers`,
+//! `/server/following`), subscriptions (`/users/me/subscriptions`), remote search by handle or
+//! URL (`/search/video-channels`, `/search/videos`), and block lists (`/server/blocklist`,
+//! `/users/me/blocklist`).
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::json;
+use super::users::urls;
+use super::{video_json, video_query};
+use crate::app::AppState;
+use crate::domain::{channels, roles, videos};
+use crate::federation::FederationError;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{AuthUser, Paging};
+use crate::store::fed_actors::{self, FedActor};
+use crate::store::users::UserRow;
+use crate::store::videos::VideoFilter;
+use crate::store::{actors, blocklist, follows};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/server/followers", web::get().to(server_followers))
+        .route(
+            "/server/followers/{handle}/accept",
+            web::post().to(accept_follower),
+        )
+        .route(
+            "/server/followers/{handle}/reject",
+            web::post().to(reject_follower),
+        )
+        .route(
+            "/server/followers/{handle}",
+            web::delete().to(reject_follower),
+        )
+        .route("/server/following", web::get().to(server_following))
+        .route("/server/following", web::post().to(follow_servers))
+        .route(
+            "/server/following/{target}",
+            web::delete().to(unfollow_server),
+        )
+        .route("/users/me/subscriptions", web::get().to(subscriptions))
+        .route("/users/me/subscriptions", web::post().to(subscribe))
+        .route(
+            "/users/me/subscriptions/videos",
+            web::get().to(subscription_videos),
+        )
+        .route(
+            "/users/me/subscriptions/{handle}",
+            web::delete().to(unsubscribe),
+        )
+        .route("/search/video-channels", web::get().to(search_channels))
+        .route("/search/videos", web::get().to(search_videos))
+        .route(
+            "/server/blocklist/servers",
+            web::get().to(server_blocked_hosts),
+        )
+        .route(
+            "/server/blocklist/servers",
+            web::post().to(server_block_host),
+        )
+        .route(
+            "/server/blocklist/servers/{host}",
+            web::delete().to(server_unblock_host),
+        )
+        .route(
+            "/users/me/blocklist/servers",
+            web::get().to(my_blocked_hosts),
+        )
+        .route("/users/me/blocklist/servers", web::post().to(my_block_host))
+        .route(
+            "/users/me/blocklist/servers/{host}",
+            web::delete().to(my_unblock_host),
+        )
+        .route(
+            "/server/blocklist/accounts",
+            web::get().to(server_blocked_accounts),
+        )
+        .route(
+            "/server/blocklist/accounts",
+            web::post().to(server_block_account),
+        )
+        .route(
+            "/server/blocklist/accounts/{name}",
+            web::delete().to(server_unblock_account),
+        )
+        .route(
+            "/users/me/blocklist/accounts",
+            web::get().to(my_blocked_accounts),
+        )
+        .route(
+            "/users/me/blocklist/accounts",
+            web::post().to(my_block_account),
+        )
+        .route(
+            "/users/me/blocklist/accounts/{name}",
+            web::delete().to(my_unblock_account),
+        );
+}
+
+/// PeerTube's `Actor` shape inside follow lists.
+fn actor_json(state: &AppState, a: &FedActor) -> Value {
+    let base = state.base_url();
+    json!({
+        "id": a.id,
+        "url": crate::federation::objects::actor::local_url(&base, a),
+        "name": a.name,
+        "host": a.host.clone().unwrap_or_else(|| state.host()),
+        "hostRedundancyAllowed": false,
+        "followingCount": 0,
+        "followersCount": 0,
+        "createdAt": a.created_at,
+        "updatedAt": a.updated_at,
+        "avatars": [],
+    })
+}
+
+fn follow_json(
+    state: &AppState,
+    f: &follows::FollowRow,
+    follower: &FedActor,
+    following: &FedActor,
+) -> Value {
+    json!({
+        "id": f.id,
+        "follower": actor_json(state, follower),
+        "following": actor_json(state, following),
+        "score": 1,
+        "state": f.state,
+        "createdAt": f.created_at,
+        "updatedAt": f.updated_at,
+    })
+}
+
+async fn server_followers(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    q: web::Query<Paging>,
+) -> ApiResult<HttpResponse> {
+    roles::require_user_manager(&me)?;
+    let instance = state.federation.instance_actor().await?;
+    let (start, count) = (q.start()?, q.count()?);
+    let id = instance.id;
+    let (total, rows) = state
+        .store
+        .read(move |c| follows::list(c, id, false, true, start, count))
+        .await?;
+    let data = rows
+        .iter()
+        .map(|(f, a)| follow_json(&state, f, a, &instance))
+        .collect();
+    Ok(HttpResponse::Ok().json(json::list(total, data)))
+}
+
+/// A remote actor named `name@host` that is already known.
+async fn known_actor(state: &AppState, handle: &str) -> ApiResult<FedActor> {
+    let (name, host) = handle
+        .split_once('@')
+        .ok_or_else(|| ApiError::bad_request("expected name@host"))?;
+    let (name, host) = (name.to_string(), host.to_ascii_lowercase());
+    state
+        .store
+        .read(move |c| fed_actors::remote_by_handle(c, &name, &host))
+        .await?
+        .ok_or_else(|| ApiError::not_found("Unknown actor"))
+}
+
+async fn answer(
+    state: &AppState,
+    me: &UserRow,
+    handle: &str,
+    accept: bool,
+) -> ApiResult<HttpResponse> {
+    roles::require_user_manager(me)?;
+    let follower = known_actor(state, handle).await?;
+    let instance = state.federation.instance_actor().await?;
+    if !state
+        .federation
+        .answer_follower(instance.id, follower, accept)
+        .await?
+    {
+        return Err(ApiError::not_found(
+            "This actor does not follow the instance",
+        ));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn accept_follower(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    handle: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    answer(&state, &me, &handle, true).await
+}
+
+async fn reject_follower(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    handle: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    answer(&state, &me, &handle, false).await
+}
+
+async fn server_following(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    q: web::Query<Paging>,
+) -> ApiResult<HttpResponse> {
+    roles::require_user_manager(&me)?;
+    let instance = state.federation.instance_actor().await?;
+    let (start, count) = (q.start()?, q.count()?);
+    let id = instance.id;
+    let (total, rows) = state
+        .store
+        .read(move |c| follows::list(c, id, true, true, start, count))
+        .await?;
+    let data = rows
+        .iter()
+        .map(|(f, a)| follow_json(&state, f, &instance, a))
+        .collect();
+    Ok(HttpResponse::Ok().json(json::list(total, data)))
+}
+
+#[derive(Deserialize)]
+struct FollowBody {
+    #[serde(default)]
+    hosts: Vec<String>,
+    #[serde(default)]
+    handles: Vec<String>,
+}
+
+async fn follow_servers(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    body: web::Json<FollowBody>,
+) -> ApiResult<HttpResponse> {
+    roles::require_admin(&me)?;
+    if body.hosts.is_empty() && body.handles.is_empty() {
+        return Err(ApiError::invalid_field(
+            "hosts",
+            "hosts or handles is required",
+        ));
+    }
+    let instance = state.federation.instance_actor().await?;
+    for host in body.hosts.iter().take(50) {
+        let target = state.federation.instance_of_host(host).await?;
+        state.federation.follow(instance.id, target).await?;
+    }
+    for handle in body.handles.iter().take(50) {
+        let target = state.federation.actor_by_handle(handle).await?;
+        state.federation.follow(instance.id, target).await?;
+    }
+    state.wake_jobs();
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn unfollow_server(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    target: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    roles::require_admin(&me)?;
+    let target = if target.contains('@') {
+        known_actor(&state, &target).await?
+    } else {
+        known_actor(&state, &format!("peertube@{target}")).await?
+    };
+    let instance = state.federation.instance_actor().await?;
+    if !state.federation.unfollow(instance.id, target).await? {
+        return Err(ApiError::not_found("This instance is not followed"));
+    }
+    state.wake_jobs();
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn my_actor(state: &AppState, me: &UserRow) -> ApiResult<(i64, i64)> {
+    let id = me.id;
+    let account = state
+        .store
+        .read(move |c| actors::account_by_user(c, id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("Account not found"))?;
+    Ok((account.id, account.actor.id))
+}
+
+async fn subscriptions(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    q: web::Query<Paging>,
+) -> ApiResult<HttpResponse> {
+    let (_, actor) = my_actor(&state, &me).await?;
+    let (start, count) = (q.start()?, q.count()?);
+    let (total, rows) = state
+        .store
+        .read(move |c| follows::list(c, actor, true, true, start, count))
+        .await?;
+    let urls = urls(&state);
+    let mut data = Vec::new();
+    for (_, a) in rows.iter().filter(|(_, a)| a.kind == "Group") {
+        let handle = match &a.host {
+            Some(h) => format!("{}@{h}", a.name),
+            None => a.name.clone(),
+        };
+        if let Ok(d) = channels::by_handle(&state.store, &handle, &state.host()).await {
+            data.push(json::channel(&urls, &d));
+        }
+    }
+    Ok(HttpResponse::Ok().json(json::list(total, data)))
+}
+
+#[derive(Deserialize)]
+struct SubscribeBody {
+    uri: String,
+}
+
+/// A channel by handle: local by name, remote resolved (WebFinger) and cached.
+async fn resolve_channel(state: &AppState, handle: &str) -> ApiResult<FedActor> {
+    let (name, host) = channels::parse_handle(handle.trim().trim_start_matches('@'), &state.host());
+    let actor = match host {
+        None => {
+            let n = name.clone();
+            state
+                .store
+                .read(move |c| fed_actors::local_by_name(c, &n))
+                .await?
+                .ok_or_else(|| ApiError::not_found("Video channel not found"))?
+        }
+        Some(host) => {
+            state
+                .federation
+                .actor_by_handle(&format!("{name}@{host}"))
+                .await?
+        }
+    };
+    if actor.kind != "Group" {
+        return Err(ApiError::not_found("Video channel not found"));
+    }
+    Ok(actor)
+}
+
+async fn subscribe(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    body: web::Json<SubscribeBody>,
+) -> ApiResult<HttpResponse> {
+    let (_, actor) = my_actor(&state, &me).await?;
+    let uri = body.uri.trim();
+    let target = if uri.starts_with("https://") || uri.starts_with("http://") {
+        state.federation.actor(uri, false).await?
+    } else {
+        resolve_channel(&state, uri).await?
+    };
+    state.federation.follow(actor, target).await?;
+    state.wake_jobs();
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn unsubscribe(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    handle: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (_, actor) = my_actor(&state, &me).await?;
+    let (name, host) = channels::parse_handle(&handle, &state.host());
+    let target = match host {
+        Some(h) => known_actor(&state, &format!("{name}@{h}")).await?,
+        None => state
+            .store
+            .read(move |c| fed_actors::local_by_name(c, &name))
+            .await?
+            .ok_or_else(|| ApiError::not_found("Video channel not found"))?,
+    };
+    if !state.federation.unfollow(actor, target).await? {
+        return Err(ApiError::not_found(
+            "You are not subscribed to this channel",
+        ));
+    }
+    state.wake_jobs();
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn respond_videos(state: &AppState, filter: VideoFilter) -> ApiResult<HttpResponse> {
+    let (total, list) = videos::list(&state.store, filter).await?;
+    let urls = urls(state);
+    Ok(HttpResponse::Ok().json(json::list(
+        total,
+        list.iter().map(|d| video_json::video(&urls, d)).collect(),
+    )))
+}
+
+async fn subscription_videos(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+) -> ApiResult<HttpResponse> {
+    let (_, actor) = my_actor(&state, &me).await?;
+    let filter = VideoFilter {
+        followed_by_actor: Some(actor),
+        ..video_query::parse(&req)?
+    };
+    respond_videos(&state, filter).await
+}
+
+#[derive(Deserialize)]
+struct Search {
+    search: Option<String>,
+}
+
+fn is_handle(s: &str) -> bool {
+    let s = s.trim().trim_start_matches('@');
+    s.split_once('@')
+        .is_some_and(|(n, h)| !n.is_empty() && h.contains(['.', ':']) && !s.contains(' '))
+}
+
+async fn search_channels(
+    state: web::Data<AppState>,
+    q: web::Query<Search>,
+    p: web::Query<Paging>,
+) -> ApiResult<HttpResponse> {
+    let search = q.search.clone().unwrap_or_default();
+    let urls = urls(&state);
+    let search = search.trim();
+    if is_handle(search) || search.starts_with("https://") || search.starts_with("http://") {
+        let actor = if search.contains("://") {
+            state
+                .federation
+                .actor(search, false)
+                .await
+                .map_err(ApiError::from)
+        } else {
+            resolve_channel(&state, search).await
+        };
+        let found = match actor {
+            Ok(a) if a.kind == "Group" => {
+                let handle = match &a.host {
+                    Some(h) => format!("{}@{h}", a.name),
+                    None => a.name.clone(),
+                };
+                channels::by_handle(&state.store, &handle, &state.host())
+                    .await
+                    .ok()
+            }
+            _ => None,
+        };
+        let data: Vec<Value> = found.iter().map(|d| json::channel(&urls, d)).collect();
+        return Ok(HttpResponse::Ok().json(json::list(data.len() as i64, data)));
+    }
+    // A plain search: channels whose name or display name contain the words.
+    let (_, list) = channels::list(&state.store, None, 0, 500, "createdAt".into()).await?;
+    let needle = search.to_lowercase();
+    let matching: Vec<Value> = list
+        .iter()
+        .filter(|d| {
+            needle.is_empty()
+                || d.channel.actor.name.to_lowercase().contains(&needle)
+                || d.channel
+                    .actor
+                    .display_name
+                    .to_lowercase()
+                    .contains(&needle)
+        })
+        .map(|d| json::channel(&urls, d))
+        .collect();
+    let (start, count) = (p.start()? as usize, p.count()? as usize);
+    let total = matching.len() as i64;
+    Ok(HttpResponse::Ok().json(json::list(
+        total,
+        matching.into_iter().skip(start).take(count).collect(),
+    )))
+}
+
+/// A URL search resolves the video (fetched from its origin); anything else searches locally.
+async fn search_videos(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<Search>,
+) -> ApiResult<HttpResponse> {
+    let search = q.search.clone().unwrap_or_default();
+    let search = search.trim();
+    if search.starts_with("https://") || search.starts_with("http://") {
+        let urls = urls(&state);
+        let reference = if state.federation.is_local_url(search) {
+            search.rsplit('/').next().unwrap_or_default().to_string()
+        } else {
+            match state.federation.video(search, false).await {
+                Ok(id) => id.to_string(),
+                Err(e @ (FederationError::Store(_) | FederationError::TaskFailed)) => {
+                    return Err(e.into());
+                }
+                Err(e) => {
+                    tracing::info!(error = %e, url = search, "remote video search found nothing");
+                    return Ok(HttpResponse::Ok().json(json::list(0, vec![])));
+                }
+            }
+        };
+        let data: Vec<Value> = videos::get(&state.store, &reference, None)
+            .await
+            .ok()
+            .iter()
+            .map(|d| video_json::video(&urls, d))
+            .collect();
+        return Ok(HttpResponse::Ok().json(json::list(data.len() as i64, data)));
+    }
+    respond_videos(&state, video_query::parse(&req)?).await
+}
+
+#[derive(Deserialize)]
+struct HostBody {
+    host: String,
+}
+
+#[derive(Deserialize)]
+struct AccountBody {
+    #[serde(rename = "accountName")]
+    account_name: String,
+}
+
+fn clean_host(host: &str) -> ApiResult<String> {
+    let h = host.trim().to_ascii_lowercase();
+    if h.is_empty() || h.contains(['/', '@', ' ']) || h.len() > 253 {
+        return Err(ApiError::invalid_field(
+            "host",
+            "host must be a domain name",
+        ));
+    }
+    Ok(h)
+}
+
+async fn owner_of(state: &AppState, me: &UserRow, server: bool) -> ApiResult<Option<i64>> {
+    if server {
+        roles::require_user_manager(me)?;
+        Ok(None)
+    } else {
+        Ok(Some(my_actor(state, me).await?.0))
+    }
+}
+
+async fn list_hosts(state: &AppState, me: &UserRow, server: bool) -> ApiResult<HttpResponse> {
+    let owner = owner_of(state, me, server).await?;
+    let rows = state
+        .store
+        .read(move |c| blocklist::hosts(c, owner))
+        .await?;
+    let data: Vec<Value> = rows
+        .iter()
+        .map(|(h, at)| json!({ "blockedServer": { "id": 0, "host": h, "createdAt": at }, "createdAt": at }))
+        .collect();
+    Ok(HttpResponse::Ok().json(json::list(data.len() as i64, data)))
+}
+
+async fn block_host(
+    state: &AppState,
+    me: &UserRow,
+    server: bool,
+    host: &str,
+) -> ApiResult<HttpResponse> {
+    let owner = owner_of(state, me, server).await?;
+    let host = clean_host(host)?;
+    if host == state.host() {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::CONFLICT,
+            "You cannot block your own instance",
+        ));
+    }
+    state
+        .store
+        .write(move |tx| blocklist::add_host(tx, owner, &host))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn unblock_host(
+    state: &AppState,
+    me: &UserRow,
+    server: bool,
+    host: &str,
+) -> ApiResult<HttpResponse> {
+    let owner = owner_of(state, me, server).await?;
+    let host = host.to_ascii_lowercase();
+    if !state
+        .store
+        .write(move |tx| blocklist::remove_host(tx, owner, &host))
+        .await?
+    {
+        return Err(ApiError::not_found("This server is not blocked"));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn account_by_name(state: &AppState, name: &str) -> ApiResult<i64> {
+    let (n, host) = channels::parse_handle(name, &state.host());
+    let found = state
+        .store
+        .read(move |c| actors::account_by_name(c, &n, host.as_deref()))
+        .await?;
+    found
+        .map(|a| a.id)
+        .ok_or_else(|| ApiError::not_found("Account not found"))
+}
+
+async fn list_accounts(state: &AppState, me: &UserRow, server: bool) -> ApiResult<HttpResponse> {
+    let owner = owner_of(state, me, server).await?;
+    let rows = state
+        .store
+        .read(move |c| blocklist::accounts(c, owner))
+        .await?;
+    let urls = urls(state);
+    let mut data = Vec::new();
+    for (target, at) in rows {
+        if let Some(a) = state
+            .store
+            .read(move |c| actors::account_by_id(c, target))
+            .await?
+        {
+            data.push(json!({ "blockedAccount": json::account(&urls, &a, &[]), "createdAt": at }));
+        }
+    }
+    Ok(HttpResponse::Ok().json(json::list(data.len() as i64, data)))
+}
+
+async fn block_account(
+    state: &AppState,
+    me: &UserRow,
+    server: bool,
+    name: &str,
+) -> ApiResult<HttpResponse> {
+    let owner = owner_of(state, me, server).await?;
+    let target = account_by_name(state, name).await?;
+    if Some(target) == owner {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::CONFLICT,
+            "You cannot block yourself",
+        ));
+    }
+    state
+        .store
+        .write(move |tx| blocklist::add_account(tx, owner, target))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn unblock_account(
+    state: &AppState,
+    me: &UserRow,
+    server: bool,
+    name: &str,
+) -> ApiResult<HttpResponse> {
+    let owner = owner_of(state, me, server).await?;
+    let target = account_by_name(state, name).await?;
+    if !state
+        .store
+        .write(move |tx| blocklist::remove_account(tx, owner, target))
+        .await?
+    {
+        return Err(ApiError::not_found("This account is not blocked"));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn server_blocked_hosts(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+) -> ApiResult<HttpResponse> {
+    list_hosts(&state, &me, true).await
+}
+async fn server_block_host(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    b: web::Json<HostBody>,
+) -> ApiResult<HttpResponse> {
+    block_host(&state, &me, true, &b.host).await
+}
+async fn server_unblock_host(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    h: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    unblock_host(&state, &me, true, &h).await
+}
+async fn my_blocked_hosts(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+) -> ApiResult<HttpResponse> {
+    list_hosts(&state, &me, false).await
+}
+async fn my_block_host(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    b: web::Json<HostBody>,
+) -> ApiResult<HttpResponse> {
+    block_host(&state, &me, false, &b.host).await
+}
+async fn my_unblock_host(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    h: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    unblock_host(&state, &me, false, &h).await
+}
+async fn server_blocked_accounts(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+) -> ApiResult<HttpResponse> {
+    list_accounts(&state, &me, true).await
+}
+async fn server_block_account(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    b: web::Json<AccountBody>,
+) -> ApiResult<HttpResponse> {
+    block_account(&state, &me, true, &b.account_name).await
+}
+async fn server_unblock_account(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    n: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    unblock_account(&state, &me, true, &n).await
+}
+async fn my_blocked_accounts(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+) -> ApiResult<HttpResponse> {
+    list_accounts(&state, &me, false).await
+}
+async fn my_block_account(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    b: web::Json<AccountBody>,
+) -> ApiResult<HttpResponse> {
+    block_account(&state, &me, false, &b.account_name).await
+}
+async fn my_unblock_account(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    n: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    unblock_account(&state, &me, false, &n).await
+}
