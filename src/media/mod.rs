@@ -1,9 +1,11 @@
 //! Media: probing uploads, remuxing browser-playable ones to HLS (CMAF fragmented MP4), and
 //! planning the rendition ladder, in pure Rust with no external programs at run time.
 
+pub mod audio;
 pub mod bmff;
 pub mod bytes;
 pub mod cli;
+pub mod cli_progress;
 pub mod codec;
 pub mod control;
 pub mod decode;

@@ -1,5 +1,5 @@
-//! The transcode input: an MP4/MOV with H.264 video (decoded) and optionally AAC or Opus audio
-//! (copied into every rendition, with its priming edit).
+//! The transcode input: an MP4/MOV with H.264 video and optionally an audio track, both decoded
+//! (the audio is re-encoded to Opus once for every rendition).
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -8,6 +8,7 @@ use std::path::Path;
 use crate::media::bmff::movie::parse_moov;
 use crate::media::bmff::read_top_level;
 use crate::media::codec::Codec;
+use crate::media::codec::aac::parse_esds;
 use crate::media::probe::{ProbeLimits, ProbeReport, StreamKind, probe_with};
 use crate::media::remux::source::{SourceTrack, source_track};
 use crate::media::{MediaError, probe};
@@ -19,6 +20,16 @@ pub struct Input {
     pub avcc: Vec<u8>,
     pub rotation: u32,
     pub audio: Option<SourceTrack>,
+    /// The audio track's codec and configuration (AudioSpecificConfig for AAC).
+    pub audio_codec: Option<AudioCodec>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AudioCodec {
+    pub codec: Codec,
+    pub config: Option<Vec<u8>>,
+    pub sample_rate: u32,
+    pub channels: u16,
 }
 
 pub fn open(path: &Path, limits: &ProbeLimits) -> Result<Input, MediaError> {
@@ -56,11 +67,12 @@ pub fn open(path: &Path, limits: &ProbeLimits) -> Result<Input, MediaError> {
         .map(|s| s.index);
     if let Some(i) = audio_index {
         let a = &report.streams[i];
-        if !(matches!(a.codec, Codec::Aac | Codec::Opus) && a.browser_playable) {
-            return Err(MediaError::Unsupported(format!(
-                "{:?} audio would need re-encoding, which is not implemented yet",
-                a.codec
-            )));
+        if !a.decodable {
+            return Err(MediaError::Unsupported(
+                a.unsupported_reason
+                    .clone()
+                    .unwrap_or_else(|| format!("{:?} audio cannot be decoded", a.codec)),
+            ));
         }
     }
     let (mut file, len) = probe::open(path)?;
@@ -72,18 +84,32 @@ pub fn open(path: &Path, limits: &ProbeLimits) -> Result<Input, MediaError> {
         _ => return Err(MediaError::malformed("MP4", "H.264 track without 'avcC'")),
     };
     let video = source_track(vt, movie.timescale, len, 1, String::new())?;
-    let audio = match audio_index {
+    let (audio, audio_codec) = match audio_index {
         Some(i) => {
             let t = movie.tracks.get(i).ok_or(MediaError::NoStreams)?;
-            Some(source_track(
+            let s = &report.streams[i];
+            let config = match &t.entry.config {
+                Some((k, body)) if k.as_slice() == b"esds" => {
+                    parse_esds(body).and_then(|e| e.decoder_specific.map(<[u8]>::to_vec))
+                }
+                _ => None,
+            };
+            let codec = AudioCodec {
+                codec: s.codec,
+                config,
+                sample_rate: s.sample_rate.unwrap_or(0),
+                channels: s.channels.unwrap_or(2),
+            };
+            let track = source_track(
                 t,
                 movie.timescale,
                 len,
                 2,
-                report.streams[i].codec_string.clone().unwrap_or_default(),
-            )?)
+                s.codec_string.clone().unwrap_or_default(),
+            )?;
+            (Some(track), Some(codec))
         }
-        None => None,
+        None => (None, None),
     };
     Ok(Input {
         file,
@@ -92,6 +118,7 @@ pub fn open(path: &Path, limits: &ProbeLimits) -> Result<Input, MediaError> {
         video,
         avcc,
         audio,
+        audio_codec,
     })
 }
 
@@ -110,4 +137,44 @@ pub fn read_samples(
         file.read_exact(&mut out[at..])?;
     }
     Ok(())
+}
+
+/// Decodes the input's audio and encodes it to Opus, on the presentation timeline of the video
+/// (edit list applied: priming trimmed, a delayed start padded).
+pub fn encode_audio(
+    input: &mut Input,
+    control: &crate::media::Control,
+) -> Result<Option<crate::media::audio::opus::EncodedAudio>, MediaError> {
+    use crate::media::audio::{Timing, decode::AudioDecoder, encode_all};
+    let (Some(track), Some(codec)) = (&input.audio, &input.audio_codec) else {
+        return Ok(None);
+    };
+    let decoder = AudioDecoder::for_codec(
+        codec.codec,
+        codec.config.as_deref(),
+        codec.sample_rate,
+        codec.channels,
+    )?;
+    let first = track.samples.first().map(|s| s.dts).unwrap_or(0) as i64 + track.dts_delay as i64
+        - track.spec.edit_media_time.unwrap_or(0) as i64;
+    let timing = Timing {
+        first_sample_seconds: first as f64 / f64::from(track.spec.timescale.max(1)),
+        end_seconds: None,
+    };
+    let file = &mut input.file;
+    let mut i = 0;
+    let encoded = encode_all(
+        decoder,
+        timing,
+        |buf| {
+            if i >= track.samples.len() {
+                return Ok(false);
+            }
+            read_samples(file, track, i..i + 1, buf)?;
+            i += 1;
+            Ok(true)
+        },
+        control,
+    )?;
+    Ok(Some(encoded))
 }
