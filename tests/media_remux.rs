@@ -175,12 +175,56 @@ fn remux_av1_opus() {
     assert_eq!(tracks[0].1, 60);
 }
 
+/// Matroska and WebM are remuxed from their blocks: the same frames, keyframe-aligned segments,
+/// and (when ffprobe is installed) a file it reads with the right codecs.
+#[test]
+fn remux_matroska_and_webm() {
+    for (name, codecs, res, video_frames) in [
+        ("h264.mkv", "avc1.64000d,mp4a.40.2", 180, 90),
+        ("av1_opus.webm", "av01.0.00M.08,opus", 180, 60),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        let result = remux(
+            &fixture(name),
+            out.path(),
+            &RemuxOptions::default(),
+            &Control::new(),
+        )
+        .unwrap();
+        assert_eq!(result.renditions[0].codecs, codecs, "{name}");
+        let tracks = check_rendition(out.path(), res);
+        assert_eq!(tracks[0].1, video_frames, "{name}: every video frame");
+        assert!(tracks.len() == 2 && tracks[1].1 > 0, "{name}: audio");
+        let d = result.renditions[0].duration_seconds;
+        assert!(
+            (d - video_frames as f64 / 30.0).abs() < 0.05,
+            "{name}: {d} s"
+        );
+        if let Some(text) = ffprobe(
+            &[
+                "-show_entries",
+                "stream=codec_name,width,height",
+                "-of",
+                "compact=p=0:nk=1",
+            ],
+            &out.path().join(format!("{res}-fragmented.mp4")),
+        ) {
+            let first = codecs.split('.').next().unwrap();
+            let want = if first == "avc1" { "h264" } else { "av1" };
+            assert!(
+                text.starts_with(&format!("{want}|320|180")),
+                "{name}: {text}"
+            );
+        }
+    }
+}
+
 #[test]
 fn remux_refuses_unplayable_and_leaves_nothing() {
     let out = tempfile::tempdir().unwrap();
     for name in [
         "hevc.mp4",
-        "h264.mkv",
+        "h264_vorbis.mkv",
         "audio.mp3",
         "truncated.mp4",
         "random.bin",

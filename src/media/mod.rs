@@ -13,6 +13,7 @@ pub mod encode;
 pub mod error;
 pub mod hls_dir;
 pub mod matroska;
+pub mod matroska_blocks;
 pub mod mux;
 pub mod output;
 pub mod picture;

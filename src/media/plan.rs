@@ -118,18 +118,22 @@ pub fn plan(report: &ProbeReport, cfg: &LadderConfig) -> Result<Plan, MediaError
         _ => return Err(MediaError::malformed("video stream", "no picture size")),
     };
     let source_res = w.min(h);
-    // What this build's transcoder can read: H.264 from MP4/MOV (see transcode::input).
+    // What this build's transcoder can read: H.264 from MP4/MOV/Matroska (see transcode::input).
     let can_encode = video.decodable
         && video.codec == Codec::H264
         && matches!(
             report.container,
-            Container::Mp4 | Container::Mov | Container::ThreeGp
+            Container::Mp4
+                | Container::Mov
+                | Container::ThreeGp
+                | Container::Matroska
+                | Container::Webm
         );
     if !report.remuxable && !can_encode {
         return Err(MediaError::Unsupported(match &video.unsupported_reason {
             Some(reason) => reason.clone(),
             None if video.decodable => format!(
-                "{:?} video in {:?} can be neither remuxed nor transcoded by this build (H.264 in MP4/MOV only)",
+                "{:?} video in {:?} can be neither remuxed nor transcoded by this build (H.264 in MP4/MOV/Matroska only)",
                 video.codec, report.container
             ),
             None => format!("{:?} video cannot be decoded", video.codec),

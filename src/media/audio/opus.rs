@@ -116,21 +116,26 @@ impl OpusWriter {
 
 /// The `Opus` audio sample entry (stereo, 48 kHz) with its `dOps` box.
 pub fn opus_entry(pre_skip: u32) -> Vec<u8> {
+    opus_entry_with(2, u16::try_from(pre_skip).unwrap_or(u16::MAX), 48_000, 0)
+}
+
+/// An `Opus` sample entry for a mono or stereo stream (mapping family 0).
+pub fn opus_entry_with(channels: u8, pre_skip: u16, input_rate: u32, gain: i16) -> Vec<u8> {
     let mut w = BoxWriter::new();
     w.begin(b"Opus");
     w.zeros(6);
     w.u16(1); // data reference index
     w.zeros(8);
-    w.u16(2); // channel count
+    w.u16(u16::from(channels.max(1)));
     w.u16(16); // sample size
     w.u32(0);
     w.u32(48_000 << 16);
     w.begin(b"dOps");
     w.u8(0); // version
-    w.u8(2); // output channel count
-    w.u16(u16::try_from(pre_skip).unwrap_or(u16::MAX));
-    w.u32(48_000); // input sample rate (informational)
-    w.u16(0); // output gain
+    w.u8(channels.max(1));
+    w.u16(pre_skip);
+    w.u32(input_rate);
+    w.bytes(&gain.to_be_bytes());
     w.u8(0); // channel mapping family 0: mono or stereo
     w.end();
     w.end();

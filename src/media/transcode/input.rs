@@ -30,6 +30,8 @@ pub struct AudioCodec {
     pub config: Option<Vec<u8>>,
     pub sample_rate: u32,
     pub channels: u16,
+    /// Where the edit list ends the audio (seconds), cutting the encoder's end padding.
+    pub end_seconds: Option<f64>,
 }
 
 pub fn open(path: &Path, limits: &ProbeLimits) -> Result<Input, MediaError> {
@@ -48,17 +50,11 @@ pub fn open(path: &Path, limits: &ProbeLimits) -> Result<Input, MediaError> {
                 .unwrap_or_else(|| "the video cannot be decoded".into()),
         ));
     }
-    if vi.codec != Codec::H264
-        || !matches!(
-            report.container,
-            crate::media::Container::Mp4
-                | crate::media::Container::Mov
-                | crate::media::Container::ThreeGp
-        )
-    {
-        return Err(MediaError::Unsupported(
-            "this build transcodes H.264 in MP4/MOV only (AV1 and Matroska inputs are not decoded yet)".into(),
-        ));
+    if vi.codec != Codec::H264 {
+        return Err(MediaError::Unsupported(format!(
+            "this build decodes H.264 video only ({:?} is not decoded yet)",
+            vi.codec
+        )));
     }
     let audio_index = report
         .streams
@@ -76,6 +72,12 @@ pub fn open(path: &Path, limits: &ProbeLimits) -> Result<Input, MediaError> {
         }
     }
     let (mut file, len) = probe::open(path)?;
+    if matches!(
+        report.container,
+        crate::media::Container::Matroska | crate::media::Container::Webm
+    ) {
+        return open_matroska(file, len, &report, vi.rotation);
+    }
     let top = read_top_level(&mut file, len)?;
     let movie = parse_moov(&top.moov)?;
     let vt = movie.tracks.get(vi.index).ok_or(MediaError::NoStreams)?;
@@ -94,11 +96,26 @@ pub fn open(path: &Path, limits: &ProbeLimits) -> Result<Input, MediaError> {
                 }
                 _ => None,
             };
+            // The presentation span the edit list gives (delay plus the first real edit).
+            let end_seconds = (movie.timescale > 0)
+                .then(|| {
+                    let mut total = 0u64;
+                    for e in &t.edits {
+                        total = total.saturating_add(e.duration);
+                        if e.media_time >= 0 {
+                            return Some(total as f64 / f64::from(movie.timescale));
+                        }
+                    }
+                    None
+                })
+                .flatten()
+                .filter(|&d| d > 0.0);
             let codec = AudioCodec {
                 codec: s.codec,
                 config,
                 sample_rate: s.sample_rate.unwrap_or(0),
                 channels: s.channels.unwrap_or(2),
+                end_seconds,
             };
             let track = source_track(
                 t,
@@ -120,6 +137,89 @@ pub fn open(path: &Path, limits: &ProbeLimits) -> Result<Input, MediaError> {
         audio,
         audio_codec,
     })
+}
+
+fn open_matroska(
+    mut file: File,
+    len: u64,
+    report: &ProbeReport,
+    rotation: u32,
+) -> Result<Input, MediaError> {
+    let mkv = crate::media::remux::mkv_source::open(&mut file, len, report)?;
+    let (video, vt) = mkv.video.ok_or(MediaError::NoStreams)?;
+    let avcc = vt
+        .codec_private
+        .clone()
+        .ok_or_else(|| MediaError::malformed("Matroska", "H.264 track without CodecPrivate"))?;
+    let (audio, audio_codec) = match mkv.audio {
+        Some((track, t)) => {
+            let s = report
+                .streams
+                .iter()
+                .find(|s| s.kind == StreamKind::Audio)
+                .ok_or(MediaError::NoStreams)?;
+            let codec = AudioCodec {
+                codec: s.codec,
+                config: matroska_audio_config(s.codec, t.codec_private.as_deref())?,
+                sample_rate: s.sample_rate.unwrap_or(0),
+                channels: s.channels.unwrap_or(2),
+                end_seconds: None,
+            };
+            (Some(track), Some(codec))
+        }
+        None => (None, None),
+    };
+    Ok(Input {
+        file,
+        report: report.clone(),
+        video,
+        avcc,
+        rotation,
+        audio,
+        audio_codec,
+    })
+}
+
+/// The decoder configuration symphonia expects from a Matroska CodecPrivate: FLAC's STREAMINFO
+/// without the `fLaC` marker and block header, Vorbis's identification and setup headers
+/// without the Xiph lacing (and the comment header), others as stored.
+fn matroska_audio_config(
+    codec: Codec,
+    private: Option<&[u8]>,
+) -> Result<Option<Vec<u8>>, MediaError> {
+    let Some(p) = private else { return Ok(None) };
+    let bad = |what: &str| MediaError::malformed("Matroska", format!("bad {what} CodecPrivate"));
+    Ok(Some(match codec {
+        Codec::Flac => p
+            .strip_prefix(b"fLaC")
+            .and_then(|b| b.get(4..38))
+            .ok_or_else(|| bad("FLAC"))?
+            .to_vec(),
+        Codec::Vorbis => {
+            // Xiph lacing: count-1, then the first two sizes as runs of 255s.
+            let mut i = 1;
+            let mut sizes = [0usize; 2];
+            if p.first() != Some(&2) {
+                return Err(bad("Vorbis"));
+            }
+            for s in &mut sizes {
+                loop {
+                    let b = *p.get(i).ok_or_else(|| bad("Vorbis"))?;
+                    i += 1;
+                    *s += usize::from(b);
+                    if b != 255 {
+                        break;
+                    }
+                }
+            }
+            let ident = p.get(i..i + sizes[0]).ok_or_else(|| bad("Vorbis"))?;
+            let setup = p
+                .get(i + sizes[0] + sizes[1]..)
+                .ok_or_else(|| bad("Vorbis"))?;
+            [ident, setup].concat()
+        }
+        _ => p.to_vec(),
+    }))
 }
 
 /// Reads the bytes of samples `range` of `track` back to back.
@@ -159,7 +259,7 @@ pub fn encode_audio(
         - track.spec.edit_media_time.unwrap_or(0) as i64;
     let timing = Timing {
         first_sample_seconds: first as f64 / f64::from(track.spec.timescale.max(1)),
-        end_seconds: None,
+        end_seconds: codec.end_seconds,
     };
     let file = &mut input.file;
     let mut i = 0;
