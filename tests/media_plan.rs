@@ -97,8 +97,12 @@ fn unplayable_sources_are_encoded_or_refused() {
     assert!(
         matches!(plan(&report, &LadderConfig::default()), Err(MediaError::Unsupported(m)) if m.contains("HEVC"))
     );
+    // Audio only: one still-picture rendition.
     let report = probe(fixture("audio.mp3")).unwrap();
-    assert!(plan(&report, &LadderConfig::default()).is_err());
+    assert_eq!(
+        resolutions(&plan(&report, &LadderConfig::default()).unwrap()),
+        vec![(360, false)]
+    );
 }
 
 #[test]

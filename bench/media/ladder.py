@@ -26,11 +26,12 @@ import sys
 import time
 
 OUT = "/tmp/kinora-bench"
-KINORA = "./target/release/kinora"
+KINORA = os.environ.get("KINORA", "./target/release/kinora")
 CLIPS = {
-    "grainy": "testsrc2=size=1280x720:rate=30:duration=10,noise=alls=10:allf=t",
-    "easy": "testsrc2=size=1280x720:rate=30:duration=10",
+    "grainy": "testsrc2=size=1280x720:rate=30:duration={s},noise=alls=10:allf=t",
+    "easy": "testsrc2=size=1280x720:rate=30:duration={s}",
 }
+SECONDS = 10
 VARIANTS = {
     "base": [],
     "psychovisual": ["--av1", "tune=psychovisual"],
@@ -52,10 +53,11 @@ def sh(cmd, **kw):
 
 
 def clip(name):
-    path = f"{OUT}/10s720-{name}.mp4"
+    path = f"{OUT}/{SECONDS}s720-{name}.mp4"
     if not os.path.exists(path):
-        sh(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", CLIPS[name],
-            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=10",
+        sh(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+            CLIPS[name].format(s=SECONDS), "-f", "lavfi", "-i",
+            f"sine=frequency=440:sample_rate=48000:duration={SECONDS}",
             "-c:v", "libx264", "-preset", "fast", "-crf", "23", "-c:a", "aac", "-b:a", "96k", path])
     return path
 
@@ -75,7 +77,7 @@ def video_kbps(path):
     out = sh(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
               "packet=size,pts_time", "-of", "csv=p=0", path]).stdout
     sizes = [int(l.split(",")[1]) for l in out.splitlines() if l.count(",") == 1]
-    return sum(sizes) * 8 / 10.0 / 1000  # every clip is 10 s
+    return sum(sizes) * 8 / SECONDS / 1000
 
 
 def psnr(path, source):
@@ -112,7 +114,12 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--clips", default="grainy,easy")
     ap.add_argument("--variants", default="base")
+    ap.add_argument("--default-variants", default="base",
+                    help="variants of the default policy (remux 720p + AV1 360p)")
+    ap.add_argument("--seconds", type=int, default=10)
     a = ap.parse_args()
+    global SECONDS
+    SECONDS = a.seconds
     os.makedirs(OUT, exist_ok=True)
     results = []
     for name in a.clips.split(","):
@@ -120,7 +127,9 @@ def main():
         for rep in range(a.repeat):
             load = os.getloadavg()[0]
             row = {"clip": name, "rep": rep, "load": load}
-            row["default"] = kinora(src, f"{OUT}/k-default", ["--resolutions", "360"])
+            for v in a.default_variants.split(","):
+                row[f"default-{v}"] = kinora(src, f"{OUT}/k-default-{v}", ["--resolutions", "360"]
+                                             + VARIANTS[v])
             for v in a.variants.split(","):
                 row[v] = kinora(src, f"{OUT}/k-{v}", ["--resolutions", "360,720",
                                                       "--top-rung", "replace_with_av1"]
@@ -134,17 +143,18 @@ def main():
                         {r: f"{OUT}/k-{v}/{r}-fragmented.mp4" for r in ("360", "720")}, src)
             results.append(row)
             print(json.dumps(row), flush=True)
-    print("\nclip   rep load | default policy      | full ladder (variant: s, x)          | x264 ladder")
+    runs = [f"default-{v}" for v in a.default_variants.split(",")] + a.variants.split(",")
+    print("\nclip   rep load | run: wall, real-time, peak RSS, time vs ffmpeg | x264 ladder")
     for r in results:
-        parts = [f"{v} {r[v][0]:.1f}s {10 / r[v][0]:.2f}x {r[v][1]:.0f}MB ({r[v][0] / r['x264'][0]:.1f}x ffmpeg)"
-                 for v in a.variants.split(",")]
-        print(f"{r['clip']:6} {r['rep']}  {r['load']:.1f} | {r['default'][0]:.1f}s {10 / r['default'][0]:.2f}x "
-              f"{r['default'][1]:.0f}MB | {'; '.join(parts)} | {r['x264'][0]:.1f}s {r['x264'][1]:.0f}MB")
+        parts = [f"{v} {r[v][0]:.1f}s {SECONDS / r[v][0]:.2f}x {r[v][1]:.0f}MB "
+                 f"({r[v][0] / r['x264'][0]:.1f}x ffmpeg)" for v in runs]
+        print(f"{r['clip']:6} {r['rep']}  {r['load']:.1f} | {'; '.join(parts)} | "
+              f"{r['x264'][0]:.1f}s {r['x264'][1]:.0f}MB")
     for name in a.clips.split(","):
         rows = [r for r in results if r["clip"] == name]
-        for v in ["default"] + a.variants.split(","):
+        for v in runs:
             ratios = [r[v][0] / r["x264"][0] for r in rows]
-            rt = [10 / r[v][0] for r in rows]
+            rt = [SECONDS / r[v][0] for r in rows]
             print(f"{name} {v}: real-time {statistics.median(rt):.2f}x (min {min(rt):.2f}, max {max(rt):.2f}); "
                   f"time vs ffmpeg {statistics.median(ratios):.1f}x (spread {min(ratios):.1f}-{max(ratios):.1f})")
         for k, q in rows[0]["quality"].items():

@@ -21,6 +21,7 @@ pub mod plan;
 pub mod probe;
 pub mod remux;
 pub mod run;
+pub mod still;
 pub mod thumbnails;
 pub mod transcode;
 

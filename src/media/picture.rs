@@ -71,6 +71,56 @@ impl Picture {
         (mean, (sq / n - mean * mean).max(0.0).sqrt())
     }
 
+    /// Converts from RGB (BT.601 limited range, as `to_rgb`), chroma averaged over 2x2 pixels.
+    pub fn from_rgb(img: &image::RgbImage) -> Picture {
+        let (w, h) = (img.width(), img.height());
+        let (cw, ch) = chroma_size(w, h);
+        let mut y = Vec::with_capacity((w * h) as usize);
+        for p in img.pixels() {
+            let [r, g, b] = p.0.map(f64::from);
+            y.push(
+                (16.0 + 0.257 * r + 0.504 * g + 0.098 * b)
+                    .round()
+                    .clamp(0.0, 255.0) as u8,
+            );
+        }
+        let mut u = Vec::with_capacity((cw * ch) as usize);
+        let mut v = Vec::with_capacity((cw * ch) as usize);
+        for cy in 0..ch {
+            for cx in 0..cw {
+                let (mut r, mut g, mut b, mut n) = (0.0, 0.0, 0.0, 0.0);
+                for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                    let (x, yy) = (cx * 2 + dx, cy * 2 + dy);
+                    if x < w && yy < h {
+                        let p = img.get_pixel(x, yy).0.map(f64::from);
+                        r += p[0];
+                        g += p[1];
+                        b += p[2];
+                        n += 1.0;
+                    }
+                }
+                let (r, g, b) = (r / n, g / n, b / n);
+                u.push(
+                    (128.0 - 0.148 * r - 0.291 * g + 0.439 * b)
+                        .round()
+                        .clamp(0.0, 255.0) as u8,
+                );
+                v.push(
+                    (128.0 + 0.439 * r - 0.368 * g - 0.071 * b)
+                        .round()
+                        .clamp(0.0, 255.0) as u8,
+                );
+            }
+        }
+        Picture {
+            width: w,
+            height: h,
+            y,
+            u,
+            v,
+        }
+    }
+
     /// Converts to RGB (BT.601 limited range, what phones and x264 default to).
     pub fn to_rgb(&self) -> image::RgbImage {
         let (cw, _) = chroma_size(self.width, self.height);

@@ -106,13 +106,9 @@ pub fn scaled_size(w: u32, h: u32, res: u32) -> (u32, u32) {
 
 /// Decides the ladder. Never upscales; always yields at least one rendition for a usable video.
 pub fn plan(report: &ProbeReport, cfg: &LadderConfig) -> Result<Plan, MediaError> {
-    let video: &StreamReport = report
-        .streams
-        .iter()
-        .find(|s| s.kind == StreamKind::Video)
-        .ok_or_else(|| {
-            MediaError::Unsupported("audio-only uploads are not transcoded yet".into())
-        })?;
+    let Some(video) = report.streams.iter().find(|s| s.kind == StreamKind::Video) else {
+        return audio_only_plan(report, cfg);
+    };
     let (w, h) = match (video.display_width, video.display_height) {
         (Some(w), Some(h)) if w > 0 && h > 0 => (w, h),
         _ => return Err(MediaError::malformed("video stream", "no picture size")),
@@ -194,6 +190,29 @@ pub fn plan(report: &ProbeReport, cfg: &LadderConfig) -> Result<Plan, MediaError
         renditions,
         remux_possible: report.remuxable,
         source_resolution: source_res,
+    })
+}
+
+/// Audio only: one still-picture rendition carrying the audio in Opus.
+fn audio_only_plan(report: &ProbeReport, cfg: &LadderConfig) -> Result<Plan, MediaError> {
+    let audio: &StreamReport = report
+        .streams
+        .iter()
+        .find(|s| s.kind == StreamKind::Audio)
+        .ok_or(MediaError::NoStreams)?;
+    if !audio.decodable {
+        return Err(MediaError::Unsupported(
+            audio
+                .unsupported_reason
+                .clone()
+                .unwrap_or_else(|| format!("{:?} audio cannot be decoded", audio.codec)),
+        ));
+    }
+    let rung = super::still::still_rendition(cfg);
+    Ok(Plan {
+        source_resolution: rung.resolution,
+        renditions: vec![rung],
+        remux_possible: false,
     })
 }
 

@@ -278,3 +278,55 @@ pub fn encode_audio(
     )?;
     Ok(Some(encoded))
 }
+
+/// Encodes the audio track of an audio-only MP4/M4A to Opus.
+pub fn encode_audio_only(
+    path: &Path,
+    limits: &ProbeLimits,
+    control: &crate::media::Control,
+) -> Result<crate::media::audio::opus::EncodedAudio, MediaError> {
+    use crate::media::audio::{Timing, decode::AudioDecoder, encode_all};
+    let report = probe_with(path, limits)?;
+    let s = report
+        .streams
+        .iter()
+        .find(|s| s.kind == StreamKind::Audio)
+        .ok_or(MediaError::NoStreams)?;
+    let (mut file, len) = probe::open(path)?;
+    let top = read_top_level(&mut file, len)?;
+    let movie = parse_moov(&top.moov)?;
+    let t = movie.tracks.get(s.index).ok_or(MediaError::NoStreams)?;
+    let config = match &t.entry.config {
+        Some((k, body)) if k.as_slice() == b"esds" => {
+            parse_esds(body).and_then(|e| e.decoder_specific.map(<[u8]>::to_vec))
+        }
+        _ => None,
+    };
+    let track = source_track(t, movie.timescale, len, 2, String::new())?;
+    let decoder = AudioDecoder::for_codec(
+        s.codec,
+        config.as_deref(),
+        s.sample_rate.unwrap_or(0),
+        s.channels.unwrap_or(2),
+    )?;
+    let first = track.samples.first().map(|x| x.dts).unwrap_or(0) as i64 + track.dts_delay as i64
+        - track.spec.edit_media_time.unwrap_or(0) as i64;
+    let timing = Timing {
+        first_sample_seconds: first as f64 / f64::from(track.spec.timescale.max(1)),
+        end_seconds: None,
+    };
+    let mut i = 0;
+    encode_all(
+        decoder,
+        timing,
+        |buf| {
+            if i >= track.samples.len() {
+                return Ok(false);
+            }
+            read_samples(&mut file, &track, i..i + 1, buf)?;
+            i += 1;
+            Ok(true)
+        },
+        control,
+    )
+}

@@ -160,50 +160,7 @@ pub fn encode_rungs(
     }
     let mut outputs = Vec::new();
     for r in rungs {
-        let RungDone {
-            init_len,
-            segments,
-            size,
-            ..
-        } = r;
-        let file_name = format!("{}-fragmented.mp4", r.planned.resolution);
-        let playlist_name = format!("{}.m3u8", r.planned.resolution);
-        pending.write(
-            &playlist_name,
-            media_playlist(&file_name, init_len, &segments).as_bytes(),
-        )?;
-        let duration: f64 = segments.iter().map(|s| s.duration).sum();
-        let bytes: u64 = segments.iter().map(|s| s.length).sum();
-        let peak = segments
-            .iter()
-            .filter(|s| s.duration > 0.0)
-            .map(|s| (s.length as f64 * 8.0 / s.duration) as u64)
-            .max()
-            .unwrap_or(0);
-        let mut codecs = vec![r.codec_string.clone()];
-        if opus.is_some() {
-            codecs.push("opus".to_string());
-        }
-        outputs.push(RenditionOutput {
-            resolution: r.planned.resolution,
-            width: r.planned.width,
-            height: r.planned.height,
-            frame_rate: Some((fps * 1000.0).round() / 1000.0),
-            codecs: codecs.join(","),
-            playlist: pending.dir().join(&playlist_name),
-            file: pending.dir().join(&file_name),
-            size_bytes: size,
-            duration_seconds: duration,
-            bitrate: if duration > 0.0 {
-                (bytes as f64 * 8.0 / duration) as u64
-            } else {
-                0
-            },
-            peak_bitrate: peak,
-            segment_count: segments.len(),
-            remuxed: false,
-            segments,
-        });
+        outputs.push(rendition_output(pending, r, fps, opus.is_some())?);
     }
     control.report(&Progress {
         stage: "transcode".into(),
@@ -213,6 +170,60 @@ pub fn encode_rungs(
         frames_per_second: Some(frame_count as f64 / ctx.started.elapsed().as_secs_f64().max(1e-6)),
     });
     Ok((outputs, picture, rotation))
+}
+
+/// Writes a finished rung's media playlist and describes the rendition.
+pub(crate) fn rendition_output(
+    pending: &mut PendingFiles,
+    r: RungDone,
+    fps: f64,
+    with_audio: bool,
+) -> Result<RenditionOutput, MediaError> {
+    let RungDone {
+        planned,
+        codec_string,
+        init_len,
+        segments,
+        size,
+    } = r;
+    let file_name = format!("{}-fragmented.mp4", planned.resolution);
+    let playlist_name = format!("{}.m3u8", planned.resolution);
+    pending.write(
+        &playlist_name,
+        media_playlist(&file_name, init_len, &segments).as_bytes(),
+    )?;
+    let duration: f64 = segments.iter().map(|s| s.duration).sum();
+    let bytes: u64 = segments.iter().map(|s| s.length).sum();
+    let peak = segments
+        .iter()
+        .filter(|s| s.duration > 0.0)
+        .map(|s| (s.length as f64 * 8.0 / s.duration) as u64)
+        .max()
+        .unwrap_or(0);
+    let mut codecs = vec![codec_string];
+    if with_audio {
+        codecs.push("opus".to_string());
+    }
+    Ok(RenditionOutput {
+        resolution: planned.resolution,
+        width: planned.width,
+        height: planned.height,
+        frame_rate: Some((fps * 1000.0).round() / 1000.0),
+        codecs: codecs.join(","),
+        playlist: pending.dir().join(&playlist_name),
+        file: pending.dir().join(&file_name),
+        size_bytes: size,
+        duration_seconds: duration,
+        bitrate: if duration > 0.0 {
+            (bytes as f64 * 8.0 / duration) as u64
+        } else {
+            0
+        },
+        peak_bitrate: peak,
+        segment_count: segments.len(),
+        remuxed: false,
+        segments,
+    })
 }
 
 /// Timing facts the decode loop needs.
@@ -300,7 +311,7 @@ fn decode_all(
 }
 
 /// The Opus track's header: 48 kHz timescale, pre-skip trimmed by a one-entry edit list.
-fn opus_track(
+pub(crate) fn opus_track(
     a: &super::audio::opus::EncodedAudio,
     source: Option<&super::remux::source::SourceTrack>,
 ) -> super::mux::fmp4::TrackSpec {
