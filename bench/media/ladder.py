@@ -63,14 +63,15 @@ def clip(name):
 
 
 def timed(cmd):
-    """Runs cmd under GNU time; returns (wall seconds, peak RSS MB)."""
+    """Runs cmd under GNU time; returns (wall seconds, peak RSS MB, CPU seconds). CPU time is
+    what to compare on a shared machine: wall time there depends on everyone else's load."""
     t0 = time.monotonic()
-    p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True)
+    p = subprocess.run(["/usr/bin/time", "-f", "%M %U %S"] + cmd, capture_output=True, text=True)
     wall = time.monotonic() - t0
     if p.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr[-2000:]}")
-    rss_kb = int(p.stderr.strip().splitlines()[-1])
-    return wall, rss_kb / 1024
+    rss_kb, user, system = p.stderr.strip().splitlines()[-1].split()
+    return wall, int(rss_kb) / 1024, float(user) + float(system)
 
 
 def video_kbps(path):
@@ -130,7 +131,7 @@ def main():
             for v in a.default_variants.split(","):
                 row[f"default-{v}"] = kinora(src, f"{OUT}/k-default-{v}", ["--resolutions", "360"]
                                              + VARIANTS[v])
-            for v in a.variants.split(","):
+            for v in filter(None, a.variants.split(",")):
                 row[v] = kinora(src, f"{OUT}/k-{v}", ["--resolutions", "360,720",
                                                       "--top-rung", "replace_with_av1"]
                                 + VARIANTS[v])
@@ -138,25 +139,28 @@ def main():
             if rep == 0:
                 row["quality"] = {
                     "x264": quality({r: f"{OUT}/x264/{r}.mp4" for r in ("360", "720")}, src)}
-                for v in a.variants.split(","):
+                for v in filter(None, a.variants.split(",")):
                     row["quality"][v] = quality(
                         {r: f"{OUT}/k-{v}/{r}-fragmented.mp4" for r in ("360", "720")}, src)
             results.append(row)
             print(json.dumps(row), flush=True)
-    runs = [f"default-{v}" for v in a.default_variants.split(",")] + a.variants.split(",")
+    runs = [f"default-{v}" for v in a.default_variants.split(",")] + list(
+        filter(None, a.variants.split(",")))
     print("\nclip   rep load | run: wall, real-time, peak RSS, time vs ffmpeg | x264 ladder")
     for r in results:
-        parts = [f"{v} {r[v][0]:.1f}s {SECONDS / r[v][0]:.2f}x {r[v][1]:.0f}MB "
-                 f"({r[v][0] / r['x264'][0]:.1f}x ffmpeg)" for v in runs]
+        parts = [f"{v} {r[v][0]:.1f}s wall {r[v][2]:.1f}s CPU {r[v][1]:.0f}MB "
+                 f"(CPU {r[v][2] / r['x264'][2]:.1f}x ffmpeg's)" for v in runs]
         print(f"{r['clip']:6} {r['rep']}  {r['load']:.1f} | {'; '.join(parts)} | "
-              f"{r['x264'][0]:.1f}s {r['x264'][1]:.0f}MB")
+              f"{r['x264'][0]:.1f}s wall {r['x264'][2]:.1f}s CPU {r['x264'][1]:.0f}MB")
     for name in a.clips.split(","):
         rows = [r for r in results if r["clip"] == name]
-        for v in runs:
-            ratios = [r[v][0] / r["x264"][0] for r in rows]
-            rt = [SECONDS / r[v][0] for r in rows]
-            print(f"{name} {v}: real-time {statistics.median(rt):.2f}x (min {min(rt):.2f}, max {max(rt):.2f}); "
-                  f"time vs ffmpeg {statistics.median(ratios):.1f}x (spread {min(ratios):.1f}-{max(ratios):.1f})")
+        for v in runs + ["x264"]:
+            ratios = [r[v][2] / r["x264"][2] for r in rows]
+            # Real time on 2 idle cores at best: CPU seconds over 2, per media second.
+            rt = [SECONDS / (r[v][2] / 2) for r in rows]
+            print(f"{name} {v}: CPU {statistics.median([r[v][2] for r in rows]):.1f} s; "
+                  f"2-core real-time bound {statistics.median(rt):.2f}x (spread {min(rt):.2f}-{max(rt):.2f}); "
+                  f"CPU vs ffmpeg {statistics.median(ratios):.2f}x (spread {min(ratios):.2f}-{max(ratios):.2f})")
         for k, q in rows[0]["quality"].items():
             print(f"{name} quality {k}: " + ", ".join(
                 f"{res}p {kbps:.0f} kbit/s {db:.2f} dB" for res, (kbps, db) in q.items()))
