@@ -309,3 +309,49 @@ fn transcode_matroska_with_vorbis() {
         assert!(text.contains("opus"), "{text}");
     }
 }
+
+/// A portrait phone video (coded 320x180, a quarter-turn matrix) is encoded upright: the AV1 rung
+/// is 90x160 with an identity matrix, so players that ignore track matrices show it right.
+#[test]
+fn rotation_is_applied_to_encoded_rungs() {
+    let src = fixture("rotated.mov");
+    let cfg = LadderConfig {
+        resolutions: vec![90],
+        ..Default::default()
+    };
+    let p = plan(&probe(&src).unwrap(), &cfg).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let result = run(
+        &src,
+        out.path(),
+        &p,
+        &TranscodeOptions::default(),
+        &Control::new(),
+    )
+    .unwrap();
+    let r = result.renditions.iter().find(|r| !r.remuxed).unwrap();
+    assert_eq!((r.resolution, r.width, r.height), (90, 90, 160));
+    let file = std::fs::read(out.path().join("90-fragmented.mp4")).unwrap();
+    // tkhd of the video track: identity matrix, 90x160 presentation size.
+    let tkhd = file.windows(4).position(|w| w == b"tkhd").unwrap() + 4;
+    let matrix_at = tkhd + 4 + 8 + 8 + 4 + 4 + 8 + 8 + 8;
+    let word = |i: usize| i32::from_be_bytes(file[i..i + 4].try_into().unwrap());
+    assert_eq!((word(matrix_at), word(matrix_at + 4)), (0x1_0000, 0));
+    assert_eq!(
+        (word(matrix_at + 36) >> 16, word(matrix_at + 40) >> 16),
+        (90, 160)
+    );
+    if let Some(text) = ffprobe(
+        &[
+            "-select_streams",
+            "v",
+            "-show_entries",
+            "stream=codec_name,width,height",
+            "-of",
+            "compact=p=0:nk=1",
+        ],
+        &out.path().join("90-fragmented.mp4"),
+    ) {
+        assert_eq!(text.trim(), "av1|90|160");
+    }
+}

@@ -78,12 +78,9 @@ pub fn encode_rungs(
         let Action::EncodeAv1 { speed, quantizer } = r.action else {
             continue;
         };
-        // Encode in the source's coded orientation and keep its display matrix.
-        let coded = if rotation % 180 == 90 {
-            (r.height, r.width)
-        } else {
-            (r.width, r.height)
-        };
+        // Pictures are turned upright before scaling, so rungs are encoded as displayed, with
+        // an identity matrix: players that ignore track matrices in MSE still show them upright.
+        let coded = (r.width, r.height);
         let settings = Av1Settings {
             width: coded.0,
             height: coded.1,
@@ -118,6 +115,7 @@ pub fn encode_rungs(
         audio: opus_spec.as_ref().zip(opus.as_ref()),
     };
     let ctx = DecodeContext {
+        rotation,
         ts,
         max_fps: opts.max_fps,
         segment,
@@ -169,7 +167,7 @@ pub fn encode_rungs(
         speed: total / ctx.started.elapsed().as_secs_f64().max(1e-6),
         frames_per_second: Some(frame_count as f64 / ctx.started.elapsed().as_secs_f64().max(1e-6)),
     });
-    Ok((outputs, picture, rotation))
+    Ok((outputs, picture, 0))
 }
 
 /// Writes a finished rung's media playlist and describes the rendition.
@@ -228,6 +226,8 @@ pub(crate) fn rendition_output(
 
 /// Timing facts the decode loop needs.
 struct DecodeContext {
+    /// Clockwise turn the source's display matrix asks for, applied to every picture.
+    rotation: u32,
     /// Video timescale (ticks per second).
     ts: i64,
     max_fps: f64,
@@ -286,6 +286,11 @@ fn decode_all(
             }
             last_pts = Some(pts);
             count += 1;
+            let pic = if ctx.rotation == 0 {
+                pic
+            } else {
+                pic.rotated(ctx.rotation)
+            };
             picker.offer(seconds, &pic);
             if !deliver(SourceFrame {
                 pic,

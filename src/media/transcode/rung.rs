@@ -188,7 +188,8 @@ impl Rung {
             sample_entry: av01_entry(self.coded_width, self.coded_height, &av1c),
             width: self.coded_width,
             height: self.coded_height,
-            matrix: v.matrix,
+            // Pictures arrive upright (see transcode::decode_all).
+            matrix: crate::media::mux::fmp4::IDENTITY,
             language: v.language,
             edit_media_time: None,
             duration: v.duration,
