@@ -278,3 +278,45 @@ fn shorter_segments_follow_keyframes() {
     // The input still probes the same after all this.
     assert!(probe(fixture("long.mp4")).unwrap().remuxable);
 }
+
+/// Bounded mutation test of the demuxers behind remux and the keyframe decode behind thumbnails:
+/// corrupted Matroska clusters and MP4 media never panic; they remux, or end in an error.
+#[test]
+fn mutated_media_never_panics() {
+    let mut rng = media_support::XorShift(0xdead_beef_1234_5678);
+    let dir = tempfile::tempdir().unwrap();
+    let mut outcomes = (0, 0);
+    for name in ["h264.mkv", "av1_opus.webm", "h264_aac.mp4"] {
+        let original = std::fs::read(fixture(name)).unwrap();
+        for i in 0..40 {
+            let mut d = original.clone();
+            // Past the headers: the clusters, blocks and lace tables (MP4: the media data).
+            let start = d.len() / 8;
+            for _ in 0..1 + rng.below(12) {
+                let at = start + rng.below(d.len() - start);
+                d[at] = rng.next() as u8;
+            }
+            if i % 5 == 4 {
+                d.truncate(start + rng.below(d.len() - start));
+            }
+            let p = dir.path().join(format!("m-{i}-{name}"));
+            std::fs::write(&p, &d).unwrap();
+            let out = dir.path().join(format!("out-{i}-{name}"));
+            let r = std::panic::catch_unwind(|| {
+                let remuxed = remux(&p, &out, &RemuxOptions::default(), &Control::new());
+                let pictures = kinora::media::thumbnails::from_keyframes(
+                    &p,
+                    &out,
+                    &kinora::media::ProbeLimits::default(),
+                );
+                (remuxed.is_ok(), pictures.is_ok())
+            });
+            match r {
+                Ok((true, _)) => outcomes.0 += 1,
+                Ok((false, _)) => outcomes.1 += 1,
+                Err(_) => panic!("panicked on mutation {i} of {name}"),
+            }
+        }
+    }
+    eprintln!("mutations: {} remuxed, {} refused", outcomes.0, outcomes.1);
+}

@@ -212,8 +212,22 @@ async fn survives_crash_at(point: &str) {
     )
     .await;
     assert_eq!(master.matches("#EXT-X-STREAM-INF").count(), 2, "{master}");
-    // Jobs finish their bookkeeping just after the video is updated: give them a moment.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // Jobs finish their bookkeeping just after the video is updated, and a job whose lease the
+    // crash left behind runs again (in its own work directory) after the video is already
+    // complete: wait for work directories to go, then look for orphans.
+    let hls = server.data_dir.join("streaming-playlists/hls");
+    for _ in 0..300 {
+        let working = std::fs::read_dir(&hls)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().contains(".work-"));
+        if !working {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert_no_orphans(&server.data_dir, &[&uuid]);
 }
 
