@@ -68,12 +68,20 @@ fn unplayable_sources_are_encoded_or_refused() {
         resolutions(&plan(&report, &cfg).unwrap()),
         vec![(144, false)]
     );
-    // Matroska is neither remuxed nor demuxed for decoding yet: refused plainly.
+    // H.264/AAC in Matroska: remuxed, and decoded for the lower rungs.
     let report = probe(fixture("h264.mkv")).unwrap();
-    assert!(matches!(
-        plan(&report, &LadderConfig::default()),
-        Err(MediaError::Unsupported(_))
-    ));
+    assert_eq!(
+        resolutions(&plan(&report, &LadderConfig::default()).unwrap()),
+        vec![(180, true)]
+    );
+    let cfg = LadderConfig {
+        resolutions: vec![90],
+        ..Default::default()
+    };
+    assert_eq!(
+        resolutions(&plan(&report, &cfg).unwrap()),
+        vec![(180, true), (90, false)]
+    );
     // AV1 in MP4 is remuxed only (no AV1 decoder yet).
     let report = probe(fixture("av1_opus.mp4")).unwrap();
     let cfg = LadderConfig {
@@ -89,8 +97,12 @@ fn unplayable_sources_are_encoded_or_refused() {
     assert!(
         matches!(plan(&report, &LadderConfig::default()), Err(MediaError::Unsupported(m)) if m.contains("HEVC"))
     );
+    // Audio only: one still-picture rendition.
     let report = probe(fixture("audio.mp3")).unwrap();
-    assert!(plan(&report, &LadderConfig::default()).is_err());
+    assert_eq!(
+        resolutions(&plan(&report, &LadderConfig::default()).unwrap()),
+        vec![(360, false)]
+    );
 }
 
 #[test]

@@ -175,12 +175,56 @@ fn remux_av1_opus() {
     assert_eq!(tracks[0].1, 60);
 }
 
+/// Matroska and WebM are remuxed from their blocks: the same frames, keyframe-aligned segments,
+/// and (when ffprobe is installed) a file it reads with the right codecs.
+#[test]
+fn remux_matroska_and_webm() {
+    for (name, codecs, res, video_frames) in [
+        ("h264.mkv", "avc1.64000d,mp4a.40.2", 180, 90),
+        ("av1_opus.webm", "av01.0.00M.08,opus", 180, 60),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        let result = remux(
+            &fixture(name),
+            out.path(),
+            &RemuxOptions::default(),
+            &Control::new(),
+        )
+        .unwrap();
+        assert_eq!(result.renditions[0].codecs, codecs, "{name}");
+        let tracks = check_rendition(out.path(), res);
+        assert_eq!(tracks[0].1, video_frames, "{name}: every video frame");
+        assert!(tracks.len() == 2 && tracks[1].1 > 0, "{name}: audio");
+        let d = result.renditions[0].duration_seconds;
+        assert!(
+            (d - video_frames as f64 / 30.0).abs() < 0.05,
+            "{name}: {d} s"
+        );
+        if let Some(text) = ffprobe(
+            &[
+                "-show_entries",
+                "stream=codec_name,width,height",
+                "-of",
+                "compact=p=0:nk=1",
+            ],
+            &out.path().join(format!("{res}-fragmented.mp4")),
+        ) {
+            let first = codecs.split('.').next().unwrap();
+            let want = if first == "avc1" { "h264" } else { "av1" };
+            assert!(
+                text.starts_with(&format!("{want}|320|180")),
+                "{name}: {text}"
+            );
+        }
+    }
+}
+
 #[test]
 fn remux_refuses_unplayable_and_leaves_nothing() {
     let out = tempfile::tempdir().unwrap();
     for name in [
         "hevc.mp4",
-        "h264.mkv",
+        "h264_vorbis.mkv",
         "audio.mp3",
         "truncated.mp4",
         "random.bin",
@@ -233,4 +277,46 @@ fn shorter_segments_follow_keyframes() {
     check_rendition(out.path(), 90);
     // The input still probes the same after all this.
     assert!(probe(fixture("long.mp4")).unwrap().remuxable);
+}
+
+/// Bounded mutation test of the demuxers behind remux and the keyframe decode behind thumbnails:
+/// corrupted Matroska clusters and MP4 media never panic; they remux, or end in an error.
+#[test]
+fn mutated_media_never_panics() {
+    let mut rng = media_support::XorShift(0xdead_beef_1234_5678);
+    let dir = tempfile::tempdir().unwrap();
+    let mut outcomes = (0, 0);
+    for name in ["h264.mkv", "av1_opus.webm", "h264_aac.mp4"] {
+        let original = std::fs::read(fixture(name)).unwrap();
+        for i in 0..40 {
+            let mut d = original.clone();
+            // Past the headers: the clusters, blocks and lace tables (MP4: the media data).
+            let start = d.len() / 8;
+            for _ in 0..1 + rng.below(12) {
+                let at = start + rng.below(d.len() - start);
+                d[at] = rng.next() as u8;
+            }
+            if i % 5 == 4 {
+                d.truncate(start + rng.below(d.len() - start));
+            }
+            let p = dir.path().join(format!("m-{i}-{name}"));
+            std::fs::write(&p, &d).unwrap();
+            let out = dir.path().join(format!("out-{i}-{name}"));
+            let r = std::panic::catch_unwind(|| {
+                let remuxed = remux(&p, &out, &RemuxOptions::default(), &Control::new());
+                let pictures = kinora::media::thumbnails::from_keyframes(
+                    &p,
+                    &out,
+                    &kinora::media::ProbeLimits::default(),
+                );
+                (remuxed.is_ok(), pictures.is_ok())
+            });
+            match r {
+                Ok((true, _)) => outcomes.0 += 1,
+                Ok((false, _)) => outcomes.1 += 1,
+                Err(_) => panic!("panicked on mutation {i} of {name}"),
+            }
+        }
+    }
+    eprintln!("mutations: {} remuxed, {} refused", outcomes.0, outcomes.1);
 }

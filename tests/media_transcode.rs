@@ -28,7 +28,7 @@ fn ladder_of_remux_and_av1_with_aligned_segments() {
     let av1 = &result.renditions[1];
     assert!(!av1.remuxed);
     assert_eq!((av1.resolution, av1.width, av1.height), (36, 64, 36));
-    assert_eq!(av1.codecs, "av01.0.00M.08,mp4a.40.2");
+    assert_eq!(av1.codecs, "av01.0.00M.08,opus");
 
     // Same segment boundaries as the remuxed rung, so players can switch between them.
     let remux_pl = std::fs::read_to_string(out.path().join("72.m3u8")).unwrap();
@@ -63,11 +63,14 @@ fn ladder_of_remux_and_av1_with_aligned_segments() {
     assert_eq!(ticks, 25_600, "2 s at 12800 ticks/s, as the input");
 
     let master = std::fs::read_to_string(out.path().join("master.m3u8")).unwrap();
-    assert!(master.contains("CODECS=\"av01.0.00M.08,mp4a.40.2\""));
-    assert!(
-        master.find("36.m3u8").unwrap() < master.find("72.m3u8").unwrap(),
-        "lowest bandwidth first"
-    );
+    assert!(master.contains("CODECS=\"av01.0.00M.08,opus\""));
+    let bandwidths: Vec<u64> = master
+        .lines()
+        .filter_map(|l| l.strip_prefix("#EXT-X-STREAM-INF:BANDWIDTH="))
+        .map(|l| l.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(bandwidths.len(), 2);
+    assert!(bandwidths[0] <= bandwidths[1], "lowest bandwidth first");
 
     let thumb = image::open(out.path().join("thumbnail.jpg")).unwrap();
     assert_eq!((thumb.width(), thumb.height()), (280, 157));
@@ -153,7 +156,7 @@ fn cancelled_transcode_leaves_nothing() {
 }
 
 #[test]
-fn matroska_and_hevc_are_refused_plainly() {
+fn undecodable_video_is_refused_plainly() {
     let out = tempfile::tempdir().unwrap();
     // A plan forced onto inputs the transcoder cannot read: refused, nothing written.
     let p = kinora::media::Plan {
@@ -171,7 +174,7 @@ fn matroska_and_hevc_are_refused_plainly() {
         remux_possible: false,
         source_resolution: 180,
     };
-    for name in ["h264.mkv", "hevc.mp4"] {
+    for name in ["hevc.mp4", "av1_opus.webm"] {
         let e = run(
             &fixture(name),
             out.path(),
@@ -183,4 +186,172 @@ fn matroska_and_hevc_are_refused_plainly() {
         assert!(matches!(e, MediaError::Unsupported(_)), "{name}: {e}");
     }
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+}
+
+/// Decodes `file`'s first video and audio streams with ffmpeg (when installed): the time of the
+/// first bright frame and of the first loud audio sample.
+fn flash_and_beep(file: &std::path::Path, width: usize, height: usize) -> Option<(f64, f64)> {
+    let run = |args: &[&str]| {
+        std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(file)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| o.stdout)
+    };
+    let video = run(&["-map", "0:v", "-f", "rawvideo", "-pix_fmt", "gray", "-"])?;
+    let audio = run(&[
+        "-map", "0:a", "-f", "s16le", "-ac", "1", "-ar", "48000", "-",
+    ])?;
+    let frame = video
+        .chunks_exact(width * height)
+        .position(|f| f.iter().map(|&p| u64::from(p)).sum::<u64>() / f.len() as u64 > 128)?;
+    let sample = audio
+        .chunks_exact(2)
+        .position(|s| i16::from_le_bytes([s[0], s[1]]).unsigned_abs() > 3000)?;
+    Some((frame as f64 / 25.0, sample as f64 / 48_000.0))
+}
+
+/// The flash and the beep of `sync.mp4` stay together through the AV1/Opus rung (AAC priming
+/// trimmed, 44.1 kHz resampled to 48 kHz) within one frame.
+#[test]
+fn audio_and_video_stay_in_sync() {
+    let src = fixture("sync.mp4");
+    let cfg = LadderConfig {
+        resolutions: vec![36],
+        ..Default::default()
+    };
+    let p = plan(&probe(&src).unwrap(), &cfg).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let result = run(
+        &src,
+        out.path(),
+        &p,
+        &TranscodeOptions::default(),
+        &Control::new(),
+    )
+    .unwrap();
+    let av1 = &result.renditions[1];
+    assert_eq!(av1.codecs, "av01.0.00M.08,opus");
+    assert!(
+        (av1.duration_seconds - 2.0).abs() < 0.04,
+        "{}",
+        av1.duration_seconds
+    );
+    let file = out.path().join("36-fragmented.mp4");
+    // The Opus track: 20 ms packets continuing from zero.
+    let frags = fragments(&std::fs::read(&file).unwrap());
+    let mut next = 0;
+    for f in &frags {
+        let a = f.traf(2).expect("audio in every segment");
+        assert_eq!(a.base, next);
+        assert!(a.samples.iter().all(|s| s.duration == 960));
+        next += 960 * a.samples.len() as u64;
+    }
+    // Presentation: the ticks less the encoder's 312-sample pre-skip, within one video frame.
+    let shown = (next as f64 - 312.0) / 48_000.0;
+    assert!((shown - 2.0).abs() < 0.04, "{shown} s of audio");
+    let Some((flash, beep)) = flash_and_beep(&file, 64, 36) else {
+        eprintln!("ffmpeg not on PATH: skipping the decoded A/V sync check");
+        return;
+    };
+    assert!((flash - 1.0).abs() < 0.041, "flash at {flash}");
+    assert!(
+        (beep - flash).abs() < 0.04,
+        "beep at {beep}, flash at {flash}"
+    );
+}
+
+/// H.264 + Vorbis in Matroska cannot be remuxed: decoded and encoded to AV1/Opus at its size.
+#[test]
+fn transcode_matroska_with_vorbis() {
+    let src = fixture("h264_vorbis.mkv");
+    let report = probe(&src).unwrap();
+    assert!(!report.remuxable);
+    let cfg = LadderConfig {
+        resolutions: vec![90, 360],
+        ..Default::default()
+    };
+    let p = plan(&report, &cfg).unwrap();
+    assert_eq!(p.renditions.len(), 1, "never upscaled: {p:?}");
+    let out = tempfile::tempdir().unwrap();
+    let result = run(
+        &src,
+        out.path(),
+        &p,
+        &TranscodeOptions::default(),
+        &Control::new(),
+    )
+    .unwrap();
+    let r = &result.renditions[0];
+    assert_eq!((r.width, r.height), (160, 90));
+    assert!(r.codecs.ends_with(",opus"), "{}", r.codecs);
+    assert!(
+        (r.duration_seconds - 2.0).abs() < 0.041,
+        "{}",
+        r.duration_seconds
+    );
+    let frags = fragments(&std::fs::read(out.path().join("90-fragmented.mp4")).unwrap());
+    let frames: usize = frags.iter().map(|f| f.traf(1).unwrap().samples.len()).sum();
+    assert_eq!(frames, 50);
+    if let Some(text) = ffprobe(
+        &[
+            "-show_entries",
+            "stream=codec_name,width,height",
+            "-of",
+            "compact=p=0:nk=1",
+        ],
+        &out.path().join("90-fragmented.mp4"),
+    ) {
+        assert!(text.starts_with("av1|160|90"), "{text}");
+        assert!(text.contains("opus"), "{text}");
+    }
+}
+
+/// A portrait phone video (coded 320x180, a quarter-turn matrix) is encoded upright: the AV1 rung
+/// is 90x160 with an identity matrix, so players that ignore track matrices show it right.
+#[test]
+fn rotation_is_applied_to_encoded_rungs() {
+    let src = fixture("rotated.mov");
+    let cfg = LadderConfig {
+        resolutions: vec![90],
+        ..Default::default()
+    };
+    let p = plan(&probe(&src).unwrap(), &cfg).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let result = run(
+        &src,
+        out.path(),
+        &p,
+        &TranscodeOptions::default(),
+        &Control::new(),
+    )
+    .unwrap();
+    let r = result.renditions.iter().find(|r| !r.remuxed).unwrap();
+    assert_eq!((r.resolution, r.width, r.height), (90, 90, 160));
+    let file = std::fs::read(out.path().join("90-fragmented.mp4")).unwrap();
+    // tkhd of the video track: identity matrix, 90x160 presentation size.
+    let tkhd = file.windows(4).position(|w| w == b"tkhd").unwrap() + 4;
+    let matrix_at = tkhd + 4 + 8 + 8 + 4 + 4 + 8 + 8 + 8;
+    let word = |i: usize| i32::from_be_bytes(file[i..i + 4].try_into().unwrap());
+    assert_eq!((word(matrix_at), word(matrix_at + 4)), (0x1_0000, 0));
+    assert_eq!(
+        (word(matrix_at + 36) >> 16, word(matrix_at + 40) >> 16),
+        (90, 160)
+    );
+    if let Some(text) = ffprobe(
+        &[
+            "-select_streams",
+            "v",
+            "-show_entries",
+            "stream=codec_name,width,height",
+            "-of",
+            "compact=p=0:nk=1",
+        ],
+        &out.path().join("90-fragmented.mp4"),
+    ) {
+        assert_eq!(text.trim(), "av1|90|160");
+    }
 }

@@ -4,8 +4,12 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use super::control::{Control, Progress};
-use super::plan::LadderConfig;
+use std::sync::Arc;
+
+use super::cli_progress::ProgressDisplay;
+use super::control::Control;
+use super::encode::av1::Av1Tuning;
+use super::plan::{LadderConfig, TopRung};
 use super::remux::RemuxOptions;
 use super::transcode::TranscodeOptions;
 
@@ -38,26 +42,27 @@ pub enum MediaCommand {
         /// rav1e speed preset, 0 (slowest) to 10 (fastest).
         #[arg(long, default_value_t = 10)]
         speed: u8,
-        /// Encoder threads.
+        /// rav1e quantizer, 0 (best) to 255.
+        #[arg(long, default_value_t = 120)]
+        quantizer: u8,
+        /// Encoder threads per rendition.
         #[arg(long, default_value_t = 2)]
         threads: usize,
+        /// `keep_original` (the remuxed upload is the top rung) or `replace_with_av1`.
+        #[arg(long, default_value = "keep_original")]
+        top_rung: String,
+        /// Frame rate cap for encoded renditions.
+        #[arg(long, default_value_t = 60.0)]
+        max_fps: f64,
+        /// rav1e settings beyond the preset, for measuring them: `tune=psnr|psychovisual`,
+        /// `lookahead=N`, `scene_detection=on|off`, `cdef=on|off`, `tiles=N`,
+        /// `partition=MIN-MAX` (log2 block sides, 3..6), `low_latency=on|off`. Repeatable.
+        #[arg(long = "av1", value_name = "KEY=VALUE")]
+        av1_options: Vec<String>,
         /// Print the plan as JSON and stop.
         #[arg(long)]
         plan_only: bool,
     },
-}
-
-fn print_progress(p: &Progress) {
-    let eta = p
-        .eta_seconds()
-        .map(|s| format!(", {s:.0} s left"))
-        .unwrap_or_default();
-    eprintln!(
-        "{}: {:.0}% ({:.1}x real time{eta})",
-        p.stage,
-        p.fraction() * 100.0,
-        p.speed
-    );
 }
 
 /// Prints JSON to stdout; a closed pipe (`| head`) is an error to report, not a panic.
@@ -86,9 +91,12 @@ pub fn run(cmd: MediaCommand) -> anyhow::Result<()> {
                 segment_seconds,
                 ..Default::default()
             };
-            let control = Control::new().with_progress(print_progress);
-            let result = super::remux(&file, &out, &opts, &control)
-                .with_context(|| format!("remuxing {}", file.display()))?;
+            let display = Arc::new(ProgressDisplay::for_stderr());
+            let d = display.clone();
+            let control = Control::new().with_progress(move |p| d.show(p));
+            let result = super::remux(&file, &out, &opts, &control);
+            display.finish();
+            let result = result.with_context(|| format!("remuxing {}", file.display()))?;
             print_json(&result)?;
         }
         MediaCommand::Transcode {
@@ -96,30 +104,93 @@ pub fn run(cmd: MediaCommand) -> anyhow::Result<()> {
             out,
             resolutions,
             speed,
+            quantizer,
             threads,
+            top_rung,
+            max_fps,
+            av1_options,
             plan_only,
         } => {
+            let top_rung = match top_rung.as_str() {
+                "keep_original" => TopRung::KeepOriginal,
+                "replace_with_av1" => TopRung::ReplaceWithAv1,
+                other => {
+                    anyhow::bail!("--top-rung {other}: expected keep_original or replace_with_av1")
+                }
+            };
+            let mut av1 = Av1Tuning::default();
+            for o in &av1_options {
+                apply_av1_option(&mut av1, o)?;
+            }
             let report =
                 super::probe(&file).with_context(|| format!("probing {}", file.display()))?;
             let cfg = LadderConfig {
                 resolutions,
                 av1_speed: speed.min(10),
-                ..Default::default()
+                av1_quantizer: quantizer,
+                top_rung,
+                max_fps,
             };
             let plan = super::plan(&report, &cfg)?;
             if plan_only {
                 print_json(&plan)?;
                 return Ok(());
             }
-            let control = Control::new().with_progress(print_progress);
+            let display = Arc::new(ProgressDisplay::for_stderr());
+            let d = display.clone();
+            let control = Control::new().with_progress(move |p| d.show(p));
             let opts = TranscodeOptions {
                 threads: threads.max(1),
+                max_fps,
+                av1,
                 ..Default::default()
             };
-            let result = super::run(&file, &out, &plan, &opts, &control)
-                .with_context(|| format!("transcoding {}", file.display()))?;
+            let result = super::run(&file, &out, &plan, &opts, &control);
+            display.finish();
+            let result = result.with_context(|| format!("transcoding {}", file.display()))?;
             print_json(&result)?;
         }
+    }
+    Ok(())
+}
+
+/// Applies one `--av1 key=value` option.
+fn apply_av1_option(t: &mut Av1Tuning, option: &str) -> anyhow::Result<()> {
+    let (key, value) = option
+        .split_once('=')
+        .ok_or_else(|| anyhow::anyhow!("--av1 {option}: expected KEY=VALUE"))?;
+    let on = || match value {
+        "on" | "true" | "1" => Ok(true),
+        "off" | "false" | "0" => Ok(false),
+        _ => Err(anyhow::anyhow!("--av1 {key}: expected on or off")),
+    };
+    let number = || {
+        value
+            .parse::<usize>()
+            .map_err(|_| anyhow::anyhow!("--av1 {key}: expected a number"))
+    };
+    match key {
+        "tune" => {
+            t.tune_psnr = match value {
+                "psnr" => true,
+                "psychovisual" => false,
+                _ => anyhow::bail!("--av1 tune: expected psnr or psychovisual"),
+            }
+        }
+        "lookahead" => t.rdo_lookahead_frames = number()?.clamp(1, 100),
+        "scene_detection" => t.scene_detection = on()?,
+        "cdef" => t.cdef = on()?,
+        "tiles" => t.tiles = Some(number()?.clamp(1, 64)),
+        "low_latency" => t.low_latency = on()?,
+        "partition" => {
+            let (lo, hi) = value
+                .split_once('-')
+                .and_then(|(a, b)| Some((a.parse::<u8>().ok()?, b.parse::<u8>().ok()?)))
+                .ok_or_else(|| anyhow::anyhow!("--av1 partition: expected MIN-MAX, e.g. 4-5"))?;
+            t.partition_min_log2 = lo.clamp(2, 6);
+            t.partition_max_log2 = hi.clamp(2, 6);
+        }
+        _ => anyhow::bail!("--av1 {key}: unknown setting"),
     }
     Ok(())
 }

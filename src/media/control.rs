@@ -16,6 +16,8 @@ pub struct Progress {
     pub total_seconds: f64,
     /// Processing speed in media seconds per wall-clock second.
     pub speed: f64,
+    /// Pictures processed per wall-clock second, when pictures are decoded (not for a remux).
+    pub frames_per_second: Option<f64>,
 }
 
 impl Progress {

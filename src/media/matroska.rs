@@ -34,6 +34,7 @@ const FLAG_INTERLACED: u32 = 0x9A;
 const SAMPLING_FREQUENCY: u32 = 0xB5;
 const CHANNELS: u32 = 0x9F;
 const BIT_DEPTH: u32 = 0x6264;
+const CODEC_DELAY: u32 = 0x56AA;
 
 #[derive(Debug, Clone, Default)]
 pub struct MkvTrack {
@@ -51,6 +52,8 @@ pub struct MkvTrack {
     pub sample_rate: Option<f64>,
     pub channels: Option<u64>,
     pub bit_depth: Option<u64>,
+    /// Samples the decoder must drop at the start (Opus pre-skip), nanoseconds.
+    pub codec_delay_ns: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -58,16 +61,21 @@ pub struct MkvInfo {
     pub doc_type: String,
     pub duration_seconds: Option<f64>,
     pub tracks: Vec<MkvTrack>,
+    /// Nanoseconds per block timestamp unit (1,000,000 unless the muxer chose otherwise).
+    pub timestamp_scale: u64,
+    /// Where the first cluster starts, and where the segment ends.
+    pub first_cluster: Option<u64>,
+    pub segment_end: u64,
 }
 
 /// An element header: ID (with its marker bits, as the spec writes IDs), body size, header length.
-struct Header {
-    id: u32,
-    size: Option<u64>,
-    len: usize,
+pub(crate) struct Header {
+    pub id: u32,
+    pub size: Option<u64>,
+    pub len: usize,
 }
 
-fn vint(buf: &[u8], keep_marker: bool) -> Option<(u64, usize, bool)> {
+pub(crate) fn vint(buf: &[u8], keep_marker: bool) -> Option<(u64, usize, bool)> {
     let first = *buf.first()?;
     let len = first.leading_zeros() as usize + 1;
     if len > 8 || buf.len() < len {
@@ -85,7 +93,7 @@ fn vint(buf: &[u8], keep_marker: bool) -> Option<(u64, usize, bool)> {
     Some((v, len, all_ones))
 }
 
-fn header(buf: &[u8]) -> Option<Header> {
+pub(crate) fn header(buf: &[u8]) -> Option<Header> {
     let (id, id_len, _) = vint(buf, true)?;
     if id_len > 4 {
         return None;
@@ -99,7 +107,7 @@ fn header(buf: &[u8]) -> Option<Header> {
 }
 
 /// Children of an in-memory element body; an unknown or oversized child size ends the walk.
-fn children(mut data: &[u8]) -> impl Iterator<Item = (u32, &[u8])> {
+pub(crate) fn children(mut data: &[u8]) -> impl Iterator<Item = (u32, &[u8])> {
     std::iter::from_fn(move || {
         let h = header(data)?;
         let rest = &data[h.len..];
@@ -112,7 +120,7 @@ fn children(mut data: &[u8]) -> impl Iterator<Item = (u32, &[u8])> {
     })
 }
 
-fn uint(b: &[u8]) -> u64 {
+pub(crate) fn uint(b: &[u8]) -> u64 {
     b.iter().take(8).fold(0, |v, &x| (v << 8) | u64::from(x))
 }
 
@@ -132,7 +140,7 @@ fn text(b: &[u8]) -> String {
         .to_string()
 }
 
-fn read_header_at<R: Read + Seek>(
+pub(crate) fn read_header_at<R: Read + Seek>(
     r: &mut R,
     pos: u64,
     file_len: u64,
@@ -213,13 +221,18 @@ pub fn read_info<R: Read + Seek>(r: &mut R, file_len: u64) -> Result<MkvInfo, Me
     };
     let mut timecode_scale = 1_000_000u64;
     let mut raw_duration = None;
-    let (mut have_info, mut have_tracks) = (false, false);
+    let mut have_tracks = false;
     let mut p = seg_start;
-    while p < seg_end && !(have_info && have_tracks) {
+    // Walk to the first cluster (seeking over sized elements such as Cues or Attachments), so
+    // the demuxer knows where the media starts.
+    while p < seg_end {
         let h = read_header_at(r, p, file_len)?;
         let body_at = p + h.len as u64;
         match (h.id, h.size) {
-            (CLUSTER, _) => break,
+            (CLUSTER, _) => {
+                info.first_cluster = Some(p);
+                break;
+            }
             (INFO, Some(size)) => {
                 let body = read_body(r, body_at, size, file_len)?;
                 for (id, b) in children(&body) {
@@ -229,7 +242,6 @@ pub fn read_info<R: Read + Seek>(r: &mut R, file_len: u64) -> Result<MkvInfo, Me
                         _ => {}
                     }
                 }
-                have_info = true;
             }
             (TRACKS, Some(size)) => {
                 let body = read_body(r, body_at, size, file_len)?;
@@ -255,6 +267,8 @@ pub fn read_info<R: Read + Seek>(r: &mut R, file_len: u64) -> Result<MkvInfo, Me
             "no Tracks element before the first cluster",
         ));
     }
+    info.timestamp_scale = timecode_scale;
+    info.segment_end = seg_end;
     info.duration_seconds = raw_duration
         .filter(|d| d.is_finite() && *d > 0.0)
         .map(|d| d * timecode_scale as f64 / 1e9);
@@ -270,6 +284,7 @@ fn track(body: &[u8]) -> MkvTrack {
             CODEC_ID => t.codec_id = text(b),
             CODEC_PRIVATE => t.codec_private = Some(b.to_vec()),
             DEFAULT_DURATION => t.default_duration_ns = Some(uint(b)).filter(|&d| d > 0),
+            CODEC_DELAY => t.codec_delay_ns = Some(uint(b)),
             LANGUAGE => t.language = Some(text(b)).filter(|l| l != "und"),
             VIDEO => {
                 for (id, b) in children(b) {

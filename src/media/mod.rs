@@ -1,9 +1,11 @@
 //! Media: probing uploads, remuxing browser-playable ones to HLS (CMAF fragmented MP4), and
 //! planning the rendition ladder, in pure Rust with no external programs at run time.
 
+pub mod audio;
 pub mod bmff;
 pub mod bytes;
 pub mod cli;
+pub mod cli_progress;
 pub mod codec;
 pub mod control;
 pub mod decode;
@@ -11,6 +13,7 @@ pub mod encode;
 pub mod error;
 pub mod hls_dir;
 pub mod matroska;
+pub mod matroska_blocks;
 pub mod mux;
 pub mod output;
 pub mod picture;
@@ -18,6 +21,7 @@ pub mod plan;
 pub mod probe;
 pub mod remux;
 pub mod run;
+pub mod still;
 pub mod thumbnails;
 pub mod transcode;
 

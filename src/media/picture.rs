@@ -40,6 +40,55 @@ impl Picture {
             && self.v.len() == (cw * ch) as usize
     }
 
+    /// Turns the picture upright: `degrees` clockwise (90, 180 or 270; anything else is a copy).
+    /// Odd sizes are first trimmed to even ones, so the chroma planes rotate with the luma.
+    pub fn rotated(&self, degrees: u32) -> Picture {
+        if !matches!(degrees, 90 | 180 | 270) {
+            return self.clone();
+        }
+        let (w, h) = (self.width & !1, self.height & !1);
+        if w == 0 || h == 0 {
+            return self.clone();
+        }
+        let (cw_src, _) = chroma_size(self.width, self.height);
+        let turn = |plane: &[u8], stride: u32, w: u32, h: u32| -> Vec<u8> {
+            let mut out = Vec::with_capacity((w * h) as usize);
+            let at = |x: u32, y: u32| plane[(y * stride + x) as usize];
+            match degrees {
+                90 => {
+                    for y in 0..w {
+                        for x in 0..h {
+                            out.push(at(y, h - 1 - x));
+                        }
+                    }
+                }
+                270 => {
+                    for y in 0..w {
+                        for x in 0..h {
+                            out.push(at(w - 1 - y, x));
+                        }
+                    }
+                }
+                _ => {
+                    for y in 0..h {
+                        for x in 0..w {
+                            out.push(at(w - 1 - x, h - 1 - y));
+                        }
+                    }
+                }
+            }
+            out
+        };
+        let (nw, nh) = if degrees == 180 { (w, h) } else { (h, w) };
+        Picture {
+            width: nw,
+            height: nh,
+            y: turn(&self.y, self.width, w, h),
+            u: turn(&self.u, cw_src, w / 2, h / 2),
+            v: turn(&self.v, cw_src, w / 2, h / 2),
+        }
+    }
+
     /// Scales to `w x h` (both even), plane by plane.
     pub fn scaled(&self, w: u32, h: u32) -> Picture {
         let (cw, ch) = chroma_size(self.width, self.height);
@@ -71,6 +120,56 @@ impl Picture {
         (mean, (sq / n - mean * mean).max(0.0).sqrt())
     }
 
+    /// Converts from RGB (BT.601 limited range, as `to_rgb`), chroma averaged over 2x2 pixels.
+    pub fn from_rgb(img: &image::RgbImage) -> Picture {
+        let (w, h) = (img.width(), img.height());
+        let (cw, ch) = chroma_size(w, h);
+        let mut y = Vec::with_capacity((w * h) as usize);
+        for p in img.pixels() {
+            let [r, g, b] = p.0.map(f64::from);
+            y.push(
+                (16.0 + 0.257 * r + 0.504 * g + 0.098 * b)
+                    .round()
+                    .clamp(0.0, 255.0) as u8,
+            );
+        }
+        let mut u = Vec::with_capacity((cw * ch) as usize);
+        let mut v = Vec::with_capacity((cw * ch) as usize);
+        for cy in 0..ch {
+            for cx in 0..cw {
+                let (mut r, mut g, mut b, mut n) = (0.0, 0.0, 0.0, 0.0);
+                for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                    let (x, yy) = (cx * 2 + dx, cy * 2 + dy);
+                    if x < w && yy < h {
+                        let p = img.get_pixel(x, yy).0.map(f64::from);
+                        r += p[0];
+                        g += p[1];
+                        b += p[2];
+                        n += 1.0;
+                    }
+                }
+                let (r, g, b) = (r / n, g / n, b / n);
+                u.push(
+                    (128.0 - 0.148 * r - 0.291 * g + 0.439 * b)
+                        .round()
+                        .clamp(0.0, 255.0) as u8,
+                );
+                v.push(
+                    (128.0 + 0.439 * r - 0.368 * g - 0.071 * b)
+                        .round()
+                        .clamp(0.0, 255.0) as u8,
+                );
+            }
+        }
+        Picture {
+            width: w,
+            height: h,
+            y,
+            u,
+            v,
+        }
+    }
+
     /// Converts to RGB (BT.601 limited range, what phones and x264 default to).
     pub fn to_rgb(&self) -> image::RgbImage {
         let (cw, _) = chroma_size(self.width, self.height);
@@ -86,5 +185,31 @@ impl Picture {
                 c(1.164 * l + 2.017 * cb),
             ])
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotation_turns_clockwise() {
+        // 4x2 luma 0..8, chroma 2x1.
+        let p = Picture {
+            width: 4,
+            height: 2,
+            y: (0..8).collect(),
+            u: vec![1, 2],
+            v: vec![3, 4],
+        };
+        let r = p.rotated(90);
+        assert_eq!((r.width, r.height), (2, 4));
+        // Clockwise: the bottom-left pixel (4) goes to the top-left.
+        assert_eq!(r.y, vec![4, 0, 5, 1, 6, 2, 7, 3]);
+        assert_eq!((r.u.clone(), r.v.clone()), (vec![1, 2], vec![3, 4]));
+        assert!(r.is_consistent());
+        let back = r.rotated(270);
+        assert_eq!(back, p);
+        assert_eq!(p.rotated(180).y, vec![7, 6, 5, 4, 3, 2, 1, 0]);
     }
 }

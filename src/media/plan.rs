@@ -106,30 +106,30 @@ pub fn scaled_size(w: u32, h: u32, res: u32) -> (u32, u32) {
 
 /// Decides the ladder. Never upscales; always yields at least one rendition for a usable video.
 pub fn plan(report: &ProbeReport, cfg: &LadderConfig) -> Result<Plan, MediaError> {
-    let video: &StreamReport = report
-        .streams
-        .iter()
-        .find(|s| s.kind == StreamKind::Video)
-        .ok_or_else(|| {
-            MediaError::Unsupported("audio-only uploads are not transcoded yet".into())
-        })?;
+    let Some(video) = report.streams.iter().find(|s| s.kind == StreamKind::Video) else {
+        return audio_only_plan(report, cfg);
+    };
     let (w, h) = match (video.display_width, video.display_height) {
         (Some(w), Some(h)) if w > 0 && h > 0 => (w, h),
         _ => return Err(MediaError::malformed("video stream", "no picture size")),
     };
     let source_res = w.min(h);
-    // What this build's transcoder can read: H.264 from MP4/MOV (see transcode::input).
+    // What this build's transcoder can read: H.264 from MP4/MOV/Matroska (see transcode::input).
     let can_encode = video.decodable
         && video.codec == Codec::H264
         && matches!(
             report.container,
-            Container::Mp4 | Container::Mov | Container::ThreeGp
+            Container::Mp4
+                | Container::Mov
+                | Container::ThreeGp
+                | Container::Matroska
+                | Container::Webm
         );
     if !report.remuxable && !can_encode {
         return Err(MediaError::Unsupported(match &video.unsupported_reason {
             Some(reason) => reason.clone(),
             None if video.decodable => format!(
-                "{:?} video in {:?} can be neither remuxed nor transcoded by this build (H.264 in MP4/MOV only)",
+                "{:?} video in {:?} can be neither remuxed nor transcoded by this build (H.264 in MP4/MOV/Matroska only)",
                 video.codec, report.container
             ),
             None => format!("{:?} video cannot be decoded", video.codec),
@@ -190,6 +190,29 @@ pub fn plan(report: &ProbeReport, cfg: &LadderConfig) -> Result<Plan, MediaError
         renditions,
         remux_possible: report.remuxable,
         source_resolution: source_res,
+    })
+}
+
+/// Audio only: one still-picture rendition carrying the audio in Opus.
+fn audio_only_plan(report: &ProbeReport, cfg: &LadderConfig) -> Result<Plan, MediaError> {
+    let audio: &StreamReport = report
+        .streams
+        .iter()
+        .find(|s| s.kind == StreamKind::Audio)
+        .ok_or(MediaError::NoStreams)?;
+    if !audio.decodable {
+        return Err(MediaError::Unsupported(
+            audio
+                .unsupported_reason
+                .clone()
+                .unwrap_or_else(|| format!("{:?} audio cannot be decoded", audio.codec)),
+        ));
+    }
+    let rung = super::still::still_rendition(cfg);
+    Ok(Plan {
+        source_resolution: rung.resolution,
+        renditions: vec![rung],
+        remux_possible: false,
     })
 }
 

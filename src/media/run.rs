@@ -26,6 +26,28 @@ pub fn run(
     }
     let mut pending = PendingFiles::new(out_dir)?;
     let mut outputs = Vec::new();
+    let report = super::probe_with(input, &opts.limits)?;
+    if !report
+        .streams
+        .iter()
+        .any(|s| s.kind == super::StreamKind::Video)
+    {
+        // Audio only: one rendition, a still picture over the Opus audio.
+        let rung = plan
+            .renditions
+            .first()
+            .ok_or_else(|| MediaError::Unsupported("the plan has no renditions".into()))?;
+        control.check()?;
+        outputs.push(super::still::encode(
+            input,
+            &report,
+            &mut pending,
+            rung,
+            opts,
+            control,
+        )?);
+        return finish(pending, outputs);
+    }
     // An AV1 rung replacing the original takes its name; the remux is then skipped.
     let replaced = plan.renditions.iter().any(|r| r.replaces_original);
     if !replaced && plan.renditions.iter().any(|r| r.action == Action::Remux) {

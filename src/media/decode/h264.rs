@@ -68,10 +68,12 @@ impl H264Decoder {
             self.annex_b.extend_from_slice(nal);
             p += len;
         }
-        let frame = self
-            .decoder
-            .decode(&self.annex_b)
-            .map_err(|e| MediaError::Decode(format!("H.264: {e}")))?;
+        // A third-party decoder fed untrusted bytes: a panic in it is a decode error.
+        let (decoder, annex_b) = (&mut self.decoder, &self.annex_b);
+        let frame =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decoder.decode(annex_b)))
+                .map_err(|_| MediaError::Decode("H.264: the decoder failed on this stream".into()))?
+                .map_err(|e| MediaError::Decode(format!("H.264: {e}")))?;
         Ok(frame.and_then(|f| {
             let (w, h) = (u32::try_from(f.width).ok()?, u32::try_from(f.height).ok()?);
             let pic = Picture {

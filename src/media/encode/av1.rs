@@ -19,6 +19,56 @@ pub struct Av1Settings {
     pub threads: usize,
     /// Longest allowed keyframe distance, frames (segments force their own).
     pub max_keyframe_interval: u64,
+    pub tuning: Av1Tuning,
+}
+
+/// rav1e settings beyond the speed preset, chosen by measurement (docs/BENCHMARKS.md): each one
+/// is a field so the benchmark can switch it and report what it buys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Av1Tuning {
+    /// Optimise for PSNR rather than rav1e's psychovisual tuning. The psychovisual tuning turns
+    /// off transform-domain distortion (every RDO candidate is reconstructed and compared in
+    /// pixels with a masking metric), which costs far more time than the preset's other savings.
+    pub tune_psnr: bool,
+    /// Frames the encoder looks ahead for its rate-distortion decisions (rav1e's preset 10: 10).
+    pub rdo_lookahead_frames: usize,
+    /// Scene-cut detection. Keyframes are forced at every segment boundary anyway, so extra ones
+    /// only cost analysis time and bits.
+    pub scene_detection: bool,
+    /// Constrained directional enhancement filter (quality per bit, some time).
+    pub cdef: bool,
+    /// Tiles per frame: `None` picks one per thread for pictures large enough to split.
+    pub tiles: Option<usize>,
+    /// Smallest and largest partition (block) size, as log2 of the side: 3 = 8x8 .. 6 = 64x64.
+    pub partition_min_log2: u8,
+    pub partition_max_log2: u8,
+    /// Disable frame reordering (no hidden alt-ref frames): faster and shallower, less efficient.
+    pub low_latency: bool,
+}
+
+impl Default for Av1Tuning {
+    fn default() -> Self {
+        Av1Tuning {
+            tune_psnr: true,
+            rdo_lookahead_frames: 10,
+            scene_detection: false,
+            cdef: true,
+            tiles: None,
+            partition_min_log2: 5,
+            partition_max_log2: 5,
+            low_latency: false,
+        }
+    }
+}
+
+fn block_size(log2: u8) -> BlockSize {
+    match log2 {
+        0..=2 => BlockSize::BLOCK_4X4,
+        3 => BlockSize::BLOCK_8X8,
+        4 => BlockSize::BLOCK_16X16,
+        5 => BlockSize::BLOCK_32X32,
+        _ => BlockSize::BLOCK_64X64,
+    }
 }
 
 /// One encoded frame, in presentation order (AV1 packets need no reordering).
@@ -74,15 +124,32 @@ impl Av1Encoder {
         enc.quantizer = usize::from(s.quantizer);
         enc.min_key_frame_interval = 1;
         enc.max_key_frame_interval = s.max_keyframe_interval.max(1);
-        enc.low_latency = false;
+        let t = &s.tuning;
+        enc.low_latency = t.low_latency;
+        enc.tune = if t.tune_psnr {
+            Tune::Psnr
+        } else {
+            Tune::Psychovisual
+        };
+        let ss = &mut enc.speed_settings;
+        ss.rdo_lookahead_frames = t.rdo_lookahead_frames.max(1);
+        if !t.scene_detection {
+            ss.scene_detection_mode = SceneDetectionSpeed::None;
+        }
+        ss.cdef = t.cdef;
+        let (lo, hi) = (
+            t.partition_min_log2.min(t.partition_max_log2),
+            t.partition_max_log2,
+        );
+        ss.partition.partition_range = PartitionRange::new(block_size(lo), block_size(hi));
         let level_idx = level_for(s.width, s.height, fps);
         enc.level_idx = Some(level_idx);
         // Tiles are what lets rav1e's threads work on one frame (measured 1.6x with 2-4 tiles on
         // two cores); tiny pictures cannot be split usefully.
-        enc.tiles = if s.width >= 256 && s.height >= 128 {
-            s.threads.clamp(1, 4)
-        } else {
-            1
+        enc.tiles = match t.tiles {
+            Some(n) => n.max(1),
+            None if s.width >= 256 && s.height >= 128 => s.threads.clamp(1, 4),
+            None => 1,
         };
         let cfg = Config::new()
             .with_encoder_config(enc)

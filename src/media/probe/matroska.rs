@@ -67,10 +67,7 @@ pub fn probe(file: &mut File, len: u64) -> Result<ProbeReport, MediaError> {
     } else {
         Container::Matroska
     };
-    // Remuxing from Matroska is not implemented; say so rather than promise it.
-    let blocker = remux_blocker(&streams).or_else(|| {
-        Some("remuxing from Matroska/WebM is not implemented yet (MP4/MOV only)".into())
-    });
+    let blocker = remux_blocker(&streams);
     Ok(ProbeReport {
         container,
         format_name: info.doc_type.clone(),
@@ -81,7 +78,7 @@ pub fn probe(file: &mut File, len: u64) -> Result<ProbeReport, MediaError> {
             .filter(|&d| d > 0.0)
             .map(|d| (len as f64 * 8.0 / d) as u64),
         streams,
-        remuxable: false,
+        remuxable: blocker.is_none(),
         remux_blocker: blocker,
     })
 }

@@ -3,6 +3,7 @@
 //! Streams sample data from the source segment by segment, so memory stays bounded by the
 //! sample tables and one copy buffer.
 
+pub mod mkv_source;
 pub mod segments;
 pub mod source;
 pub mod write;

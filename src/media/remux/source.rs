@@ -53,6 +53,24 @@ pub fn open(path: &Path, limits: &ProbeLimits) -> Result<Source, MediaError> {
         return Err(MediaError::Unsupported(format!("cannot remux: {why}")));
     }
     let (mut file, len) = probe::open(path)?;
+    if matches!(
+        report.container,
+        crate::media::Container::Matroska | crate::media::Container::Webm
+    ) {
+        let mkv = super::mkv_source::open(&mut file, len, &report)?;
+        let video = mkv.video.map(|v| v.0).ok_or(MediaError::NoStreams)?;
+        if !video.samples.first().is_some_and(|s| s.sync) {
+            return Err(MediaError::Unsupported(
+                "the video does not start with a keyframe".into(),
+            ));
+        }
+        return Ok(Source {
+            file,
+            report,
+            video,
+            audio: mkv.audio.map(|a| a.0),
+        });
+    }
     let top = read_top_level(&mut file, len)?;
     let movie = parse_moov(&top.moov)?;
     // Stream indices in the report follow the track order of the moov.

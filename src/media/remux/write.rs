@@ -109,6 +109,7 @@ pub fn write_fragmented(
             done_seconds: p.end,
             total_seconds,
             speed: if elapsed > 0.0 { p.end / elapsed } else { 0.0 },
+            frames_per_second: None,
         });
     }
     let file = w.into_inner().map_err(|e| MediaError::Io(e.into_error()))?;

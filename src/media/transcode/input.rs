@@ -1,5 +1,5 @@
-//! The transcode input: an MP4/MOV with H.264 video (decoded) and optionally AAC or Opus audio
-//! (copied into every rendition, with its priming edit).
+//! The transcode input: an MP4/MOV with H.264 video and optionally an audio track, both decoded
+//! (the audio is re-encoded to Opus once for every rendition).
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -8,6 +8,7 @@ use std::path::Path;
 use crate::media::bmff::movie::parse_moov;
 use crate::media::bmff::read_top_level;
 use crate::media::codec::Codec;
+use crate::media::codec::aac::parse_esds;
 use crate::media::probe::{ProbeLimits, ProbeReport, StreamKind, probe_with};
 use crate::media::remux::source::{SourceTrack, source_track};
 use crate::media::{MediaError, probe};
@@ -19,6 +20,18 @@ pub struct Input {
     pub avcc: Vec<u8>,
     pub rotation: u32,
     pub audio: Option<SourceTrack>,
+    /// The audio track's codec and configuration (AudioSpecificConfig for AAC).
+    pub audio_codec: Option<AudioCodec>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AudioCodec {
+    pub codec: Codec,
+    pub config: Option<Vec<u8>>,
+    pub sample_rate: u32,
+    pub channels: u16,
+    /// Where the edit list ends the audio (seconds), cutting the encoder's end padding.
+    pub end_seconds: Option<f64>,
 }
 
 pub fn open(path: &Path, limits: &ProbeLimits) -> Result<Input, MediaError> {
@@ -37,17 +50,11 @@ pub fn open(path: &Path, limits: &ProbeLimits) -> Result<Input, MediaError> {
                 .unwrap_or_else(|| "the video cannot be decoded".into()),
         ));
     }
-    if vi.codec != Codec::H264
-        || !matches!(
-            report.container,
-            crate::media::Container::Mp4
-                | crate::media::Container::Mov
-                | crate::media::Container::ThreeGp
-        )
-    {
-        return Err(MediaError::Unsupported(
-            "this build transcodes H.264 in MP4/MOV only (AV1 and Matroska inputs are not decoded yet)".into(),
-        ));
+    if vi.codec != Codec::H264 {
+        return Err(MediaError::Unsupported(format!(
+            "this build decodes H.264 video only ({:?} is not decoded yet)",
+            vi.codec
+        )));
     }
     let audio_index = report
         .streams
@@ -56,14 +63,21 @@ pub fn open(path: &Path, limits: &ProbeLimits) -> Result<Input, MediaError> {
         .map(|s| s.index);
     if let Some(i) = audio_index {
         let a = &report.streams[i];
-        if !(matches!(a.codec, Codec::Aac | Codec::Opus) && a.browser_playable) {
-            return Err(MediaError::Unsupported(format!(
-                "{:?} audio would need re-encoding, which is not implemented yet",
-                a.codec
-            )));
+        if !a.decodable {
+            return Err(MediaError::Unsupported(
+                a.unsupported_reason
+                    .clone()
+                    .unwrap_or_else(|| format!("{:?} audio cannot be decoded", a.codec)),
+            ));
         }
     }
     let (mut file, len) = probe::open(path)?;
+    if matches!(
+        report.container,
+        crate::media::Container::Matroska | crate::media::Container::Webm
+    ) {
+        return open_matroska(file, len, &report, vi.rotation);
+    }
     let top = read_top_level(&mut file, len)?;
     let movie = parse_moov(&top.moov)?;
     let vt = movie.tracks.get(vi.index).ok_or(MediaError::NoStreams)?;
@@ -72,18 +86,47 @@ pub fn open(path: &Path, limits: &ProbeLimits) -> Result<Input, MediaError> {
         _ => return Err(MediaError::malformed("MP4", "H.264 track without 'avcC'")),
     };
     let video = source_track(vt, movie.timescale, len, 1, String::new())?;
-    let audio = match audio_index {
+    let (audio, audio_codec) = match audio_index {
         Some(i) => {
             let t = movie.tracks.get(i).ok_or(MediaError::NoStreams)?;
-            Some(source_track(
+            let s = &report.streams[i];
+            let config = match &t.entry.config {
+                Some((k, body)) if k.as_slice() == b"esds" => {
+                    parse_esds(body).and_then(|e| e.decoder_specific.map(<[u8]>::to_vec))
+                }
+                _ => None,
+            };
+            // The presentation span the edit list gives (delay plus the first real edit).
+            let end_seconds = (movie.timescale > 0)
+                .then(|| {
+                    let mut total = 0u64;
+                    for e in &t.edits {
+                        total = total.saturating_add(e.duration);
+                        if e.media_time >= 0 {
+                            return Some(total as f64 / f64::from(movie.timescale));
+                        }
+                    }
+                    None
+                })
+                .flatten()
+                .filter(|&d| d > 0.0);
+            let codec = AudioCodec {
+                codec: s.codec,
+                config,
+                sample_rate: s.sample_rate.unwrap_or(0),
+                channels: s.channels.unwrap_or(2),
+                end_seconds,
+            };
+            let track = source_track(
                 t,
                 movie.timescale,
                 len,
                 2,
-                report.streams[i].codec_string.clone().unwrap_or_default(),
-            )?)
+                s.codec_string.clone().unwrap_or_default(),
+            )?;
+            (Some(track), Some(codec))
         }
-        None => None,
+        None => (None, None),
     };
     Ok(Input {
         file,
@@ -92,7 +135,91 @@ pub fn open(path: &Path, limits: &ProbeLimits) -> Result<Input, MediaError> {
         video,
         avcc,
         audio,
+        audio_codec,
     })
+}
+
+fn open_matroska(
+    mut file: File,
+    len: u64,
+    report: &ProbeReport,
+    rotation: u32,
+) -> Result<Input, MediaError> {
+    let mkv = crate::media::remux::mkv_source::open(&mut file, len, report)?;
+    let (video, vt) = mkv.video.ok_or(MediaError::NoStreams)?;
+    let avcc = vt
+        .codec_private
+        .clone()
+        .ok_or_else(|| MediaError::malformed("Matroska", "H.264 track without CodecPrivate"))?;
+    let (audio, audio_codec) = match mkv.audio {
+        Some((track, t)) => {
+            let s = report
+                .streams
+                .iter()
+                .find(|s| s.kind == StreamKind::Audio)
+                .ok_or(MediaError::NoStreams)?;
+            let codec = AudioCodec {
+                codec: s.codec,
+                config: matroska_audio_config(s.codec, t.codec_private.as_deref())?,
+                sample_rate: s.sample_rate.unwrap_or(0),
+                channels: s.channels.unwrap_or(2),
+                end_seconds: None,
+            };
+            (Some(track), Some(codec))
+        }
+        None => (None, None),
+    };
+    Ok(Input {
+        file,
+        report: report.clone(),
+        video,
+        avcc,
+        rotation,
+        audio,
+        audio_codec,
+    })
+}
+
+/// The decoder configuration symphonia expects from a Matroska CodecPrivate: FLAC's STREAMINFO
+/// without the `fLaC` marker and block header, Vorbis's identification and setup headers
+/// without the Xiph lacing (and the comment header), others as stored.
+fn matroska_audio_config(
+    codec: Codec,
+    private: Option<&[u8]>,
+) -> Result<Option<Vec<u8>>, MediaError> {
+    let Some(p) = private else { return Ok(None) };
+    let bad = |what: &str| MediaError::malformed("Matroska", format!("bad {what} CodecPrivate"));
+    Ok(Some(match codec {
+        Codec::Flac => p
+            .strip_prefix(b"fLaC")
+            .and_then(|b| b.get(4..38))
+            .ok_or_else(|| bad("FLAC"))?
+            .to_vec(),
+        Codec::Vorbis => {
+            // Xiph lacing: count-1, then the first two sizes as runs of 255s.
+            let mut i = 1;
+            let mut sizes = [0usize; 2];
+            if p.first() != Some(&2) {
+                return Err(bad("Vorbis"));
+            }
+            for s in &mut sizes {
+                loop {
+                    let b = *p.get(i).ok_or_else(|| bad("Vorbis"))?;
+                    i += 1;
+                    *s += usize::from(b);
+                    if b != 255 {
+                        break;
+                    }
+                }
+            }
+            let ident = p.get(i..i + sizes[0]).ok_or_else(|| bad("Vorbis"))?;
+            let setup = p
+                .get(i + sizes[0] + sizes[1]..)
+                .ok_or_else(|| bad("Vorbis"))?;
+            [ident, setup].concat()
+        }
+        _ => p.to_vec(),
+    }))
 }
 
 /// Reads the bytes of samples `range` of `track` back to back.
@@ -110,4 +237,96 @@ pub fn read_samples(
         file.read_exact(&mut out[at..])?;
     }
     Ok(())
+}
+
+/// Decodes the input's audio and encodes it to Opus, on the presentation timeline of the video
+/// (edit list applied: priming trimmed, a delayed start padded).
+pub fn encode_audio(
+    input: &mut Input,
+    control: &crate::media::Control,
+) -> Result<Option<crate::media::audio::opus::EncodedAudio>, MediaError> {
+    use crate::media::audio::{Timing, decode::AudioDecoder, encode_all};
+    let (Some(track), Some(codec)) = (&input.audio, &input.audio_codec) else {
+        return Ok(None);
+    };
+    let decoder = AudioDecoder::for_codec(
+        codec.codec,
+        codec.config.as_deref(),
+        codec.sample_rate,
+        codec.channels,
+    )?;
+    let first = track.samples.first().map(|s| s.dts).unwrap_or(0) as i64 + track.dts_delay as i64
+        - track.spec.edit_media_time.unwrap_or(0) as i64;
+    let timing = Timing {
+        first_sample_seconds: first as f64 / f64::from(track.spec.timescale.max(1)),
+        end_seconds: codec.end_seconds,
+    };
+    let file = &mut input.file;
+    let mut i = 0;
+    let encoded = encode_all(
+        decoder,
+        timing,
+        |buf| {
+            if i >= track.samples.len() {
+                return Ok(false);
+            }
+            read_samples(file, track, i..i + 1, buf)?;
+            i += 1;
+            Ok(true)
+        },
+        control,
+    )?;
+    Ok(Some(encoded))
+}
+
+/// Encodes the audio track of an audio-only MP4/M4A to Opus.
+pub fn encode_audio_only(
+    path: &Path,
+    limits: &ProbeLimits,
+    control: &crate::media::Control,
+) -> Result<crate::media::audio::opus::EncodedAudio, MediaError> {
+    use crate::media::audio::{Timing, decode::AudioDecoder, encode_all};
+    let report = probe_with(path, limits)?;
+    let s = report
+        .streams
+        .iter()
+        .find(|s| s.kind == StreamKind::Audio)
+        .ok_or(MediaError::NoStreams)?;
+    let (mut file, len) = probe::open(path)?;
+    let top = read_top_level(&mut file, len)?;
+    let movie = parse_moov(&top.moov)?;
+    let t = movie.tracks.get(s.index).ok_or(MediaError::NoStreams)?;
+    let config = match &t.entry.config {
+        Some((k, body)) if k.as_slice() == b"esds" => {
+            parse_esds(body).and_then(|e| e.decoder_specific.map(<[u8]>::to_vec))
+        }
+        _ => None,
+    };
+    let track = source_track(t, movie.timescale, len, 2, String::new())?;
+    let decoder = AudioDecoder::for_codec(
+        s.codec,
+        config.as_deref(),
+        s.sample_rate.unwrap_or(0),
+        s.channels.unwrap_or(2),
+    )?;
+    let first = track.samples.first().map(|x| x.dts).unwrap_or(0) as i64 + track.dts_delay as i64
+        - track.spec.edit_media_time.unwrap_or(0) as i64;
+    let timing = Timing {
+        first_sample_seconds: first as f64 / f64::from(track.spec.timescale.max(1)),
+        end_seconds: None,
+    };
+    let mut i = 0;
+    encode_all(
+        decoder,
+        timing,
+        |buf| {
+            if i >= track.samples.len() {
+                return Ok(false);
+            }
+            read_samples(&mut file, &track, i..i + 1, buf)?;
+            i += 1;
+            Ok(true)
+        },
+        control,
+    )
 }

@@ -1,34 +1,40 @@
 //! Transcode: one H.264 decode feeding every AV1 rendition of the ladder. Pictures come out of
-//! the decoder in decode order, are put in display order, capped in frame rate, scaled per rung
-//! and encoded with keyframes forced at segment boundaries (the same instants in every rung, so
-//! players can switch between them); each rung's fMP4 grows segment by segment.
+//! the decoder in decode order, are put in display order, capped in frame rate, and handed to
+//! every rung's thread, which scales and encodes them with keyframes forced at segment
+//! boundaries (the same instants in every rung, so players can switch between them); each
+//! rung's fMP4 grows segment by segment.
 
 pub mod input;
 pub mod rung;
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc::sync_channel;
 use std::time::Instant;
 
 use super::MediaError;
 use super::control::{Control, Progress};
 use super::decode::h264::H264Decoder;
 use super::decode::reorder::{MAX_REORDER, Reorder};
-use super::encode::av1::Av1Settings;
+use super::encode::av1::{Av1Settings, Av1Tuning};
 use super::mux::hls::media_playlist;
 use super::output::PendingFiles;
 use super::picture::Picture;
 use super::plan::{Action, PlannedRendition};
 use super::probe::ProbeLimits;
 use super::remux::RenditionOutput;
-use rung::{FrameTiming, Rung};
+use rung::{FrameTiming, Rung, RungDone, Shared, SourceFrame};
 
 /// Transcode settings beyond the plan.
 #[derive(Debug, Clone)]
 pub struct TranscodeOptions {
     pub segment_seconds: f64,
+    /// Encoder threads per rung (rungs also run concurrently with each other).
     pub threads: usize,
     pub max_fps: f64,
     pub limits: ProbeLimits,
+    /// rav1e settings beyond the speed preset.
+    pub av1: Av1Tuning,
 }
 
 impl Default for TranscodeOptions {
@@ -38,9 +44,14 @@ impl Default for TranscodeOptions {
             threads: 2,
             max_fps: 60.0,
             limits: ProbeLimits::default(),
+            av1: Av1Tuning::default(),
         }
     }
 }
+
+/// Pictures queued per rung: enough to keep encoders busy while the decoder works ahead, few
+/// enough to bound memory (a 1080p picture is 3 MB).
+const QUEUE: usize = 4;
 
 /// Encodes every `EncodeAv1` rung of `rungs` from one decode of `input`, writing into `pending`.
 /// Returns the outputs and a representative frame for thumbnails.
@@ -67,12 +78,9 @@ pub fn encode_rungs(
         let Action::EncodeAv1 { speed, quantizer } = r.action else {
             continue;
         };
-        // Encode in the source's coded orientation and keep its display matrix.
-        let coded = if rotation % 180 == 90 {
-            (r.height, r.width)
-        } else {
-            (r.width, r.height)
-        };
+        // Pictures are turned upright before scaling, so rungs are encoded as displayed, with
+        // an identity matrix: players that ignore track matrices in MSE still show them upright.
+        let coded = (r.width, r.height);
         let settings = Av1Settings {
             width: coded.0,
             height: coded.1,
@@ -81,16 +89,16 @@ pub fn encode_rungs(
             quantizer,
             threads: opts.threads,
             max_keyframe_interval: ((segment * fps).ceil() as u64).saturating_mul(2).max(1),
+            tuning: opts.av1.clone(),
         };
         let file = pending.create(&format!("{}-fragmented.mp4", r.resolution))?;
         states.push(Rung::new(r.clone(), coded, &settings, file)?);
     }
+    // Audio first: decoding and Opus encoding take a few percent of the video's time, and every
+    // rung then muxes the same packets as its segments close.
+    let opus = input::encode_audio(&mut input, control)?;
+    let opus_spec = opus.as_ref().map(|a| opus_track(a, input.audio.as_ref()));
     let mut decoder = H264Decoder::new(&input.avcc)?;
-    let mut reorder = Reorder::new(MAX_REORDER);
-    let mut frames: Vec<FrameTiming> = Vec::new();
-    let mut picker = super::thumbnails::FramePicker::default();
-    let min_gap = (ts as f64 / opts.max_fps.max(1.0) * 0.999) as i64;
-    let mut next_boundary = 0.0f64;
     let total = input
         .video
         .samples
@@ -99,17 +107,164 @@ pub fn encode_rungs(
         .sum::<u64>() as f64
         / ts as f64;
     let started = Instant::now();
+    let input::Input { file, video, .. } = &mut input;
+    let video = &*video;
+    let shared = Shared {
+        video_spec: &video.spec,
+        last_duration: video.samples.last().map(|s| s.duration).unwrap_or(1),
+        audio: opus_spec.as_ref().zip(opus.as_ref()),
+    };
+    let ctx = DecodeContext {
+        rotation,
+        ts,
+        max_fps: opts.max_fps,
+        segment,
+        total,
+        started,
+    };
+    let (decoded, done) = std::thread::scope(|scope| {
+        let mut senders = Vec::new();
+        let mut handles = Vec::new();
+        for rung in states {
+            let (tx, rx) = sync_channel::<Arc<SourceFrame>>(QUEUE);
+            let shared = &shared;
+            handles.push(scope.spawn(move || rung.run(rx, shared, control)));
+            senders.push(tx);
+        }
+        let decoded = decode_all(&mut decoder, file, video, &ctx, control, |frame| {
+            let frame = Arc::new(frame);
+            // A closed channel means that rung failed; its error is collected below.
+            senders.iter().all(|tx| tx.send(frame.clone()).is_ok())
+        });
+        drop(senders);
+        let done: Vec<Result<RungDone, MediaError>> = handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(MediaError::Encode("an encoder thread panicked".into()))
+                })
+            })
+            .collect();
+        (decoded, done)
+    });
+    // A rung's own failure explains a stopped decode better than the decode's "stopped".
+    let mut rungs = Vec::new();
+    for d in done {
+        rungs.push(d?);
+    }
+    let (frame_count, picture) = decoded?;
+    if frame_count == 0 {
+        return Err(MediaError::Decode("no picture could be decoded".into()));
+    }
+    let mut outputs = Vec::new();
+    for r in rungs {
+        outputs.push(rendition_output(pending, r, fps, opus.is_some())?);
+    }
+    control.report(&Progress {
+        stage: "transcode".into(),
+        done_seconds: total,
+        total_seconds: total,
+        speed: total / ctx.started.elapsed().as_secs_f64().max(1e-6),
+        frames_per_second: Some(frame_count as f64 / ctx.started.elapsed().as_secs_f64().max(1e-6)),
+    });
+    Ok((outputs, picture, 0))
+}
+
+/// Writes a finished rung's media playlist and describes the rendition.
+pub(crate) fn rendition_output(
+    pending: &mut PendingFiles,
+    r: RungDone,
+    fps: f64,
+    with_audio: bool,
+) -> Result<RenditionOutput, MediaError> {
+    let RungDone {
+        planned,
+        codec_string,
+        init_len,
+        segments,
+        size,
+    } = r;
+    let file_name = format!("{}-fragmented.mp4", planned.resolution);
+    let playlist_name = format!("{}.m3u8", planned.resolution);
+    pending.write(
+        &playlist_name,
+        media_playlist(&file_name, init_len, &segments).as_bytes(),
+    )?;
+    let duration: f64 = segments.iter().map(|s| s.duration).sum();
+    let bytes: u64 = segments.iter().map(|s| s.length).sum();
+    let peak = segments
+        .iter()
+        .filter(|s| s.duration > 0.0)
+        .map(|s| (s.length as f64 * 8.0 / s.duration) as u64)
+        .max()
+        .unwrap_or(0);
+    let mut codecs = vec![codec_string];
+    if with_audio {
+        codecs.push("opus".to_string());
+    }
+    Ok(RenditionOutput {
+        resolution: planned.resolution,
+        width: planned.width,
+        height: planned.height,
+        frame_rate: Some((fps * 1000.0).round() / 1000.0),
+        codecs: codecs.join(","),
+        playlist: pending.dir().join(&playlist_name),
+        file: pending.dir().join(&file_name),
+        size_bytes: size,
+        duration_seconds: duration,
+        bitrate: if duration > 0.0 {
+            (bytes as f64 * 8.0 / duration) as u64
+        } else {
+            0
+        },
+        peak_bitrate: peak,
+        segment_count: segments.len(),
+        remuxed: false,
+        segments,
+    })
+}
+
+/// Timing facts the decode loop needs.
+struct DecodeContext {
+    /// Clockwise turn the source's display matrix asks for, applied to every picture.
+    rotation: u32,
+    /// Video timescale (ticks per second).
+    ts: i64,
+    max_fps: f64,
+    segment: f64,
+    total: f64,
+    started: Instant,
+}
+
+/// Decodes every sample of `video` in order, puts pictures in display order, drops those cut by
+/// the edit list or over the frame-rate cap, marks segment-boundary keyframes, and hands each
+/// to `deliver` (which returns false to stop). Returns the number of frames delivered and a
+/// representative picture for thumbnails.
+fn decode_all(
+    decoder: &mut H264Decoder,
+    file: &mut std::fs::File,
+    video: &super::remux::source::SourceTrack,
+    ctx: &DecodeContext,
+    control: &Control,
+    mut deliver: impl FnMut(SourceFrame) -> bool,
+) -> Result<(usize, Option<Picture>), MediaError> {
+    let ts = ctx.ts;
+    let mut reorder = Reorder::new(MAX_REORDER);
+    let mut picker = super::thumbnails::FramePicker::default();
+    let min_gap = (ts as f64 / ctx.max_fps.max(1.0) * 0.999) as i64;
+    let mut next_boundary = 0.0f64;
+    let mut last_pts: Option<i64> = None;
+    let mut count = 0usize;
     let mut last_report = Instant::now();
     let mut sample = Vec::new();
-
-    let n = input.video.samples.len();
+    let n = video.samples.len();
     for i in 0..=n {
         control.check()?;
         let ready: Vec<(i64, Picture)> = if i < n {
-            let s = input.video.samples[i];
-            input::read_samples(&mut input.file, &input.video, i..i + 1, &mut sample)?;
-            let pts = s.dts as i64 + input.video.dts_delay as i64 + i64::from(s.cts_offset)
-                - input.video.cts_shift;
+            let s = video.samples[i];
+            input::read_samples(file, video, i..i + 1, &mut sample)?;
+            let pts =
+                s.dts as i64 + video.dts_delay as i64 + i64::from(s.cts_offset) - video.cts_shift;
             match decoder.decode(&sample, s.sync)? {
                 Some(pic) => reorder.push(pts, pic).into_iter().collect(),
                 None => Vec::new(),
@@ -119,83 +274,63 @@ pub fn encode_rungs(
         };
         for (pts, pic) in ready {
             // Frames before zero are cut by the edit list; frames too close together exceed the cap.
-            if pts < 0 || frames.last().is_some_and(|f| pts - f.pts < min_gap) {
+            if pts < 0 || last_pts.is_some_and(|l| pts - l < min_gap) {
                 continue;
             }
             let seconds = pts as f64 / ts as f64;
-            let key = frames.is_empty() || seconds >= next_boundary - 1e-3;
+            let key = count == 0 || seconds >= next_boundary - 1e-3;
             if key {
                 while next_boundary <= seconds + 1e-3 {
-                    next_boundary += segment;
+                    next_boundary += ctx.segment;
                 }
             }
-            frames.push(FrameTiming { pts, key });
+            last_pts = Some(pts);
+            count += 1;
+            let pic = if ctx.rotation == 0 {
+                pic
+            } else {
+                pic.rotated(ctx.rotation)
+            };
             picker.offer(seconds, &pic);
-            for r in &mut states {
-                r.send(&pic, key, &frames, &mut input)?;
+            if !deliver(SourceFrame {
+                pic,
+                timing: FrameTiming { pts, key },
+            }) {
+                return Err(MediaError::Encode("an encoder stopped".into()));
             }
             if last_report.elapsed().as_secs_f64() >= 1.0 {
                 last_report = Instant::now();
                 control.report(&Progress {
                     stage: "transcode".into(),
                     done_seconds: seconds,
-                    total_seconds: total,
-                    speed: seconds / started.elapsed().as_secs_f64().max(1e-6),
+                    total_seconds: ctx.total,
+                    speed: seconds / ctx.started.elapsed().as_secs_f64().max(1e-6),
+                    frames_per_second: Some(
+                        count as f64 / ctx.started.elapsed().as_secs_f64().max(1e-6),
+                    ),
                 });
             }
         }
     }
-    if frames.is_empty() {
-        return Err(MediaError::Decode("no picture could be decoded".into()));
+    Ok((count, picker.best()))
+}
+
+/// The Opus track's header: 48 kHz timescale, pre-skip trimmed by a one-entry edit list.
+pub(crate) fn opus_track(
+    a: &super::audio::opus::EncodedAudio,
+    source: Option<&super::remux::source::SourceTrack>,
+) -> super::mux::fmp4::TrackSpec {
+    use super::mux::fmp4::{IDENTITY, OutKind, TrackSpec};
+    TrackSpec {
+        id: 2,
+        kind: OutKind::Audio,
+        timescale: 48_000,
+        sample_entry: super::audio::opus::opus_entry(a.pre_skip),
+        width: 0,
+        height: 0,
+        matrix: IDENTITY,
+        language: source.map(|s| s.spec.language).unwrap_or(0x55c4),
+        edit_media_time: Some(u64::from(a.pre_skip)),
+        duration: (a.len() * super::audio::opus::FRAME) as u64,
     }
-    let mut outputs = Vec::new();
-    for mut r in states {
-        control.check()?;
-        let (init_len, segments, size) = r.finish(&frames, &mut input)?;
-        let file_name = format!("{}-fragmented.mp4", r.planned.resolution);
-        let playlist_name = format!("{}.m3u8", r.planned.resolution);
-        pending.write(
-            &playlist_name,
-            media_playlist(&file_name, init_len, &segments).as_bytes(),
-        )?;
-        let duration: f64 = segments.iter().map(|s| s.duration).sum();
-        let bytes: u64 = segments.iter().map(|s| s.length).sum();
-        let peak = segments
-            .iter()
-            .filter(|s| s.duration > 0.0)
-            .map(|s| (s.length as f64 * 8.0 / s.duration) as u64)
-            .max()
-            .unwrap_or(0);
-        let mut codecs = vec![r.codec_string.clone()];
-        if let Some(a) = &input.audio {
-            codecs.push(a.codec_string.clone());
-        }
-        outputs.push(RenditionOutput {
-            resolution: r.planned.resolution,
-            width: r.planned.width,
-            height: r.planned.height,
-            frame_rate: Some((fps * 1000.0).round() / 1000.0),
-            codecs: codecs.join(","),
-            playlist: pending.dir().join(&playlist_name),
-            file: pending.dir().join(&file_name),
-            size_bytes: size,
-            duration_seconds: duration,
-            bitrate: if duration > 0.0 {
-                (bytes as f64 * 8.0 / duration) as u64
-            } else {
-                0
-            },
-            peak_bitrate: peak,
-            segment_count: segments.len(),
-            remuxed: false,
-            segments,
-        });
-    }
-    control.report(&Progress {
-        stage: "transcode".into(),
-        done_seconds: total,
-        total_seconds: total,
-        speed: total / started.elapsed().as_secs_f64().max(1e-6),
-    });
-    Ok((outputs, picker.best(), rotation))
 }

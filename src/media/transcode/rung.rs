@@ -1,14 +1,20 @@
 //! One encoded rendition: its AV1 encoder, the packets of the segment being assembled, and the
-//! fragmented MP4 it appends to as each segment completes (audio copied from the source).
+//! fragmented MP4 it appends to as each segment completes (with the job's Opus audio). Each
+//! rung runs on its own thread, fed decoded pictures through a bounded channel, so rungs encode
+//! concurrently with each other and with the decoder.
 
 use std::fs::File;
+use std::sync::Arc;
+use std::sync::mpsc::Receiver;
 
-use super::input::{Input, read_samples};
 use crate::media::MediaError;
+use crate::media::audio::opus::{EncodedAudio, FRAME};
 use crate::media::codec::{Codec, details};
+use crate::media::control::Control;
 use crate::media::encode::av1::{Av1Encoder, Av1Settings, EncodedFrame};
 use crate::media::mux::entries::av01_entry;
 use crate::media::mux::fmp4::{FragSample, OutKind, TrackRun, TrackSpec, init_segment};
+use crate::media::mux::hls::SegmentEntry;
 use crate::media::mux::writer::FragmentedFile;
 use crate::media::picture::Picture;
 use crate::media::plan::PlannedRendition;
@@ -21,8 +27,33 @@ pub struct FrameTiming {
     pub key: bool,
 }
 
+/// One decoded picture in display order, as every rung receives it.
+pub struct SourceFrame {
+    pub pic: Picture,
+    pub timing: FrameTiming,
+}
+
+/// What every rung reads but none owns: the source video track's header and the encoded audio.
+pub struct Shared<'a> {
+    pub video_spec: &'a TrackSpec,
+    /// Duration of the source's last frame (video ticks), used for the rung's last frame.
+    pub last_duration: u32,
+    /// The Opus track: its header and its packets.
+    pub audio: Option<(&'a TrackSpec, &'a EncodedAudio)>,
+}
+
+/// A finished rung: its file's init length, segments and size.
+pub struct RungDone {
+    pub planned: PlannedRendition,
+    pub codec_string: String,
+    pub init_len: u64,
+    pub segments: Vec<SegmentEntry>,
+    pub size: u64,
+}
+
 pub struct Rung {
     pub planned: PlannedRendition,
+    frames: Vec<FrameTiming>,
     /// Encoded size (before the display matrix).
     pub coded_width: u32,
     pub coded_height: u32,
@@ -49,6 +80,7 @@ impl Rung {
         })?;
         Ok(Rung {
             planned,
+            frames: Vec::new(),
             coded_width: coded.0,
             coded_height: coded.1,
             encoder,
@@ -61,29 +93,48 @@ impl Rung {
         })
     }
 
+    /// Encodes every frame the channel delivers until it closes, then finishes the file. The
+    /// cancellation flag is checked between frames.
+    pub fn run(
+        mut self,
+        frames: Receiver<Arc<SourceFrame>>,
+        shared: &Shared<'_>,
+        control: &Control,
+    ) -> Result<RungDone, MediaError> {
+        for f in frames {
+            control.check()?;
+            self.send(&f.pic, f.timing, shared)?;
+        }
+        control.check()?;
+        let (init_len, segments, size) = self.finish(shared)?;
+        Ok(RungDone {
+            planned: self.planned,
+            codec_string: self.codec_string,
+            init_len,
+            segments,
+            size,
+        })
+    }
+
     /// Scales and queues one picture, then files whatever packets are ready.
-    pub fn send(
+    fn send(
         &mut self,
         pic: &Picture,
-        key: bool,
-        frames: &[FrameTiming],
-        input: &mut Input,
+        timing: FrameTiming,
+        shared: &Shared<'_>,
     ) -> Result<(), MediaError> {
+        self.frames.push(timing);
         let scaled = pic.scaled(self.coded_width, self.coded_height);
-        self.encoder.send(&scaled, key)?;
-        self.pump(frames, input, false)
+        self.encoder.send(&scaled, timing.key)?;
+        self.pump(shared, false)
     }
 
     /// Drains the encoder at end of input and writes the last segment.
-    pub fn finish(
-        &mut self,
-        frames: &[FrameTiming],
-        input: &mut Input,
-    ) -> Result<(u64, Vec<crate::media::mux::hls::SegmentEntry>, u64), MediaError> {
+    fn finish(&mut self, shared: &Shared<'_>) -> Result<(u64, Vec<SegmentEntry>, u64), MediaError> {
         self.encoder.flush();
-        self.pump(frames, input, true)?;
+        self.pump(shared, true)?;
         if !self.current.is_empty() {
-            self.close_segment(frames, input, None)?;
+            self.close_segment(shared, None)?;
         }
         match self.writer.take() {
             Some(w) => w.finish(),
@@ -91,12 +142,7 @@ impl Rung {
         }
     }
 
-    fn pump(
-        &mut self,
-        frames: &[FrameTiming],
-        input: &mut Input,
-        flushing: bool,
-    ) -> Result<(), MediaError> {
+    fn pump(&mut self, shared: &Shared<'_>, flushing: bool) -> Result<(), MediaError> {
         let mut ready = Vec::new();
         loop {
             let done = self.encoder.receive(&mut ready)?;
@@ -107,34 +153,34 @@ impl Rung {
                 // Flushing and nothing yet: rav1e needs more receive calls to drain lookahead.
                 continue;
             }
-            self.file_packets(std::mem::take(&mut ready), frames, input)?;
+            self.file_packets(std::mem::take(&mut ready), shared)?;
         }
-        self.file_packets(ready, frames, input)
+        self.file_packets(ready, shared)
     }
 
     fn file_packets(
         &mut self,
         packets: Vec<EncodedFrame>,
-        frames: &[FrameTiming],
-        input: &mut Input,
+        shared: &Shared<'_>,
     ) -> Result<(), MediaError> {
         for p in packets {
-            let forced = frames.get(p.input_frameno as usize).is_some_and(|f| f.key);
-            if forced && !self.current.is_empty() {
-                let end = frames[p.input_frameno as usize].pts;
-                self.close_segment(frames, input, Some(end))?;
+            let timing = self.frames.get(p.input_frameno as usize).copied();
+            if let Some(t) = timing.filter(|t| t.key)
+                && !self.current.is_empty()
+            {
+                self.close_segment(shared, Some(t.pts))?;
             }
             self.current.push(p);
         }
         Ok(())
     }
 
-    fn open_writer(&mut self, input: &Input) -> Result<(), MediaError> {
+    fn open_writer(&mut self, shared: &Shared<'_>) -> Result<(), MediaError> {
         let av1c = self.encoder.av1c();
         self.codec_string = details(Codec::Av1, Some(&av1c))
             .codec_string
             .unwrap_or_else(|| "av01".into());
-        let v = &input.video.spec;
+        let v = shared.video_spec;
         let mut tracks = vec![TrackSpec {
             id: 1,
             kind: OutKind::Video,
@@ -142,13 +188,14 @@ impl Rung {
             sample_entry: av01_entry(self.coded_width, self.coded_height, &av1c),
             width: self.coded_width,
             height: self.coded_height,
-            matrix: v.matrix,
+            // Pictures arrive upright (see transcode::decode_all).
+            matrix: crate::media::mux::fmp4::IDENTITY,
             language: v.language,
             edit_media_time: None,
             duration: v.duration,
         }];
-        if let Some(a) = &input.audio {
-            tracks.push(a.spec.clone());
+        if let Some((spec, _)) = shared.audio {
+            tracks.push(spec.clone());
         }
         let file = self
             .file
@@ -160,25 +207,15 @@ impl Rung {
 
     /// Writes the pending packets as one segment ending at `end` (video ticks), or at the end
     /// of the stream when `None`, with the audio that plays in that span.
-    fn close_segment(
-        &mut self,
-        frames: &[FrameTiming],
-        input: &mut Input,
-        end: Option<i64>,
-    ) -> Result<(), MediaError> {
+    fn close_segment(&mut self, shared: &Shared<'_>, end: Option<i64>) -> Result<(), MediaError> {
         if self.writer.is_none() {
-            self.open_writer(input)?;
+            self.open_writer(shared)?;
         }
-        let ts = f64::from(input.video.spec.timescale);
+        let ts = f64::from(shared.video_spec.timescale);
         let packets = std::mem::take(&mut self.current);
+        let frames = &self.frames;
         let first = packets[0].input_frameno as usize;
-        let last_duration = input
-            .video
-            .samples
-            .last()
-            .map(|s| s.duration)
-            .unwrap_or(1)
-            .max(1);
+        let last_duration = shared.last_duration.max(1);
         let samples: Vec<FragSample> = packets
             .iter()
             .map(|p| {
@@ -218,44 +255,38 @@ impl Rung {
         }];
         let mut audio_samples = Vec::new();
         let a_first = self.audio_next;
-        if let Some(a) = &input.audio {
+        let mut payloads: Vec<&[u8]> = vec![&video_payload];
+        let mut audio_payload = std::mem::take(&mut self.buf);
+        audio_payload.clear();
+        if let Some((spec, a)) = shared.audio {
             let mut j = self.audio_next;
-            while j < a.samples.len() && (end.is_none() || a.pts(j) < end_s) {
+            while j < a.len() && (end.is_none() || a.pts(j) < end_s) {
+                audio_payload.extend_from_slice(a.packet(j));
+                audio_samples.push(FragSample {
+                    size: a.packet(j).len() as u32,
+                    duration: FRAME as u32,
+                    cts_offset: 0,
+                    sync: true,
+                });
                 j += 1;
             }
             self.audio_next = j;
-            audio_samples = a.samples[a_first..j]
-                .iter()
-                .map(|s| FragSample {
-                    size: s.size,
-                    duration: s.duration,
-                    cts_offset: 0,
-                    sync: true,
-                })
-                .collect();
-        }
-        let mut payloads: Vec<&[u8]> = vec![&video_payload];
-        let mut audio_payload = std::mem::take(&mut self.buf);
-        if let Some(a) = input.audio.as_ref().filter(|_| !audio_samples.is_empty()) {
-            read_samples(
-                &mut input.file,
-                a,
-                a_first..self.audio_next,
-                &mut audio_payload,
-            )?;
-            runs.push(TrackRun {
-                track_id: a.spec.id,
-                base_decode_time: a.samples[a_first].dts + a.dts_delay,
-                samples: &audio_samples,
-                kind: OutKind::Audio,
-            });
-            payloads.push(&audio_payload);
+            if !audio_samples.is_empty() {
+                runs.push(TrackRun {
+                    track_id: spec.id,
+                    base_decode_time: (a_first * FRAME) as u64,
+                    samples: &audio_samples,
+                    kind: OutKind::Audio,
+                });
+                payloads.push(&audio_payload);
+            }
         }
         let writer = self
             .writer
             .as_mut()
             .ok_or_else(|| MediaError::Encode("no output writer".into()))?;
         writer.write_segment(&runs, &payloads, end_s - start_s)?;
+        drop(payloads);
         self.buf = audio_payload;
         Ok(())
     }

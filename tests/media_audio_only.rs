@@ -1,0 +1,93 @@
+//! Audio-only uploads: Opus audio over a still picture (cover art when the file has one, else a
+//! generated cover), in the usual HLS layout, with thumbnail and preview from the still.
+
+mod media_support;
+
+use kinora::media::{Control, LadderConfig, TranscodeOptions, plan, probe, run};
+use media_support::{ffprobe, fixture, fragments, parse_media_playlist};
+
+fn still_video(name: &str, seconds: f64) -> image::RgbImage {
+    let src = fixture(name);
+    let p = plan(&probe(&src).unwrap(), &LadderConfig::default()).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let result = run(
+        &src,
+        out.path(),
+        &p,
+        &TranscodeOptions::default(),
+        &Control::new(),
+    )
+    .unwrap();
+    assert_eq!(result.renditions.len(), 1);
+    let r = &result.renditions[0];
+    assert_eq!((r.resolution, r.width, r.height), (360, 640, 360), "{name}");
+    assert!(
+        r.codecs.starts_with("av01.") && r.codecs.ends_with(",opus"),
+        "{name}: {}",
+        r.codecs
+    );
+    assert!(
+        (r.duration_seconds - seconds).abs() < 0.1,
+        "{name}: {} s",
+        r.duration_seconds
+    );
+    let playlist = std::fs::read_to_string(out.path().join("360.m3u8")).unwrap();
+    let (_, segs) = parse_media_playlist(&playlist);
+    let file = std::fs::read(out.path().join("360-fragmented.mp4")).unwrap();
+    let frags = fragments(&file);
+    assert_eq!(frags.len(), segs.len());
+    for (f, s) in frags.iter().zip(&segs) {
+        assert_eq!(f.offset as u64, s.2);
+        assert_eq!(f.traf(1).unwrap().samples[0].flags, 0x0200_0000);
+        assert!(f.traf(2).is_some(), "{name}: audio in every segment");
+    }
+    assert!(
+        std::fs::read_to_string(out.path().join("master.m3u8"))
+            .unwrap()
+            .contains("opus")
+    );
+    if let Some(text) = ffprobe(
+        &[
+            "-show_entries",
+            "stream=codec_name,width,height",
+            "-of",
+            "compact=p=0:nk=1",
+        ],
+        &out.path().join("360-fragmented.mp4"),
+    ) {
+        assert!(text.starts_with("av1|640|360"), "{name}: {text}");
+        assert!(text.contains("opus"), "{name}: {text}");
+    }
+    let thumb = image::open(out.path().join("thumbnail.jpg")).unwrap();
+    assert_eq!((thumb.width(), thumb.height()), (280, 157));
+    image::open(out.path().join("preview.jpg"))
+        .unwrap()
+        .to_rgb8()
+}
+
+#[test]
+fn mp3_flac_and_m4a_become_still_videos() {
+    still_video("audio.mp3", 2.0);
+    still_video("audio.flac", 1.0);
+    still_video("audio.m4a", 2.0);
+}
+
+#[test]
+fn cover_art_is_the_still() {
+    let generated = still_video("audio.mp3", 2.0);
+    let cover = still_video("audio_cover.mp3", 2.0);
+    // testsrc's colour bars against a two-colour gradient: many more distinct colours.
+    let distinct = |img: &image::RgbImage| {
+        let mut seen = std::collections::HashSet::new();
+        for p in img.pixels().step_by(7) {
+            seen.insert(p.0.map(|v| v / 32));
+        }
+        seen.len()
+    };
+    assert!(
+        distinct(&cover) > distinct(&generated) + 10,
+        "cover {} vs generated {}",
+        distinct(&cover),
+        distinct(&generated)
+    );
+}
