@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod auth;
 pub mod channels;
 pub mod comments;
+pub mod history;
 pub mod images;
 pub mod names;
 pub mod processing;

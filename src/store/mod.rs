@@ -3,6 +3,7 @@
 
 pub mod actors;
 pub mod comments;
+pub mod history;
 pub mod images;
 pub mod jobs;
 pub mod registrations;

@@ -3,11 +3,13 @@
 pub mod channels;
 pub mod comments;
 pub mod config;
+pub mod history;
 pub mod jobs;
 pub mod json;
 pub mod me;
 pub mod oauth;
 pub mod registrations;
+pub mod search;
 pub mod uploads;
 pub mod users;
 pub mod video_json;
@@ -21,12 +23,14 @@ use actix_web::web;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(oauth::routes)
         .configure(me::routes)
+        .configure(history::routes)
         .configure(registrations::routes)
         .configure(users::routes)
         .configure(channels::routes)
         .configure(config::routes)
         .configure(jobs::routes)
         .configure(uploads::routes)
+        .configure(search::routes)
         .configure(comments::routes)
         .configure(videos::routes);
 }

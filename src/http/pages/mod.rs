@@ -1,10 +1,14 @@
-//! HTML pages rendered by the server: home, sign-in, sign-up, the user's settings, and public
-//! account and channel pages. They work without JavaScript.
+//! HTML pages rendered by the server: discovery (home, browse, search, tags), watch and embed,
+//! upload, sign-in and sign-up, the user's own pages, administration, and public account and
+//! channel pages. They work without JavaScript, except the uploader.
 
 pub mod account;
-pub mod home;
+pub mod admin;
+pub mod discover;
+pub mod markdown;
 pub mod session;
 pub mod templates;
+pub mod upload;
 pub mod watch;
 
 use actix_web::http::StatusCode;
@@ -17,9 +21,11 @@ use crate::http::extract::MaybeUser;
 use crate::store::users::UserRow;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(home::routes)
+    cfg.configure(discover::routes)
         .configure(session::routes)
         .configure(account::routes)
+        .configure(admin::routes)
+        .configure(upload::routes)
         .configure(watch::routes);
 }
 
