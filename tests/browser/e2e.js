@@ -131,6 +131,27 @@ async function step(page, name, fn) {
       await page.waitForSelector('.comment-replies .comment:has-text("And a reply")');
     });
 
+    await step(page, 'manage', async () => {
+      const uuid = watchUrl.split('/').pop();
+      await page.goto(`${base}/my-account/videos`);
+      await page.waitForSelector('table.data a:has-text("Browser upload test")');
+      await page.goto(`${base}/videos/manage/${uuid}`);
+      await page.fill('#e-tags', 'kinora, browser, edited');
+      await page.click('form[action^="/videos/manage/"] button[type=submit]');
+      await page.waitForSelector('.notice');
+      await page.goto(`${base}/my-account/history`);
+      await page.waitForSelector('.video-grid a.video-title:has-text("Browser upload test")');
+      await page.goto(`${base}/my-account/subscriptions`);
+      await page.waitForSelector('[data-api-videos] p');
+      await page.goto(`${base}/my-account/channels`);
+      await page.fill('#nc-name', 'alice_music');
+      await page.fill('#nc-display', 'Alice plays music');
+      await page.click('form[action="/my-account/channels"] button[type=submit]');
+      await page.waitForSelector('h2 a:has-text("Alice plays music")');
+      await page.goto(`${base}/videos/tags/edited`);
+      await page.waitForSelector('.video-grid a.video-title:has-text("Browser upload test")');
+    });
+
     await step(page, 'search', async () => {
       await page.goto(base + '/');
       await page.fill('#header-search', 'browser upload');

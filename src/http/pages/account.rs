@@ -52,12 +52,23 @@ fn login_redirect() -> HttpResponse {
     see_other("/login?next=/my-account")
 }
 
+#[derive(Deserialize)]
+struct SettingsQuery {
+    notice: Option<String>,
+    error: Option<String>,
+}
+
 async fn settings(
     state: web::Data<AppState>,
     MaybeUser(user): MaybeUser,
+    q: web::Query<SettingsQuery>,
 ) -> ApiResult<HttpResponse> {
+    let q = q.into_inner();
     match user {
-        Some(user) => settings_page(&state, &user, StatusCode::OK, json!({})).await,
+        Some(user) => {
+            let extra = json!({ "notice": q.notice, "error": q.error });
+            settings_page(&state, &user, StatusCode::OK, extra).await
+        }
         None => Ok(login_redirect()),
     }
 }

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod admin;
 pub mod discover;
+pub mod manage;
 pub mod markdown;
 pub mod session;
 pub mod templates;
@@ -25,6 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(session::routes)
         .configure(account::routes)
         .configure(admin::routes)
+        .configure(manage::routes)
         .configure(upload::routes)
         .configure(watch::routes);
 }
@@ -47,6 +49,7 @@ pub fn render(
             "username": u.username,
             "is_admin": u.role == roles::ADMIN,
             "role": roles::label(u.role),
+            "theme": u.theme,
         })),
         "lang": "en",
     });
