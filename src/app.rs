@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::domain::auth::LoginLimiter;
+use crate::domain::instance_settings::LiveConfig;
 use crate::domain::registrations::SignUpPolicy;
 use crate::domain::videos::VideoPaths;
 use crate::http::api::uploads::ActiveUploads;
@@ -21,6 +22,8 @@ pub struct AppState {
     /// The job worker pool, once started (absent in commands that do not run jobs).
     pub jobs: Option<PoolHandle>,
     pub active_uploads: ActiveUploads,
+    /// The configuration with the administrators' run-time settings (`settings()`).
+    pub live: LiveConfig,
 }
 
 impl AppState {
@@ -31,6 +34,7 @@ impl AppState {
         );
         Ok(AppState {
             templates: Arc::new(Templates::load()?),
+            live: LiveConfig::new(config.clone(), config.clone()),
             config: Arc::new(config),
             store,
             login_limiter,
@@ -61,11 +65,19 @@ impl AppState {
         self.config.public_host()
     }
 
+    /// The effective configuration now: `config` with what administrators changed since the
+    /// start (instance texts, registration, quotas, custom CSS). Read the editable settings
+    /// (`domain::instance_settings::EDITABLE`) here, not from `config`.
+    pub fn settings(&self) -> Arc<Config> {
+        self.live.get()
+    }
+
     pub fn sign_up_policy(&self) -> SignUpPolicy {
+        let settings = self.settings();
         SignUpPolicy {
-            mode: self.config.registration,
-            video_quota: self.config.user_video_quota,
-            video_quota_daily: self.config.user_video_quota_daily,
+            mode: settings.registration,
+            video_quota: settings.user_video_quota,
+            video_quota_daily: settings.user_video_quota_daily,
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod channels;
 pub mod comments;
 pub mod history;
 pub mod images;
+pub mod instance_settings;
 pub mod names;
 pub mod processing;
 pub mod registrations;

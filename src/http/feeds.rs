@@ -84,7 +84,7 @@ async fn videos_feed(
     };
     let (_, list) = videos::list(&state.store, filter).await?;
     let base = state.base_url();
-    let title = xml(&state.config.instance_name);
+    let title = xml(&state.settings().instance_name);
     let items: String = list.iter().map(|d| item(&base, d)).collect();
     let body = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:media=\"http://search.yahoo.com/mrss/\" \
@@ -92,7 +92,7 @@ async fn videos_feed(
          <title>{title}</title><link>{base}</link><description>{}</description>\
          <atom:link href=\"{base}/feeds/videos.xml\" rel=\"self\" type=\"application/rss+xml\"/>\
          <generator>Kinora</generator>{items}</channel></rss>",
-        xml(&state.config.instance_short_description)
+        xml(&state.settings().instance_short_description)
     );
     Ok(HttpResponse::Ok()
         .content_type("application/rss+xml; charset=utf-8")
@@ -149,7 +149,7 @@ async fn oembed(state: web::Data<AppState>, q: web::Query<OembedQuery>) -> ApiRe
         "title": video.video.name,
         "author_name": video.channel.channel.actor.display_name,
         "author_url": format!("{base}/video-channels/{}", video.channel.channel.actor.name),
-        "provider_name": state.config.instance_name,
+        "provider_name": state.settings().instance_name,
         "provider_url": base,
     })))
 }

@@ -5,6 +5,7 @@ pub mod actors;
 pub mod comments;
 pub mod history;
 pub mod images;
+pub mod instance_settings;
 pub mod jobs;
 pub mod registrations;
 pub mod tokens;

@@ -182,6 +182,13 @@ async function step(page, name, fn) {
       await page.waitForURL(/\/admin\/users/);
       await page.click('tr[data-user="alice"] form[action$="/block"] button');
       await page.waitForSelector('tr[data-user="alice"] :text("Blocked")');
+      await page.goto(`${base}/admin/settings`);
+      await page.fill('#s-name', 'Harbour Videos');
+      await page.click('form[action="/admin/settings"] button[type=submit]');
+      await page.waitForSelector('.notice');
+      await page.waitForSelector('.brand:has-text("Harbour Videos")');
+      await page.goto(`${base}/admin/jobs?state=completed`);
+      await page.waitForSelector('table.data td:has-text("video-process")');
     });
 
     page = await (await browser.newContext()).newPage();

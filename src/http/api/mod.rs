@@ -3,6 +3,7 @@
 pub mod channels;
 pub mod comments;
 pub mod config;
+pub mod config_custom;
 pub mod history;
 pub mod jobs;
 pub mod json;
@@ -27,6 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(registrations::routes)
         .configure(users::routes)
         .configure(channels::routes)
+        .configure(config_custom::routes)
         .configure(config::routes)
         .configure(jobs::routes)
         .configure(uploads::routes)

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::{discover, render, see_other};
 use crate::app::AppState;
-use crate::domain::{DomainError, roles, users};
+use crate::domain::{DomainError, instance_settings, roles, users};
 use crate::http::api::json;
 use crate::http::api::users::urls;
 use crate::http::error::ApiResult;
@@ -29,6 +29,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/admin/users/{id:\\d+}/block", web::post().to(block))
     .route("/admin/users/{id:\\d+}/unblock", web::post().to(unblock))
     .route("/admin/users/{id:\\d+}/delete", web::post().to(delete_user))
+    .route("/admin/settings", web::get().to(settings_page))
+    .route("/admin/settings", web::post().to(save_settings))
+    .route("/admin/settings/reset", web::post().to(reset_settings))
+    .route("/custom.css", web::get().to(custom_css))
     .route("/admin/jobs", web::get().to(jobs_page))
     .route("/admin/jobs/{id:\\d+}/retry", web::post().to(retry_job));
 }
@@ -176,8 +180,8 @@ async fn create_user(
                 email: Some(form.email.trim().to_string()),
                 password: form.password,
                 role: form.role,
-                video_quota: quota.unwrap_or(state.config.user_video_quota),
-                video_quota_daily: state.config.user_video_quota_daily,
+                video_quota: quota.unwrap_or(state.settings().user_video_quota),
+                video_quota_daily: state.settings().user_video_quota_daily,
                 display_name: None,
                 channel_name: None,
                 channel_display_name: None,
@@ -333,4 +337,148 @@ async fn retry_job(
     Ok(see_other(&format!(
         "/admin/jobs?state=failed&notice={notice}"
     )))
+}
+
+#[derive(Deserialize, Default)]
+struct SettingsQuery {
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+async fn settings_page(
+    state: web::Data<AppState>,
+    MaybeUser(user): MaybeUser,
+    q: web::Query<SettingsQuery>,
+) -> ApiResult<HttpResponse> {
+    let me = match manager(user, "/admin/settings", true) {
+        Ok(u) => u,
+        Err(r) => return Ok(*r),
+    };
+    let c = state.settings();
+    let stored: Vec<String> = instance_settings::stored(&state.store)
+        .await?
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    let mb = |bytes: i64| if bytes < 0 { -1 } else { bytes / (1024 * 1024) };
+    Ok(render(
+        &state,
+        StatusCode::OK,
+        "admin_settings.html",
+        Some(&me),
+        json!({
+            "s": {
+                "name": c.instance_name, "short_description": c.instance_short_description,
+                "description": c.instance_description, "terms": c.instance_terms,
+                "custom_css": c.custom_css, "registration": c.registration.as_str(),
+                "quota_mb": mb(c.user_video_quota), "quota_daily_mb": mb(c.user_video_quota_daily),
+                "resolutions": c.ladder.resolutions,
+            },
+            "all_resolutions": [144, 240, 360, 480, 720, 1080, 1440, 2160],
+            "stored": stored, "notice": q.notice, "error": q.error,
+        }),
+    ))
+}
+
+/// The settings form, read from the raw body because of its repeated `resolution` fields.
+struct SettingsForm {
+    name: String,
+    short_description: String,
+    description: String,
+    terms: String,
+    custom_css: String,
+    registration: String,
+    quota_mb: i64,
+    quota_daily_mb: i64,
+    /// The checked `resolution` boxes.
+    resolution: Vec<u32>,
+}
+
+fn settings_back(result: Result<(), DomainError>, notice: &str) -> ApiResult<HttpResponse> {
+    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    match result {
+        Ok(()) => Ok(see_other(&format!(
+            "/admin/settings?notice={}",
+            enc(notice)
+        ))),
+        Err(e @ DomainError::Invalid { .. }) => Ok(see_other(&format!(
+            "/admin/settings?error={}",
+            enc(&e.to_string())
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn save_settings(
+    state: web::Data<AppState>,
+    MaybeUser(user): MaybeUser,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    if let Err(r) = manager(user, "/admin/settings", true) {
+        return Ok(*r);
+    }
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let form = SettingsForm {
+        name: field("name"),
+        short_description: field("short_description"),
+        description: field("description"),
+        terms: field("terms"),
+        custom_css: field("custom_css"),
+        registration: field("registration"),
+        quota_mb: field("quota_mb").trim().parse().unwrap_or(-1),
+        quota_daily_mb: field("quota_daily_mb").trim().parse().unwrap_or(-1),
+        resolution: pairs
+            .iter()
+            .filter(|(k, _)| k == "resolution")
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect(),
+    };
+    let bytes = |mb: i64| if mb < 0 { -1 } else { mb * 1024 * 1024 };
+    let resolutions: Vec<String> = form.resolution.iter().map(u32::to_string).collect();
+    let changes = vec![
+        ("instance.name".to_string(), form.name),
+        ("instance.short_description".into(), form.short_description),
+        ("instance.description".into(), form.description),
+        ("instance.terms".into(), form.terms),
+        ("instance.custom_css".into(), form.custom_css),
+        ("registration".into(), form.registration),
+        ("user.video_quota".into(), bytes(form.quota_mb).to_string()),
+        (
+            "user.video_quota_daily".into(),
+            bytes(form.quota_daily_mb).to_string(),
+        ),
+        ("transcoding.resolutions".into(), resolutions.join(",")),
+    ];
+    let result = instance_settings::update(&state.store, &state.live, changes)
+        .await
+        .map(|_| ());
+    settings_back(result, "Settings saved")
+}
+
+async fn reset_settings(
+    state: web::Data<AppState>,
+    MaybeUser(user): MaybeUser,
+) -> ApiResult<HttpResponse> {
+    if let Err(r) = manager(user, "/admin/settings", true) {
+        return Ok(*r);
+    }
+    let result = instance_settings::reset(&state.store, &state.live)
+        .await
+        .map(|_| ());
+    settings_back(result, "Settings reset to the configuration file")
+}
+
+/// The administrators' custom CSS, linked from every page when there is some.
+async fn custom_css(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "no-cache"))
+        .body(state.settings().custom_css.clone())
 }

@@ -134,7 +134,7 @@ async fn home(
         user.as_ref(),
         json!({ "recent": recent, "trending": trending, "days": days, "blur": blur,
                 "channels": channel_list, "channels_total": total,
-                "description": state.config.instance_description }),
+                "description": state.settings().instance_description }),
     ))
 }
 

@@ -41,9 +41,10 @@ pub fn render(
 ) -> HttpResponse {
     let mut context = json!({
         "instance": {
-            "name": state.config.instance_name,
-            "short_description": state.config.instance_short_description,
-            "registration": state.config.registration.as_str(),
+            "name": state.settings().instance_name,
+            "short_description": state.settings().instance_short_description,
+            "registration": state.settings().registration.as_str(),
+            "custom_css": !state.settings().custom_css.is_empty(),
         },
         "user": user.map(|u| json!({
             "username": u.username,
