@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::domain::auth::LoginLimiter;
+use crate::domain::instance_settings::LiveConfig;
 use crate::domain::registrations::SignUpPolicy;
 use crate::domain::video_tokens::VideoTokens;
 use crate::domain::videos::VideoPaths;
@@ -27,6 +28,8 @@ pub struct AppState {
     /// Signs and checks the tokens that open private video files.
     pub video_tokens: VideoTokens,
     pub federation: crate::federation::Federation,
+    /// The configuration with the administrators' run-time settings (`settings()`).
+    pub live: LiveConfig,
 }
 
 impl AppState {
@@ -47,6 +50,7 @@ impl AppState {
             federation,
             templates: Arc::new(Templates::load().context("cannot load the page templates")?),
             video_tokens,
+            live: LiveConfig::new(config.clone(), config.clone()),
             config: Arc::new(config),
             store,
             login_limiter,
@@ -77,11 +81,19 @@ impl AppState {
         self.config.public_host()
     }
 
+    /// The effective configuration now: `config` with what administrators changed since the
+    /// start (instance texts, registration, quotas, custom CSS). Read the editable settings
+    /// (`domain::instance_settings::EDITABLE`) here, not from `config`.
+    pub fn settings(&self) -> Arc<Config> {
+        self.live.get()
+    }
+
     pub fn sign_up_policy(&self) -> SignUpPolicy {
+        let settings = self.settings();
         SignUpPolicy {
-            mode: self.config.registration,
-            video_quota: self.config.user_video_quota,
-            video_quota_daily: self.config.user_video_quota_daily,
+            mode: settings.registration,
+            video_quota: settings.user_video_quota,
+            video_quota_daily: settings.user_video_quota_daily,
         }
     }
 }

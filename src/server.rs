@@ -11,6 +11,7 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use crate::app::AppState;
 use crate::config::Config;
+use crate::domain::instance_settings;
 use crate::domain::processing::{Pipeline, ProcessVideo, TRANSCODE_JOB, TranscodeVideo};
 use crate::domain::users::{self, NewUserRequest};
 use crate::domain::videos;
@@ -106,7 +107,12 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
         listen: config.listen,
         admin_password,
     };
+    // Settings administrators changed at run time are layered over file, environment and flags.
+    let base = config.clone();
+    let config = instance_settings::load_blocking(&store, &base)
+        .context("cannot read the instance settings")?;
     let mut state = AppState::new(config, store.clone())?;
+    state.live = instance_settings::LiveConfig::new(base, (*state.config).clone());
     let job_store = store.clone();
     let result = actix_web::rt::System::new().block_on(async move {
         let mut pool = WorkerPool::new(job_store.clone(), PoolConfig::default());

@@ -74,3 +74,63 @@ async fn an_uploaded_video_plays_in_chromium() {
         "{state}"
     );
 }
+
+/// The whole web interface in Chromium (tests/browser/e2e.js): sign-up and login, upload
+/// through the upload page to 100% and "published", playback with a quality switch between the
+/// remuxed original (90p) and the AV1 rung (48p), like, comment and reply, search, the embed
+/// page, and an administrator blocking the user, who then cannot log in.
+#[tokio::test]
+async fn the_web_interface_works_end_to_end_in_chromium() {
+    if let Some(missing) = tools_missing() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "browser test cannot run in CI: {missing}"
+        );
+        eprintln!("skipping the browser test: {missing}");
+        return;
+    }
+    let server = Server::start_with(common::Options {
+        args: vec![
+            "--registration",
+            "open",
+            "--set",
+            "transcoding.resolutions=48",
+        ],
+        ..Default::default()
+    });
+    let password = server.admin_password.clone().expect("admin password");
+    let shots = tempfile::tempdir().unwrap().keep();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/e2e.js");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/media/long.mp4");
+    let url = server.url.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(script)
+            .arg(url)
+            .arg(password)
+            .arg(fixture)
+            .arg(&shots)
+            .output()
+            .expect("run node")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: Value = serde_json::from_str(stdout.trim().lines().last().unwrap_or("{}"))
+        .unwrap_or_else(|_| {
+            panic!(
+                "e2e.js printed no report: {stdout} {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    assert_eq!(
+        report["ok"],
+        true,
+        "the browser run failed at {} (screenshot {}): {}\nserver log:\n{}",
+        report["failed"],
+        report["screenshot"],
+        report["error"],
+        server.log()
+    );
+    eprintln!("{report}");
+}

@@ -109,7 +109,8 @@ async fn pages_render_with_security_headers_and_peertube_marker() {
         "/accounts/root",
         "/c/root_channel",
         "/video-channels/root_channel",
-        "/assets/css/kinora.css",
+        "/assets/app/kinora.css",
+        "/assets/app/theme.js",
         "/favicon.ico",
     ] {
         let res = http()

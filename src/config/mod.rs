@@ -21,6 +21,8 @@ pub enum Source {
     Flag(String),
     /// Derived from another setting (the public URL from the listen address).
     Derived,
+    /// Changed by an administrator (`PUT /api/v1/config/custom`, stored in the database).
+    Admin,
 }
 
 impl fmt::Display for Source {
@@ -31,6 +33,7 @@ impl fmt::Display for Source {
             Source::Env(v) => write!(f, "environment variable {v}"),
             Source::Flag(flag) => write!(f, "flag {flag}"),
             Source::Derived => write!(f, "derived from listen"),
+            Source::Admin => write!(f, "administrator settings (database)"),
         }
     }
 }
@@ -64,6 +67,8 @@ pub struct Config {
     pub instance_short_description: String,
     pub instance_description: String,
     pub instance_terms: String,
+    /// Stylesheet added to every page after Kinora's own (`instance.custom_css`).
+    pub custom_css: String,
     pub registration: RegistrationMode,
     /// Default quota of new users, bytes; -1 means unlimited.
     pub user_video_quota: i64,
@@ -104,6 +109,7 @@ impl Config {
                 .into(),
             instance_description: String::new(),
             instance_terms: String::new(),
+            custom_css: String::new(),
             registration: RegistrationMode::Closed,
             user_video_quota: 10 * 1024 * 1024 * 1024,
             user_video_quota_daily: -1,

@@ -107,6 +107,15 @@ pub static SETTINGS: &[Setting] = &[
         show: |c| quoted(&c.instance_terms),
     },
     Setting {
+        key: "instance.custom_css",
+        doc: "CSS added to every page after Kinora's stylesheet.",
+        apply: |c, v| {
+            c.custom_css = text(100_000, v)?;
+            Ok(())
+        },
+        show: |c| quoted(&c.custom_css),
+    },
+    Setting {
         key: "registration",
         doc: "Who may create an account: closed, open or approval.",
         apply: |c, v| {

@@ -71,6 +71,25 @@ pub async fn list(
         .await
 }
 
+/// Channels matching a search text.
+pub async fn search(
+    store: &Store,
+    text: String,
+    start: i64,
+    count: i64,
+) -> DomainResult<(i64, Vec<ChannelDetails>)> {
+    store
+        .read(move |conn| {
+            let (total, rows) = actors::search_channels(conn, &text, start, count)?;
+            let list = rows
+                .into_iter()
+                .map(|c| details_in(conn, c))
+                .collect::<DomainResult<Vec<_>>>()?;
+            Ok((total, list))
+        })
+        .await
+}
+
 pub struct ChannelFields {
     pub display_name: Option<String>,
     pub description: Option<Option<String>>,

@@ -459,23 +459,43 @@ pub async fn rating(
     Ok((video_id, rating))
 }
 
-/// Counts a view by `viewer` unless they were counted within the last hour.
+/// Counts a view by `viewer` unless they were counted within the last hour; returns the
+/// video's id.
 pub async fn count_view(
     store: &Store,
     user: Option<&UserRow>,
     reference: &str,
     viewer: String,
-) -> DomainResult<bool> {
+) -> DomainResult<i64> {
     let details = get(store, reference, user).await?;
     let id = details.video.id;
     let since = crate::store::timestamp(time::OffsetDateTime::now_utc() - time::Duration::hours(1));
     store
         .write(move |tx| {
-            let counted = videos::count_view(tx, id, &viewer, &since)?;
-            if counted {
+            if videos::count_view(tx, id, &viewer, &since)? {
                 crate::federation::hooks::video_viewed(tx, id);
             }
-            Ok::<_, DomainError>(counted)
+            Ok::<_, DomainError>(())
         })
-        .await
+        .await?;
+    Ok(id)
+}
+
+/// A video and the jobs processing it, for its owner or a moderator (the upload page polls it).
+pub async fn processing(
+    store: &Store,
+    user: &UserRow,
+    reference: &str,
+) -> DomainResult<(VideoDetails, Vec<crate::store::jobs::JobRow>)> {
+    let details = get(store, reference, Some(user)).await?;
+    if details.channel.owner.user_id != Some(user.id) && user.role > roles::MODERATOR {
+        return Err(DomainError::Forbidden(
+            "Only the owner sees how a video is processed".into(),
+        ));
+    }
+    let subject = format!("video:{}", details.video.id);
+    let jobs = store
+        .read(move |conn| Ok::<_, DomainError>(crate::store::jobs::by_subject(conn, &subject)?))
+        .await?;
+    Ok((details, jobs))
 }

@@ -1,5 +1,5 @@
-//! Files embedded in the binary (stylesheets, icons, data) and the avatar/banner images stored
-//! under the data directory.
+//! Files embedded in the binary (the front-end bundle built by `build.rs`, icons, data) and the
+//! avatar/banner images stored under the data directory.
 
 use actix_web::http::header::{self, CacheControl, CacheDirective};
 use actix_web::{HttpRequest, HttpResponse, Responder, web};
@@ -13,8 +13,33 @@ use crate::store::images;
 #[folder = "assets/"]
 pub struct Assets;
 
+/// The minified front-end (`web/src` bundled by esbuild in `build.rs`), each file with `.br` and
+/// `.gz` copies compressed at build time.
+#[derive(RustEmbed)]
+#[folder = "$OUT_DIR/web/"]
+pub struct Bundle;
+
+/// Version tag appended to bundle URLs (`?v=`): a digest of the bundle, so a browser never mixes
+/// a new binary's pages with its cached old scripts.
+pub fn bundle_version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| {
+        use sha2::{Digest, Sha256};
+        let mut names: Vec<_> = Bundle::iter().collect();
+        names.sort();
+        let mut hasher = Sha256::new();
+        for name in names {
+            if let Some(file) = Bundle::get(&name) {
+                hasher.update(file.metadata.sha256_hash());
+            }
+        }
+        hex::encode(&hasher.finalize()[..6])
+    })
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/assets/{path:.*}", web::get().to(asset))
+    cfg.route("/assets/app/{file}", web::get().to(bundle))
+        .route("/assets/{path:.*}", web::get().to(asset))
         .route("/favicon.ico", web::get().to(favicon))
         .route("/lazy-static/avatars/{file}", web::get().to(actor_image))
         .route("/lazy-static/banners/{file}", web::get().to(actor_image));
@@ -40,6 +65,70 @@ async fn asset(req: HttpRequest, path: web::Path<String>) -> ApiResult<HttpRespo
             CacheDirective::MaxAge(86_400),
         ]))
         .body(file.data.into_owned()))
+}
+
+/// The encodings the client accepts among those the bundle is stored in, best first.
+fn accepted_encodings(req: &HttpRequest) -> Vec<&'static str> {
+    let accept = req
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let offered = |name: &str| {
+        accept.split(',').any(|part| {
+            let mut it = part.split(';');
+            let coding = it.next().unwrap_or("").trim();
+            let refused = it.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+            coding.eq_ignore_ascii_case(name) && !refused
+        })
+    };
+    [("br", "br"), ("gzip", "gz")]
+        .into_iter()
+        .filter(|(name, _)| offered(name))
+        .map(|(_, ext)| ext)
+        .collect()
+}
+
+/// A bundle file, compressed as the client prefers (brotli, gzip, or as is). URLs carry `?v=`,
+/// so the files are cached for a year.
+async fn bundle(req: HttpRequest, file: web::Path<String>) -> ApiResult<HttpResponse> {
+    let name = file.into_inner();
+    let plain = Bundle::get(&name).ok_or_else(|| ApiError::not_found("No such asset"))?;
+    let etag_base = hex::encode(&plain.metadata.sha256_hash()[..12]);
+    let mut encoding = None;
+    let mut data = plain.data;
+    for ext in accepted_encodings(&req) {
+        if let Some(compressed) = Bundle::get(&format!("{name}.{ext}")) {
+            encoding = Some(if ext == "gz" { "gzip" } else { "br" });
+            data = compressed.data;
+            break;
+        }
+    }
+    let etag = format!("\"{etag_base}-{}\"", encoding.unwrap_or("identity"));
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == etag);
+    let mut res = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    res.content_type(plain.metadata.mimetype())
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::VARY, "Accept-Encoding"))
+        .insert_header(CacheControl(vec![
+            CacheDirective::Public,
+            CacheDirective::MaxAge(31_536_000),
+        ]));
+    if let Some(encoding) = encoding {
+        res.insert_header((header::CONTENT_ENCODING, encoding));
+    }
+    if fresh {
+        return Ok(res.finish());
+    }
+    Ok(res.body(data.into_owned()))
 }
 
 async fn favicon() -> HttpResponse {

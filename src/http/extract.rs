@@ -39,12 +39,21 @@ pub fn request_token(req: &HttpRequest) -> Option<String> {
         }
         return None;
     }
-    // Cookies authenticate HTML pages only: the API takes bearer tokens, so a cross-site form
-    // can never act on the API with someone's cookie.
-    if req.path().starts_with("/api/") {
+    // On the API the cookie counts only for Kinora's own page scripts: they send
+    // `X-Requested-With: kinora`, which a cross-site form cannot send, and which a cross-site
+    // script can send only after a CORS preflight that never allows credentials (the API's CORS
+    // answers with a wildcard origin). Browsers that say where a request comes from must also
+    // say it comes from this site.
+    if req.path().starts_with("/api/") && !from_own_pages(req) {
         return None;
     }
     req.cookie(SESSION_COOKIE).map(|c| c.value().to_string())
+}
+
+fn from_own_pages(req: &HttpRequest) -> bool {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    header("x-requested-with") == Some("kinora")
+        && matches!(header("sec-fetch-site"), None | Some("same-origin"))
 }
 
 async fn resolve(req: HttpRequest) -> Result<Option<UserRow>, ApiError> {

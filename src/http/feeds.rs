@@ -91,7 +91,7 @@ async fn videos_feed(
     let items: String = list.iter().map(|d| item(&base, d)).collect();
     Ok(rss(
         &state,
-        &state.config.instance_name,
+        &state.settings().instance_name,
         "/feeds/videos.xml",
         &items,
     ))
@@ -107,7 +107,7 @@ fn rss(state: &AppState, title: &str, self_path: &str, items: &str) -> HttpRespo
          <atom:link href=\"{base}{self_path}\" rel=\"self\" type=\"application/rss+xml\"/>\
          <generator>Kinora</generator>{items}</channel></rss>",
         xml(title),
-        xml(&state.config.instance_short_description)
+        xml(&state.settings().instance_short_description)
     );
     HttpResponse::Ok()
         .content_type("application/rss+xml; charset=utf-8")
@@ -169,7 +169,7 @@ async fn comments_feed(
             )
         })
         .collect();
-    let title = format!("{} - Comments", state.config.instance_name);
+    let title = format!("{} - Comments", state.settings().instance_name);
     Ok(rss(&state, &title, "/feeds/video-comments.xml", &items))
 }
 
@@ -223,7 +223,7 @@ async fn oembed(state: web::Data<AppState>, q: web::Query<OembedQuery>) -> ApiRe
         "title": video.video.name,
         "author_name": video.channel.channel.actor.display_name,
         "author_url": format!("{base}/video-channels/{}", video.channel.channel.actor.name),
-        "provider_name": state.config.instance_name,
+        "provider_name": state.settings().instance_name,
         "provider_url": base,
     })))
 }

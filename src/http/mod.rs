@@ -89,6 +89,10 @@ pub fn serve(
                     .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
                     .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin")),
             )
+            // Pages and JSON go out compressed; video and images are left alone by Compress,
+            // range responses are marked identity by actix-files, and the front-end bundle
+            // comes precompressed (its Content-Encoding makes Compress skip it).
+            .wrap(actix_web::middleware::Compress::default())
             .service(
                 web::scope("/api/v1")
                     .wrap(cors())

@@ -292,3 +292,33 @@ pub fn actor_ids_of_account(conn: &Connection, account_id: i64) -> Result<Vec<i6
         .collect::<Result<Vec<i64>, _>>()?;
     Ok(ids)
 }
+
+/// Channels whose name or display name contains `text` (case-insensitive), by display name.
+pub fn search_channels(
+    conn: &Connection,
+    text: &str,
+    start: i64,
+    count: i64,
+) -> Result<(i64, Vec<ChannelRow>), StoreError> {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let pattern = format!("%{escaped}%");
+    let condition = "(a.name LIKE ?1 ESCAPE '\\' OR a.display_name LIKE ?1 ESCAPE '\\')";
+    let total: i64 = conn.query_row(
+        &format!(
+            "SELECT COUNT(*) FROM channels ch JOIN actors a ON a.id = ch.actor_id WHERE {condition}"
+        ),
+        [&pattern],
+        |r| r.get(0),
+    )?;
+    let sql = channel_select(&format!(
+        "{condition} ORDER BY a.display_name COLLATE NOCASE, ch.id LIMIT ?2 OFFSET ?3"
+    ));
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt
+        .query_map(params![pattern, count, start], channel_from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((total, rows))
+}

@@ -281,3 +281,15 @@ pub fn list(
         .collect::<Result<Vec<_>, _>>()?;
     Ok((total, rows))
 }
+
+/// The jobs about one subject (`video:ID`), oldest first: what the upload page shows while a
+/// video is processed.
+pub fn by_subject(conn: &Connection, subject: &str) -> Result<Vec<JobRow>, StoreError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM jobs WHERE subject = ?1 ORDER BY id"
+    ))?;
+    let rows = stmt
+        .query_map([subject], from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}

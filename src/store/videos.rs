@@ -336,6 +336,9 @@ pub struct VideoFilter {
     /// Only videos of channels this actor follows (a user's subscriptions).
     pub followed_by_actor: Option<i64>,
     pub sort: String,
+    /// With sort `-trending`: rank by the viewers counted since this timestamp (the trending
+    /// window) instead of all-time views.
+    pub trending_since: Option<String>,
     pub start: i64,
     pub count: i64,
 }
@@ -461,11 +464,18 @@ pub fn list(conn: &Connection, f: &VideoFilter) -> Result<(i64, Vec<VideoRow>), 
         .map(|c| format!("v.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
+    let order = match (&f.trending_since, f.sort.as_str()) {
+        (Some(since), "-trending") => {
+            args.push(V::Text(since.clone()));
+            "(SELECT COUNT(*) FROM video_views vv WHERE vv.video_id = v.id AND vv.counted_at >= ?) DESC, \
+             v.views DESC"
+        }
+        _ => sort_clause(&f.sort),
+    };
     args.push(V::Integer(f.count));
     args.push(V::Integer(f.start));
     let mut stmt = conn.prepare(&format!(
-        "SELECT {columns} {from} WHERE {condition} ORDER BY {}, v.id DESC LIMIT ? OFFSET ?",
-        sort_clause(&f.sort)
+        "SELECT {columns} {from} WHERE {condition} ORDER BY {order}, v.id DESC LIMIT ? OFFSET ?"
     ))?;
     let rows = stmt
         .query_map(rusqlite::params_from_iter(args.iter()), from_row)?
@@ -562,4 +572,14 @@ pub fn count_view(
         )?;
     }
     Ok(changed == 1)
+}
+
+/// Bytes all videos take: originals plus renditions (the storage total on the admin page).
+pub fn bytes_total(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row(
+        "SELECT COALESCE((SELECT SUM(original_size) FROM videos), 0) + \
+         COALESCE((SELECT SUM(size) FROM video_files), 0)",
+        [],
+        |r| r.get(0),
+    )?)
 }

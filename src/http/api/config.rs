@@ -94,7 +94,7 @@ async fn languages() -> HttpResponse {
 const IMAGE_EXTENSIONS: [&str; 5] = [".png", ".jpeg", ".jpg", ".gif", ".webp"];
 
 async fn config(state: web::Data<AppState>) -> HttpResponse {
-    let c = &state.config;
+    let c = &state.settings();
     let signup_allowed = c.registration != RegistrationMode::Closed;
     HttpResponse::Ok().json(json!({
         "instance": {
@@ -173,7 +173,7 @@ async fn config(state: web::Data<AppState>) -> HttpResponse {
 }
 
 async fn about(state: web::Data<AppState>) -> HttpResponse {
-    let c = &state.config;
+    let c = &state.settings();
     HttpResponse::Ok().json(json!({
         "instance": {
             "name": c.instance_name,

@@ -4,12 +4,15 @@ pub mod captions;
 pub mod channels;
 pub mod comments;
 pub mod config;
+pub mod config_custom;
 pub mod federation;
+pub mod history;
 pub mod jobs;
 pub mod json;
 pub mod me;
 pub mod oauth;
 pub mod registrations;
+pub mod search;
 pub mod uploads;
 pub mod users;
 pub mod video_json;
@@ -26,12 +29,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(federation::routes)
         .configure(oauth::routes)
         .configure(me::routes)
+        .configure(history::routes)
         .configure(registrations::routes)
         .configure(users::routes)
         .configure(channels::routes)
+        .configure(config_custom::routes)
         .configure(config::routes)
         .configure(jobs::routes)
         .configure(uploads::routes)
+        .configure(search::routes)
         .configure(comments::routes)
         .configure(captions::routes)
         .configure(video_source::routes)

@@ -85,10 +85,12 @@ async fn create(
             email: Some(body.email),
             password: body.password,
             role: body.role,
-            video_quota: body.video_quota.unwrap_or(state.config.user_video_quota),
+            video_quota: body
+                .video_quota
+                .unwrap_or(state.settings().user_video_quota),
             video_quota_daily: body
                 .video_quota_daily
-                .unwrap_or(state.config.user_video_quota_daily),
+                .unwrap_or(state.settings().user_video_quota_daily),
             display_name: None,
             channel_name: body.channel_name,
             channel_display_name: None,

@@ -11,7 +11,7 @@ use super::users::urls;
 use super::{video_json, video_query};
 use crate::app::AppState;
 use crate::domain::video_pictures::{self, PictureUploads};
-use crate::domain::{accounts, channels, videos};
+use crate::domain::{accounts, channels, history, videos};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{AuthUser, MaybeUser, client_ip};
 use crate::http::multipart::read_video_form;
@@ -32,6 +32,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/videos/{id}/rate", web::put().to(rate))
         .route("/videos/{id}/views", web::post().to(view))
         .route("/videos/{id}/token", web::post().to(file_token))
+        .route("/videos/{id}/watching", web::put().to(watching))
+        .route("/videos/{id}/processing", web::get().to(processing))
         .route("/videos/{id}", web::get().to(get))
         .route("/videos/{id}/", web::get().to(get))
         .route(
@@ -117,7 +119,13 @@ async fn get(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let details = videos::get(&state.store, &id, user.as_ref()).await?;
-    Ok(HttpResponse::Ok().json(video_json::details(&urls(&state), &details)))
+    let mut body = video_json::details(&urls(&state), &details);
+    // PeerTube tells a signed-in viewer where they stopped.
+    if let Some(user) = &user {
+        let position = history::position(&state.store, user, details.video.id).await?;
+        body["userHistory"] = position.map_or(Value::Null, |p| json!({ "currentTime": p }));
+    }
+    Ok(HttpResponse::Ok().json(body))
 }
 
 async fn description(
@@ -242,18 +250,65 @@ async fn my_rating(
 }
 
 /// Counted once per viewer (signed-in user, else client address) per hour.
+/// PeerTube's `UserViewingVideo`: where the viewer is, sent every few seconds by players.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Viewing {
+    current_time: Option<f64>,
+}
+
+/// `POST /videos/{id}/views` (and the deprecated `PUT /videos/{id}/watching`): counts one view
+/// per viewer per hour and, for a signed-in viewer, remembers the position in their history.
 async fn view(
     req: HttpRequest,
     state: web::Data<AppState>,
     MaybeUser(user): MaybeUser,
     id: web::Path<String>,
+    body: Option<web::Json<Viewing>>,
 ) -> ApiResult<HttpResponse> {
     let viewer = match &user {
         Some(u) => format!("user:{}", u.id),
         None => format!("ip:{}", client_ip(&req)),
     };
-    videos::count_view(&state.store, user.as_ref(), &id, viewer).await?;
+    let video_id = videos::count_view(&state.store, user.as_ref(), &id, viewer).await?;
+    if let (Some(user), Some(time)) = (&user, body.and_then(|b| b.current_time)) {
+        if !time.is_finite() || time < 0.0 {
+            return Err(ApiError::invalid_field(
+                "currentTime",
+                "currentTime must be 0 or more",
+            ));
+        }
+        history::record(&state.store, user, video_id, time as i64).await?;
+    }
     Ok(HttpResponse::NoContent().finish())
+}
+
+async fn watching(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    id: web::Path<String>,
+    body: web::Json<Viewing>,
+) -> ApiResult<HttpResponse> {
+    view(req, state, MaybeUser(Some(me)), id, Some(body)).await
+}
+
+/// A Kinora addition for the upload page: the video's state and the progress of the jobs
+/// processing it (`{state, jobs: [{type, state, progress, error}]}`), for its owner.
+async fn processing(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (details, jobs) = videos::processing(&state.store, &me, &id).await?;
+    let video = video_json::video(&urls(&state), &details);
+    Ok(HttpResponse::Ok().json(json!({
+        "state": video["state"],
+        "stateError": details.video.state_error,
+        "jobs": jobs.iter().map(|j| json!({
+            "id": j.id, "type": j.kind, "state": j.state, "progress": j.progress, "error": j.error,
+        })).collect::<Vec<_>>(),
+    })))
 }
 
 /// A short-lived token that opens the video's files (`?videoFileToken=`) for players that cannot

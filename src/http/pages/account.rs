@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::discover::{self, ListQuery};
 use super::{render, see_other};
 use crate::app::AppState;
 use crate::domain::images::{self, ImageKind};
@@ -18,6 +19,7 @@ use crate::http::error::ApiResult;
 use crate::http::extract::MaybeUser;
 use crate::http::multipart::read_file_field;
 use crate::store::users::UserRow;
+use crate::store::videos::VideoFilter;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/my-account", web::get().to(settings))
@@ -50,12 +52,23 @@ fn login_redirect() -> HttpResponse {
     see_other("/login?next=/my-account")
 }
 
+#[derive(Deserialize)]
+struct SettingsQuery {
+    notice: Option<String>,
+    error: Option<String>,
+}
+
 async fn settings(
     state: web::Data<AppState>,
     MaybeUser(user): MaybeUser,
+    q: web::Query<SettingsQuery>,
 ) -> ApiResult<HttpResponse> {
+    let q = q.into_inner();
     match user {
-        Some(user) => settings_page(&state, &user, StatusCode::OK, json!({})).await,
+        Some(user) => {
+            let extra = json!({ "notice": q.notice, "error": q.error });
+            settings_page(&state, &user, StatusCode::OK, extra).await
+        }
         None => Ok(login_redirect()),
     }
 }
@@ -180,6 +193,7 @@ async fn account_page(
     state: web::Data<AppState>,
     MaybeUser(user): MaybeUser,
     name: web::Path<String>,
+    q: web::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     let (account, imgs) = match accounts::by_handle(&state.store, &name, &state.host()).await {
         Ok(found) => found,
@@ -190,12 +204,21 @@ async fn account_page(
         channels::list(&state.store, Some(account.id), 0, 100, "createdAt".into()).await?;
     let urls = urls(&state);
     let channel_list: Vec<_> = list.iter().map(|c| json::channel(&urls, c)).collect();
+    let (videos, total, pager, blur) = video_page(
+        &state,
+        user.as_ref(),
+        &q,
+        &format!("/a/{}", account.actor.name),
+        |f| f.account_id = Some(account.id),
+    )
+    .await?;
     Ok(render(
         &state,
         StatusCode::OK,
         "account.html",
         user.as_ref(),
-        json!({ "account": json::account(&urls, &account, &imgs), "channels": channel_list }),
+        json!({ "account": json::account(&urls, &account, &imgs), "channels": channel_list,
+                "videos": videos, "total": total, "pager": pager, "blur": blur }),
     ))
 }
 
@@ -203,17 +226,51 @@ async fn channel_page(
     state: web::Data<AppState>,
     MaybeUser(user): MaybeUser,
     name: web::Path<String>,
+    q: web::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     let details = match channels::by_handle(&state.store, &name, &state.host()).await {
         Ok(d) => d,
         Err(DomainError::NotFound(_)) => return Ok(super::not_found_page(&state, user.as_ref())),
         Err(e) => return Err(e.into()),
     };
+    let channel_id = details.channel.id;
+    let (videos, total, pager, blur) = video_page(
+        &state,
+        user.as_ref(),
+        &q,
+        &format!("/c/{}", details.channel.actor.name),
+        |f| f.channel_id = Some(channel_id),
+    )
+    .await?;
     Ok(render(
         &state,
         StatusCode::OK,
         "channel.html",
         user.as_ref(),
-        json!({ "channel": json::channel(&urls(&state), &details) }),
+        json!({ "channel": json::channel(&urls(&state), &details), "videos": videos,
+                "total": total, "pager": pager, "blur": blur }),
     ))
+}
+
+/// A page of the public videos that `narrow` selects (a channel's, an account's).
+async fn video_page(
+    state: &AppState,
+    user: Option<&UserRow>,
+    q: &ListQuery,
+    path: &str,
+    narrow: impl FnOnce(&mut VideoFilter),
+) -> ApiResult<(Vec<Value>, i64, Value, bool)> {
+    let page = q.page();
+    let (nsfw, blur) = discover::nsfw_filter(user, None);
+    let mut filter = VideoFilter {
+        nsfw,
+        sort: "-publishedAt".into(),
+        start: (page - 1) * discover::PER_PAGE,
+        count: discover::PER_PAGE,
+        ..Default::default()
+    };
+    narrow(&mut filter);
+    let (total, list) = discover::cards(state, filter).await?;
+    let pager = discover::pager(path, &[], page, total, discover::PER_PAGE);
+    Ok((list, total, pager, blur))
 }

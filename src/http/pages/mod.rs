@@ -1,10 +1,15 @@
-//! HTML pages rendered by the server: home, sign-in, sign-up, the user's settings, and public
-//! account and channel pages. They work without JavaScript.
+//! HTML pages rendered by the server: discovery (home, browse, search, tags), watch and embed,
+//! upload, sign-in and sign-up, the user's own pages, administration, and public account and
+//! channel pages. They work without JavaScript, except the uploader.
 
 pub mod account;
-pub mod home;
+pub mod admin;
+pub mod discover;
+pub mod manage;
+pub mod markdown;
 pub mod session;
 pub mod templates;
+pub mod upload;
 pub mod watch;
 
 use actix_web::http::StatusCode;
@@ -17,9 +22,12 @@ use crate::http::extract::MaybeUser;
 use crate::store::users::UserRow;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(home::routes)
+    cfg.configure(discover::routes)
         .configure(session::routes)
         .configure(account::routes)
+        .configure(admin::routes)
+        .configure(manage::routes)
+        .configure(upload::routes)
         .configure(watch::routes);
 }
 
@@ -33,14 +41,16 @@ pub fn render(
 ) -> HttpResponse {
     let mut context = json!({
         "instance": {
-            "name": state.config.instance_name,
-            "short_description": state.config.instance_short_description,
-            "registration": state.config.registration.as_str(),
+            "name": state.settings().instance_name,
+            "short_description": state.settings().instance_short_description,
+            "registration": state.settings().registration.as_str(),
+            "custom_css": !state.settings().custom_css.is_empty(),
         },
         "user": user.map(|u| json!({
             "username": u.username,
             "is_admin": u.role == roles::ADMIN,
             "role": roles::label(u.role),
+            "theme": u.theme,
         })),
         "lang": "en",
     });

@@ -145,7 +145,7 @@ async fn signup_page(state: web::Data<AppState>, MaybeUser(user): MaybeUser) -> 
         StatusCode::OK,
         "signup.html",
         user.as_ref(),
-        json!({ "terms": state.config.instance_terms, "form": {} }),
+        json!({ "terms": state.settings().instance_terms, "form": {} }),
     )
 }
 
@@ -169,7 +169,7 @@ async fn signup(state: web::Data<AppState>, form: web::Form<SignUpForm>) -> Http
             status,
             "signup.html",
             None,
-            json!({ "terms": state.config.instance_terms, "form": ctx_form, "error": message }),
+            json!({ "terms": state.settings().instance_terms, "form": ctx_form, "error": message }),
         )
     };
     if form.terms.is_none() {

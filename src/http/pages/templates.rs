@@ -43,7 +43,42 @@ impl Templates {
                 .map_err(|e| Error::new(ErrorKind::SyntaxError, e.to_string()))?;
             env.add_template_owned(name.to_string(), source)?;
         }
+        env.add_global("asset_v", crate::http::assets::bundle_version());
+        env.add_filter("markdown", |source: Option<String>| {
+            minijinja::Value::from_safe_string(super::markdown::to_html(
+                &source.unwrap_or_default(),
+            ))
+        });
+        env.add_filter("duration", |seconds: i64| {
+            let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+            if h > 0 {
+                format!("{h}:{m:02}:{s:02}")
+            } else {
+                format!("{m}:{s:02}")
+            }
+        });
+        env.add_filter("filesize", |bytes: i64| {
+            let mut value = bytes.max(0) as f64;
+            let mut unit = 0;
+            while value >= 1024.0 && unit < 4 {
+                value /= 1024.0;
+                unit += 1;
+            }
+            let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+            if unit == 0 {
+                format!("{bytes} B")
+            } else {
+                format!("{value:.1} {}", units[unit])
+            }
+        });
         let strings = catalog("en")?;
+        // Strings the page scripts use (keys starting `js.`), given to them as JSON in the page.
+        let js_strings: std::collections::BTreeMap<String, String> = strings
+            .iter()
+            .filter(|(k, _)| k.starts_with("js."))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        env.add_global("js_strings", minijinja::Value::from_serialize(&js_strings));
         env.add_function(
             "t",
             move |key: &str, kwargs: Kwargs| -> Result<String, Error> {

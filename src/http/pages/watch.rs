@@ -7,11 +7,12 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::render;
 use crate::app::AppState;
-use crate::domain::{DomainError, videos};
+use crate::domain::videos::VideoDetails;
+use crate::domain::{DomainError, history, videos};
 use crate::http::api::users::urls;
 use crate::http::api::video_json;
 use crate::http::error::ApiResult;
@@ -27,9 +28,12 @@ async fn load(
     state: &AppState,
     user: Option<&crate::store::users::UserRow>,
     id: &str,
-) -> Result<Option<serde_json::Value>, DomainError> {
+) -> Result<Option<(VideoDetails, Value)>, DomainError> {
     match videos::get(&state.store, id, user).await {
-        Ok(d) => Ok(Some(video_json::details(&urls(state), &d))),
+        Ok(d) => {
+            let json = video_json::details(&urls(state), &d);
+            Ok(Some((d, json)))
+        }
         Err(
             DomainError::NotFound(_) | DomainError::Forbidden(_) | DomainError::InvalidToken(_),
         ) => Ok(None),
@@ -37,29 +41,80 @@ async fn load(
     }
 }
 
+/// What the player script needs (`#player-data`): the master playlist, the progressive files,
+/// the start position and options, and where a signed-in viewer stopped.
+fn player_data(
+    video: &Value,
+    options: &EmbedOptions,
+    history_time: Option<i64>,
+    signed_in: bool,
+) -> Value {
+    let files: Vec<Value> = video["files"]
+        .as_array()
+        .map(|files| {
+            files
+                .iter()
+                .map(|f| {
+                    json!({ "resolution": f["resolution"]["id"], "label": f["resolution"]["label"],
+                            "url": f["fileUrl"] })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({
+        "id": video["id"],
+        "uuid": video["uuid"],
+        "hls": video["streamingPlaylists"][0]["playlistUrl"],
+        "files": files,
+        "start": options.start,
+        "autoplay": options.autoplay,
+        "muted": options.muted,
+        "loop": options.repeat,
+        "signedIn": signed_in,
+        "historyTime": history_time,
+    })
+}
+
 async fn watch(
     state: web::Data<AppState>,
     MaybeUser(user): MaybeUser,
     id: web::Path<String>,
+    q: web::Query<EmbedQuery>,
 ) -> ApiResult<HttpResponse> {
-    let Some(video) = load(&state, user.as_ref(), &id).await? else {
+    let Some((details, video)) = load(&state, user.as_ref(), &id).await? else {
         return Ok(super::not_found_page(&state, user.as_ref()));
     };
     let base = state.base_url();
-    let watch_url = format!(
-        "{base}/videos/watch/{}",
-        video["uuid"].as_str().unwrap_or_default()
-    );
+    let uuid = details.video.uuid.clone();
+    let watch_url = format!("{base}/videos/watch/{uuid}");
     let oembed = format!(
         "{base}/services/oembed?url={}",
         form_urlencoded::byte_serialize(watch_url.as_bytes()).collect::<String>()
     );
+    let (my_rating, history_time) = match &user {
+        Some(u) => (
+            videos::rating(&state.store, u, &uuid).await?.1,
+            history::position(&state.store, u, details.video.id).await?,
+        ),
+        None => (None, None),
+    };
+    let options = EmbedOptions::from(&q.into_inner());
+    let mut data = player_data(&video, &options, history_time, user.is_some());
+    data["channelHandle"] = json!(format!(
+        "{}@{}",
+        details.channel.channel.actor.name,
+        state.host()
+    ));
+    data["me"] = json!(user.as_ref().map(|u| u.username.clone()));
+    data["commentsEnabled"] = video["commentsEnabled"].clone();
     Ok(render(
         &state,
         StatusCode::OK,
         "watch.html",
         user.as_ref(),
-        json!({ "video": video, "watch_url": watch_url, "embed_url": format!("{base}/videos/embed/{}", video["uuid"].as_str().unwrap_or_default()), "oembed_url": oembed, "base_url": base }),
+        json!({ "video": video, "watch_url": watch_url, "embed_url": format!("{base}/videos/embed/{uuid}"),
+                "oembed_url": oembed, "base_url": base, "my_rating": my_rating, "player_data": data,
+                "start": options.start }),
     ))
 }
 
@@ -103,20 +158,51 @@ fn parse_start(s: &str) -> Option<u64> {
     number.is_empty().then_some(total)
 }
 
+/// The embed options, parsed.
+struct EmbedOptions {
+    start: Option<u64>,
+    autoplay: bool,
+    muted: bool,
+    repeat: bool,
+    show_title: bool,
+}
+
+impl From<&EmbedQuery> for EmbedOptions {
+    fn from(q: &EmbedQuery) -> Self {
+        EmbedOptions {
+            start: q.start.as_deref().and_then(parse_start),
+            autoplay: flag(&q.autoplay),
+            muted: flag(&q.muted),
+            repeat: flag(&q.repeat),
+            show_title: q.title.as_deref() != Some("0"),
+        }
+    }
+}
+
 async fn embed(
     state: web::Data<AppState>,
     MaybeUser(user): MaybeUser,
     id: web::Path<String>,
     q: web::Query<EmbedQuery>,
 ) -> ApiResult<HttpResponse> {
-    let video = load(&state, user.as_ref(), &id).await?;
+    let loaded = load(&state, user.as_ref(), &id).await?;
+    let options = EmbedOptions::from(&q.into_inner());
+    let history_time = match (&user, &loaded) {
+        (Some(u), Some((d, _))) => history::position(&state.store, u, d.video.id).await?,
+        _ => None,
+    };
+    let video = loaded.map(|(_, v)| v);
+    let data = video
+        .as_ref()
+        .map(|v| player_data(v, &options, history_time, user.is_some()));
     let ctx = json!({
         "video": video,
-        "start": q.start.as_deref().and_then(parse_start),
-        "autoplay": flag(&q.autoplay),
-        "muted": flag(&q.muted),
-        "repeat": flag(&q.repeat),
-        "show_title": q.title.as_deref() != Some("0"),
+        "player_data": data,
+        "start": options.start,
+        "autoplay": options.autoplay,
+        "muted": options.muted,
+        "repeat": options.repeat,
+        "show_title": options.show_title,
     });
     let status = if video.is_some() {
         StatusCode::OK
