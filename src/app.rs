@@ -25,6 +25,8 @@ pub struct AppState {
     /// The job worker pool, once started (absent in commands that do not run jobs).
     pub jobs: Option<PoolHandle>,
     pub active_uploads: ActiveUploads,
+    /// The certificate being served, when the main listener speaks TLS.
+    pub tls_status: Option<crate::tls::CertStatus>,
     /// Signs and checks the tokens that open private video files.
     pub video_tokens: VideoTokens,
     pub federation: crate::federation::Federation,
@@ -56,6 +58,7 @@ impl AppState {
             login_limiter,
             jobs: None,
             active_uploads: ActiveUploads::default(),
+            tls_status: None,
         })
     }
 

@@ -11,9 +11,11 @@ pub mod http;
 pub mod jobs;
 pub mod logging;
 pub mod media;
+pub mod metrics;
 pub mod ops;
 pub mod server;
 pub mod store;
+pub mod tls;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub const GIT_COMMIT: &str = env!("KINORA_GIT_COMMIT");

@@ -10,8 +10,11 @@ pub fn init(config: &Config) {
         .ok()
         .and_then(|v| EnvFilter::try_new(v).ok())
         .unwrap_or_else(|| EnvFilter::new(&config.log_filter));
+    // Colours only for a terminal: journald, files and `docker logs` get plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr);
     // A second init (tests that start several servers in one process) is harmless.
     let _ = match config.log_format {

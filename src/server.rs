@@ -18,6 +18,7 @@ use crate::domain::videos;
 use crate::domain::{auth, roles};
 use crate::jobs::{PoolConfig, WorkerPool};
 use crate::store::{Store, tokens, users as user_rows};
+use crate::tls::Renewal;
 
 /// Name of the administrator created on first start, as PeerTube names it.
 pub const FIRST_ADMIN: &str = "root";
@@ -53,8 +54,9 @@ pub fn ensure_admin(store: &Store, config: &Config) -> anyhow::Result<Option<Str
 }
 
 /// Holds an exclusive lock on `<data>/kinora.lock` for the life of the server, so two servers
-/// never share a data directory (admin commands and backups do not take it).
-fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
+/// never share a data directory (backups and most admin commands do not take it;
+/// `admin fsck --repair` does).
+pub fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
     let path = dir.join("kinora.lock");
     let file = std::fs::OpenOptions::new()
         .create(true)
@@ -75,7 +77,9 @@ fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
 
 /// Runs the server until SIGINT or SIGTERM.
 pub fn run(mut config: Config) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&config.data_dir)
+    // Created private (0750 less the umask): it holds the database and the TLS keys.
+    std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o750)
+        .create(&config.data_dir)
         .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
     let _lock = lock_data_dir(&config.data_dir)?;
     let store = Store::open(&config.database_path(), config.db_readers)
@@ -98,21 +102,36 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
     }
     let listener = TcpListener::bind(config.listen)
         .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let redirect_listener = match config.redirect_listen.resolve(config.tls.enabled()) {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .with_context(|| format!("cannot listen on {addr} (redirect_listen)"))?,
+        ),
+        None => None,
+    };
     config.finalize_public_url(listener.local_addr()?);
+    let tls = crate::tls::setup(&config).context("cannot set up TLS")?;
     auth::ensure_local_client(&store)?;
     let admin_password = ensure_admin(&store, &config)?;
 
     let banner = Banner {
         url: config.public_url(),
         listen: config.listen,
+        tls: tls.is_some(),
+        redirect: match &redirect_listener {
+            Some(l) => Some(l.local_addr()?),
+            None => None,
+        },
         admin_password,
     };
+    let domain = config.tls.domain.clone().unwrap_or_default();
     // Settings administrators changed at run time are layered over file, environment and flags.
     let base = config.clone();
     let config = instance_settings::load_blocking(&store, &base)
         .context("cannot read the instance settings")?;
     let mut state = AppState::new(config, store.clone())?;
     state.live = instance_settings::LiveConfig::new(base, (*state.config).clone());
+    state.tls_status = tls.as_ref().map(|t| t.status.clone());
     let job_store = store.clone();
     let result = actix_web::rt::System::new().block_on(async move {
         let mut pool = WorkerPool::new(job_store.clone(), PoolConfig::default());
@@ -159,17 +178,50 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
         // that stops us right after the banner still gets a graceful stop.
         let mut terminate = signal(SignalKind::terminate())?;
         let mut interrupt = signal(SignalKind::interrupt())?;
-        let server = crate::http::serve(state, listener)?;
+        let public_url = state.base_url();
+        let tls_config = match tls {
+            Some(tls) => {
+                match tls.renewal {
+                    Renewal::Acme(acme) => {
+                        actix_web::rt::spawn(crate::tls::acme::drive(acme, domain, tls.status));
+                    }
+                    Renewal::Files(files) => {
+                        let mut hangup = signal(SignalKind::hangup())?;
+                        actix_web::rt::spawn(async move {
+                            while hangup.recv().await.is_some() {
+                                reload_certificate(&files).await;
+                            }
+                        });
+                    }
+                }
+                Some(tls.server_config)
+            }
+            None => None,
+        };
+        let server = crate::http::serve(state, listener, tls_config)?;
+        let redirect = match redirect_listener {
+            Some(l) => Some(crate::http::https::serve_redirect(l, public_url)?),
+            None => None,
+        };
         let handle = server.handle();
+        let redirect_handle = redirect.as_ref().map(|r| r.handle());
         actix_web::rt::spawn(async move {
             tokio::select! {
                 _ = terminate.recv() => tracing::info!("SIGTERM received; stopping gracefully"),
                 _ = interrupt.recv() => tracing::info!("SIGINT received; stopping gracefully"),
             }
+            if let Some(r) = redirect_handle {
+                r.stop(true).await;
+            }
             handle.stop(true).await;
         });
         announce(&banner)?;
+        let redirecting = redirect.map(actix_web::rt::spawn);
         let served = server.await;
+        if let Some(r) = redirecting {
+            // Stopped by the same signal; its error would only repeat the main server's.
+            let _ = r.await;
+        }
         upkeep.abort();
         waker.abort();
         jobs.stop();
@@ -181,20 +233,42 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
     result.context("HTTP server failed")
 }
 
+/// Reads `tls.cert`/`tls.key` again (on SIGHUP), keeping the old pair when the new one fails.
+async fn reload_certificate(files: &Arc<crate::tls::files::CertFiles>) {
+    let files = files.clone();
+    match tokio::task::spawn_blocking(move || files.reload()).await {
+        Ok(Ok(info)) => tracing::info!(
+            expires = %crate::tls::date(info.not_after),
+            "SIGHUP: reloaded the TLS certificate"
+        ),
+        Ok(Err(e)) => tracing::error!(
+            error = %anyhow::Error::new(e),
+            "SIGHUP: cannot reload the TLS certificate; still serving the previous one"
+        ),
+        Err(e) => tracing::error!(error = %e, "SIGHUP: certificate reload failed"),
+    }
+}
+
 /// What `serve` prints once it accepts connections.
 struct Banner {
     url: String,
     listen: std::net::SocketAddr,
+    tls: bool,
+    redirect: Option<std::net::SocketAddr>,
     admin_password: Option<String>,
 }
 
 fn announce(b: &Banner) -> std::io::Result<()> {
     let url = &b.url;
     let mut out = std::io::stdout().lock();
+    if let Some(redirect) = b.redirect {
+        writeln!(out, "Redirecting http://{redirect} to {url}")?;
+    }
     writeln!(
         out,
-        "Kinora {} is listening on http://{} (public URL {url})",
+        "Kinora {} is listening on {}://{} (public URL {url})",
         crate::LONG_VERSION,
+        if b.tls { "https" } else { "http" },
         b.listen
     )?;
     if let Some(password) = &b.admin_password {

@@ -4,6 +4,9 @@
 #
 #   packaging/debian/check.sh            # static checks only
 #   BUILD_DEB=1 packaging/debian/check.sh  # also build the .deb (needs cargo-deb; release build)
+#   BUILD_DEB=1 DEB_PROFILE=dev packaging/debian/check.sh
+#       # package the debug binary cargo test already built (stripped, fast compression): what
+#       # tests/packaging_deb.rs runs in CI, which has no time for a release build
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dir=packaging/debian
@@ -59,7 +62,11 @@ if [ "${BUILD_DEB:-0}" = 1 ]; then
     echo "== cargo deb"
     target="${TARGET:-x86_64-unknown-linux-gnu}"
     # cargo deb prints the path of the package it wrote as its last line.
-    if [ -x "target/$target/release/kinora" ]; then
+    if [ -n "${DEB_PROFILE:-}" ]; then
+        # cargo-deb maps the target/release/ asset to the profile's directory (and warns that
+        # a dev profile is for testing only, which is what this is).
+        deb=$(cargo deb --no-build --profile "$DEB_PROFILE" --strip --fast --quiet -o "$tmp/" | tail -1)
+    elif [ -x "target/$target/release/kinora" ]; then
         # Reuse the static binary from packaging/build-static.sh.
         deb=$(cargo deb --no-build --target "$target" | tail -1)
     else
@@ -80,6 +87,26 @@ if [ "${BUILD_DEB:-0}" = 1 ]; then
     for script in postinst postrm prerm; do
         [ -f "$tmp/control/$script" ] && { sh -n "$tmp/control/$script" || fail=1; }
     done
+    # The generated scripts: ours with cargo-deb's systemd part where #DEBHELPER# was.
+    for expect in 'postinst:adduser --quiet --system' 'postinst:deb-systemd-helper' \
+        'postinst:install -d -o kinora -g kinora -m 0750 /var/lib/kinora' \
+        'prerm:deb-systemd-invoke stop' 'postrm:rm -rf /var/lib/kinora' \
+        'postrm:deb-systemd-helper purge'; do
+        script=${expect%%:*}
+        grep -qF -- "${expect#*:}" "$tmp/control/$script" ||
+            { echo "generated $script lacks: ${expect#*:}" >&2; fail=1; }
+    done
+    if grep -q '#DEBHELPER#' "$tmp/control/postinst" "$tmp/control/postrm"; then
+        echo "#DEBHELPER# left in a generated script" >&2
+        fail=1
+    fi
+    control=$(cat "$tmp/control/control")
+    for field in 'Package: kinora' 'Section: video' 'Depends: adduser'; do
+        grep -q "^$field" <<<"$control" || { echo "control lacks $field" >&2; fail=1; }
+    done
+    # The packaged binary runs and is the one built from this tree.
+    dpkg-deb -x "$deb" "$tmp/root"
+    "$tmp/root/usr/bin/kinora" --version || fail=1
     grep -qx '/etc/kinora/kinora.toml' "$tmp/control/conffiles" || { echo "kinora.toml is not a conffile" >&2; fail=1; }
     if command -v lintian >/dev/null; then
         # Errors fail the check; warnings are printed for a human.

@@ -24,6 +24,7 @@ for placeholder in __PORT__ __DOMAIN__; do
     grep -q "$placeholder" conf/kinora.toml || { echo "conf/kinora.toml lacks $placeholder" >&2; fail=1; }
 done
 grep -q 'X-Forwarded-For' conf/nginx.conf || { echo "nginx.conf lacks X-Forwarded-For" >&2; fail=1; }
+grep -q '^trusted_proxies = "127.0.0.1/32' conf/kinora.toml || { echo "conf/kinora.toml does not trust nginx" >&2; fail=1; }
 if [ "$fail" != 0 ]; then
     echo "yunohost package check FAILED" >&2
     exit 1

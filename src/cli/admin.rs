@@ -36,6 +36,13 @@ pub enum AdminCommand {
     ListUsers,
     /// Apply pending database migrations (the server also does this at start).
     Migrate,
+    /// Check the database against the data directory's files: missing originals, renditions
+    /// and pictures; orphaned files and directories. Exits 1 when problems remain.
+    Fsck {
+        /// Remove orphaned files and dead upload sessions (the server must be stopped).
+        #[arg(long)]
+        repair: bool,
+    },
 }
 
 fn open(config: &Config) -> anyhow::Result<Store> {
@@ -171,6 +178,17 @@ pub fn run(cmd: &AdminCommand, config: &Config) -> anyhow::Result<()> {
             }
             println!("{total} user(s)");
             Ok(())
+        }
+        AdminCommand::Fsck { repair } => {
+            // Repair takes the server's lock: a live server's half-made files look orphaned.
+            let _lock = if *repair {
+                Some(crate::server::lock_data_dir(&config.data_dir).map_err(|e| {
+                    e.context("fsck --repair needs the server stopped (systemctl stop kinora)")
+                })?)
+            } else {
+                None
+            };
+            super::ops::fsck(config, &open(config)?, *repair)
         }
         AdminCommand::Migrate => {
             std::fs::create_dir_all(&config.data_dir)?;

@@ -1,5 +1,5 @@
-//! The `kinora` command line (clap): global options, `serve`, `admin`, `backup`, `restore` and
-//! `healthcheck`. `main.rs` only calls `cli::main`.
+//! The `kinora` command line (clap): global options, `serve`, `admin`, `backup`, `restore`,
+//! `healthcheck` and `doctor`. `main.rs` only calls `cli::main`.
 
 mod admin;
 mod ops;
@@ -32,7 +32,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage users and the database (works while the server runs).
     #[command(subcommand)]
     Admin(admin::AdminCommand),
@@ -56,6 +56,9 @@ pub enum Command {
     /// Exit 0 if the server on the configured `listen` address answers GET /api/v1/config with
     /// 200, 1 otherwise (for container health checks).
     Healthcheck,
+    /// Check the installation: data directory, database, disk space, the server on its listen
+    /// address, the public URL from this machine, the clock, and TLS. Exits 1 on a failure.
+    Doctor,
 }
 
 #[derive(Args, Debug, Default)]
@@ -69,6 +72,32 @@ pub struct ServeArgs {
     /// Registration mode: closed, open or approval (setting `registration`).
     #[arg(long, value_name = "MODE")]
     pub registration: Option<String>,
+    /// Serve HTTPS for this DNS name, with a certificate from the ACME CA (setting `tls.domain`).
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Option<String>,
+    /// Contact e-mail for the ACME account (setting `tls.acme_email`).
+    #[arg(long, value_name = "EMAIL")]
+    pub acme_email: Option<String>,
+    /// ACME directory URL; Let's Encrypt production by default (setting `tls.acme_directory`).
+    #[arg(long, value_name = "URL")]
+    pub acme_directory: Option<String>,
+    /// PEM roots to trust for the ACME CA's HTTPS, for test CAs (setting `tls.acme_ca_root`).
+    #[arg(long, value_name = "FILE")]
+    pub acme_ca_root: Option<String>,
+    /// PEM certificate chain to serve instead of ACME, reloaded on SIGHUP (setting `tls.cert`).
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<String>,
+    /// PEM private key of --tls-cert (setting `tls.key`).
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<String>,
+    /// Plain-HTTP listener that redirects to HTTPS: auto (0.0.0.0:80 with TLS), off, or an
+    /// address (setting `redirect_listen`).
+    #[arg(long, value_name = "ADDR")]
+    pub redirect_listen: Option<String>,
+    /// Reverse proxies whose X-Forwarded-For/-Proto are believed, as CIDR,... (setting
+    /// `trusted_proxies`).
+    #[arg(long, value_name = "CIDR,...")]
+    pub trusted_proxies: Option<String>,
     /// Any setting, as KEY=VALUE (for example --set instance.name="My videos"); repeatable.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
@@ -89,6 +118,26 @@ impl ServeArgs {
             ("listen", "--listen", &self.listen),
             ("public_url", "--public-url", &self.public_url),
             ("registration", "--registration", &self.registration),
+            ("tls.domain", "--domain", &self.domain),
+            ("tls.acme_email", "--acme-email", &self.acme_email),
+            (
+                "tls.acme_directory",
+                "--acme-directory",
+                &self.acme_directory,
+            ),
+            ("tls.acme_ca_root", "--acme-ca-root", &self.acme_ca_root),
+            ("tls.cert", "--tls-cert", &self.tls_cert),
+            ("tls.key", "--tls-key", &self.tls_key),
+            (
+                "redirect_listen",
+                "--redirect-listen",
+                &self.redirect_listen,
+            ),
+            (
+                "trusted_proxies",
+                "--trusted-proxies",
+                &self.trusted_proxies,
+            ),
         ] {
             if let Some(v) = value {
                 out.push((key, v.clone(), flag.to_string()));
@@ -167,7 +216,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     } = cli;
     match command {
         Command::Serve(args) => {
-            let mut config = load_config(&data_dir, file.as_deref(), Some(&args))?;
+            let mut config = load_config(&data_dir, file.as_deref(), Some(&*args))?;
             if args.print_config {
                 config.finalize_public_url(config.listen);
                 print!("{}", config.render());
@@ -189,6 +238,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Healthcheck => {
             let config = load_config(&data_dir, file.as_deref(), None)?;
             ops::healthcheck(&config)
+        }
+        Command::Doctor => {
+            let mut config = load_config(&data_dir, file.as_deref(), None)?;
+            config.finalize_public_url(config.listen);
+            ops::doctor(&config)
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The one typed `Config`: documented defaults, overridden by `kinora.toml`, then `KINORA_*`
 //! environment variables, then command-line flags, in that order of precedence.
 
+mod network;
 mod settings;
 mod values;
 
@@ -9,6 +10,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+pub use network::{LETS_ENCRYPT, RedirectListen, TlsMode, TlsSettings, parse_networks};
 pub use settings::SETTINGS;
 pub use values::{ByteSize, LogFormat, RegistrationMode, format_bytes};
 
@@ -23,6 +25,8 @@ pub enum Source {
     Derived,
     /// Changed by an administrator (`PUT /api/v1/config/custom`, stored in the database).
     Admin,
+    /// A default that another setting changes (`listen` is port 443 with TLS).
+    Implied(&'static str),
 }
 
 impl fmt::Display for Source {
@@ -34,6 +38,7 @@ impl fmt::Display for Source {
             Source::Flag(flag) => write!(f, "flag {flag}"),
             Source::Derived => write!(f, "derived from listen"),
             Source::Admin => write!(f, "administrator settings (database)"),
+            Source::Implied(by) => write!(f, "default with {by}"),
         }
     }
 }
@@ -52,6 +57,8 @@ pub enum ConfigError {
     UnknownKey { key: String, origin: Source },
     #[error("cannot read configuration file {path}: {message}")]
     File { path: PathBuf, message: String },
+    #[error("conflicting settings: {0}")]
+    Conflict(String),
 }
 
 /// The effective configuration of one Kinora instance.
@@ -91,6 +98,14 @@ pub struct Config {
     /// Encoder threads per transcoding job, and transcoding jobs run at once.
     pub transcoding_threads: usize,
     pub transcoding_concurrency: usize,
+    /// TLS on the main listener (`tls.*`).
+    pub tls: TlsSettings,
+    /// The plain-HTTP listener that redirects to HTTPS (`redirect_listen`).
+    pub redirect_listen: RedirectListen,
+    /// Reverse proxies whose `X-Forwarded-For`/`-Proto` are believed (`trusted_proxies`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Bearer token that opens `/metrics` to non-loopback clients (`metrics.token`).
+    pub metrics_token: Option<String>,
     /// Federation limits and switches (`federation.*`).
     pub federation: crate::federation::FederationSettings,
     /// Effective source of every key, for `--print-config` and error messages.
@@ -125,6 +140,13 @@ impl Config {
             // One job using every core finishes each video soonest; small machines have few.
             transcoding_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             transcoding_concurrency: 1,
+            tls: TlsSettings {
+                acme_directory: LETS_ENCRYPT.into(),
+                ..TlsSettings::default()
+            },
+            redirect_listen: RedirectListen::Auto,
+            trusted_proxies: Vec::new(),
+            metrics_token: None,
             federation: crate::federation::FederationSettings::default(),
             sources: BTreeMap::new(),
         };
@@ -152,6 +174,7 @@ impl Config {
         for (key, value, flag) in flags {
             config.set(key, value, Source::Flag(flag.clone()))?;
         }
+        config.check_tls()?;
         Ok(config)
     }
 
@@ -223,6 +246,17 @@ impl Config {
     /// Unspecified addresses (0.0.0.0, ::) become `localhost`, the only name that works for them.
     pub fn finalize_public_url(&mut self, bound: SocketAddr) {
         self.listen = bound;
+        if self.public_url.is_none()
+            && let Some(domain) = self.tls.domain.as_deref()
+            && self.tls.enabled()
+        {
+            self.public_url = Some(match bound.port() {
+                443 => format!("https://{domain}"),
+                port => format!("https://{domain}:{port}"),
+            });
+            self.sources
+                .insert("public_url", Source::Implied("tls.domain"));
+        }
         if self.public_url.is_none() {
             let host = if bound.ip().is_unspecified() {
                 "localhost".to_string()

@@ -1,6 +1,7 @@
 //! The table of known settings: key, documentation, how to parse a value and how to show it.
 
 use super::Config;
+use super::network::{self, RedirectListen};
 use super::values::{ByteSize, LogFormat, RegistrationMode, format_bytes, parse_quota};
 
 /// One configurable key. `apply` parses the textual value (from TOML, env or a flag) into the
@@ -30,6 +31,19 @@ fn text(limit: usize, value: &str) -> Result<String, String> {
         return Err(format!("at most {limit} characters"));
     }
     Ok(value.to_string())
+}
+
+fn optional(value: &Option<String>) -> String {
+    quoted(value.as_deref().unwrap_or(""))
+}
+
+fn optional_path(value: &Option<std::path::PathBuf>) -> String {
+    quoted(
+        &value
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+    )
 }
 
 fn number<T: std::str::FromStr>(value: &str, what: &str) -> Result<T, String> {
@@ -319,6 +333,87 @@ pub static SETTINGS: &[Setting] = &[
             Ok(())
         },
         show: |c| c.db_readers.to_string(),
+    },
+    Setting {
+        key: "tls.domain",
+        doc: "Public DNS name served over HTTPS; alone, its certificate comes from the ACME CA by TLS-ALPN-01 (empty: plain HTTP).",
+        apply: |c, v| {
+            c.tls.domain = network::parse_domain(v)?;
+            Ok(())
+        },
+        show: |c| optional(&c.tls.domain),
+    },
+    Setting {
+        key: "tls.acme_email",
+        doc: "Contact e-mail for the ACME account (the CA writes about expiring certificates).",
+        apply: |c, v| {
+            c.tls.acme_email = network::parse_email(v)?;
+            Ok(())
+        },
+        show: |c| optional(&c.tls.acme_email),
+    },
+    Setting {
+        key: "tls.acme_directory",
+        doc: "Directory URL of the ACME CA (default Let's Encrypt production; staging: https://acme-staging-v02.api.letsencrypt.org/directory).",
+        apply: |c, v| {
+            c.tls.acme_directory = network::parse_https_url(v)?;
+            Ok(())
+        },
+        show: |c| quoted(&c.tls.acme_directory),
+    },
+    Setting {
+        key: "tls.acme_ca_root",
+        doc: "PEM file of extra root certificates trusted for the ACME CA's own HTTPS (test CAs).",
+        apply: |c, v| {
+            c.tls.acme_ca_root = network::parse_path(v);
+            Ok(())
+        },
+        show: |c| optional_path(&c.tls.acme_ca_root),
+    },
+    Setting {
+        key: "tls.cert",
+        doc: "PEM certificate chain to serve instead of ACME (with tls.key; reloaded on SIGHUP).",
+        apply: |c, v| {
+            c.tls.cert = network::parse_path(v);
+            Ok(())
+        },
+        show: |c| optional_path(&c.tls.cert),
+    },
+    Setting {
+        key: "tls.key",
+        doc: "PEM private key of tls.cert.",
+        apply: |c, v| {
+            c.tls.key = network::parse_path(v);
+            Ok(())
+        },
+        show: |c| optional_path(&c.tls.key),
+    },
+    Setting {
+        key: "redirect_listen",
+        doc: "Plain-HTTP listener that redirects to HTTPS: auto (0.0.0.0:80 with TLS), off, or an address.",
+        apply: |c, v| {
+            c.redirect_listen = RedirectListen::parse(v)?;
+            Ok(())
+        },
+        show: |c| quoted(&c.redirect_listen.show()),
+    },
+    Setting {
+        key: "trusted_proxies",
+        doc: "Reverse proxies (networks or addresses) whose X-Forwarded-For and X-Forwarded-Proto are believed.",
+        apply: |c, v| {
+            c.trusted_proxies = network::parse_networks(v)?;
+            Ok(())
+        },
+        show: |c| network::show_networks(&c.trusted_proxies),
+    },
+    Setting {
+        key: "metrics.token",
+        doc: "Bearer token that opens /metrics to other hosts (empty: loopback only).",
+        apply: |c, v| {
+            c.metrics_token = network::parse_token(v)?;
+            Ok(())
+        },
+        show: |c| optional(&c.metrics_token),
     },
     Setting {
         key: "federation.allow_private_addresses",

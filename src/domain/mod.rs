@@ -13,6 +13,7 @@ pub mod names;
 pub mod processing;
 pub mod registrations;
 pub mod roles;
+pub mod stats;
 pub mod subtitles;
 pub mod torrents;
 pub mod uploads;

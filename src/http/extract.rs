@@ -133,10 +133,11 @@ impl Paging {
     }
 }
 
-/// The client address used for rate limits: the TCP peer (proxy headers come with proxy mode).
+/// The client address used for rate limits and view counts: the TCP peer, or behind a trusted
+/// proxy the address it forwards (`proxy::client_addr`).
 pub fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
+    super::proxy::client_addr(req)
+        .map(|ip| ip.to_string())
         .unwrap_or_else(|| "unknown".into())
 }
 

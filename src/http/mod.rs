@@ -7,9 +7,12 @@ pub mod assets;
 pub mod error;
 pub mod extract;
 pub mod feeds;
+pub mod https;
 pub mod media;
+pub mod metrics;
 pub mod multipart;
 pub mod pages;
+pub mod proxy;
 pub mod ranges;
 pub mod video_assets;
 pub mod well_known;
@@ -31,14 +34,16 @@ use error::{ApiError, extractor_error};
 const JSON_LIMIT: usize = 1024 * 1024;
 const FORM_LIMIT: usize = 64 * 1024;
 
-/// Builds the server on an already bound listener; awaiting it serves until
-/// or its handle's `stop`, giving in-flight requests up to 30 s. Call inside the actix system.
+/// Builds the server on an already bound listener, speaking TLS with `tls` (HTTP/2 and
+/// HTTP/1.1 by ALPN); awaiting it serves until its handle's `stop`, giving in-flight requests up
+/// to 30 s. Call inside the actix system.
 pub fn serve(
     state: AppState,
     listener: std::net::TcpListener,
+    tls: Option<rustls::ServerConfig>,
 ) -> std::io::Result<actix_web::dev::Server> {
     let data = web::Data::new(state);
-    Ok(HttpServer::new(move || {
+    let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .app_data(
@@ -84,6 +89,8 @@ pub fn serve(
             )
             .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
             .wrap(from_fn(log_request))
+            .wrap(from_fn(https::hsts))
+            .wrap(from_fn(metrics::track))
             .wrap(
                 actix_web::middleware::DefaultHeaders::new()
                     .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -99,6 +106,7 @@ pub fn serve(
                     .configure(api::routes)
                     .default_service(web::to(api_not_found)),
             )
+            .configure(metrics::routes)
             .configure(well_known::routes)
             // Before the pages: the same URLs answer ActivityPub when `Accept` asks for it.
             .configure(activitypub::routes)
@@ -109,12 +117,13 @@ pub fn serve(
             .configure(feeds::routes)
             .configure(pages::routes)
             .default_service(web::to(pages::not_found))
-    })
-    .listen(listener)?
+    });
+    let server = match tls {
+        Some(config) => server.listen_rustls_0_23(listener, config)?,
+        None => server.listen(listener)?,
+    };
     // `server::run` installs the signal handlers itself, before it announces the address.
-    .disable_signals()
-    .shutdown_timeout(30)
-    .run())
+    Ok(server.disable_signals().shutdown_timeout(30).run())
 }
 
 /// PeerTube answers the API from any origin (it authenticates with bearer tokens, not cookies).
@@ -160,13 +169,16 @@ async fn log_request(
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.path().to_string();
+    let client = proxy::client_addr(req.request())
+        .map(|ip| ip.to_string())
+        .unwrap_or_default();
     let res = next.call(req).await?;
     let status = res.status().as_u16();
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     if status >= 500 {
-        tracing::error!(%method, %path, status, ms, "request");
+        tracing::error!(%method, %path, status, ms, %client, "request");
     } else {
-        tracing::info!(%method, %path, status, ms, "request");
+        tracing::info!(%method, %path, status, ms, %client, "request");
     }
     Ok(res)
 }

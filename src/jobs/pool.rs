@@ -169,6 +169,7 @@ async fn run_job(
         progress: progress.clone(),
     };
     tracing::info!(job = job.id, kind = %job.kind, attempt = job.attempts, "job started");
+    let started = std::time::Instant::now();
     let mut work = tokio::task::spawn_blocking(move || {
         let result = handler.run(&ctx);
         (result, ctx.is_cancelled())
@@ -189,6 +190,12 @@ async fn run_job(
         }
     };
     let (id, attempts) = (job.id, job.attempts);
+    let outcome_label = match &outcome {
+        Ok((_, true)) => "cancelled",
+        Ok((Ok(()), false)) => "completed",
+        _ => "failed",
+    };
+    crate::metrics::metrics().job_finished(&job.kind, outcome_label, started.elapsed());
     let backoff = config
         .backoff
         .saturating_mul(1u32 << (attempts.clamp(1, 12) - 1))

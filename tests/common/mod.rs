@@ -180,6 +180,11 @@ impl Server {
         next
     }
 
+    /// The server's process id (for signals such as SIGHUP).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("server running").id()
+    }
+
     pub fn api(&self, path: &str) -> String {
         format!("{}/api/v1{path}", self.url)
     }

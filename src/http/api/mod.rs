@@ -13,6 +13,7 @@ pub mod me;
 pub mod oauth;
 pub mod registrations;
 pub mod search;
+pub mod server_stats;
 pub mod uploads;
 pub mod users;
 pub mod video_json;
@@ -35,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(channels::routes)
         .configure(config_custom::routes)
         .configure(config::routes)
+        .configure(server_stats::routes)
         .configure(jobs::routes)
         .configure(uploads::routes)
         .configure(search::routes)
