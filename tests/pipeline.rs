@@ -256,3 +256,32 @@ async fn a_crash_at_any_pipeline_stage_is_recovered() {
         survives_crash_at(point).await;
     }
 }
+
+/// Audio-only uploads (with and without cover art) become a video: Opus over a still, with
+/// thumbnail and preview made from that still, published like any other upload.
+#[tokio::test]
+async fn audio_only_uploads_are_published_over_a_still_picture() {
+    let server = start(&ladder("48"), &[]);
+    let admin = server.admin_token().await;
+    for file in ["audio.m4a", "audio_cover.mp3"] {
+        let video = server
+            .publish(&admin, file, &[("name", format!("Audio {file}"))])
+            .await;
+        assert_eq!(video["state"]["id"], 1, "{file}: {video}");
+        let files = video["streamingPlaylists"][0]["files"].as_array().unwrap();
+        assert_eq!(files.len(), 1, "{file}: {video}");
+        assert_eq!(files[0]["resolution"]["id"], 360, "{file}");
+        assert_eq!(files[0]["hasAudio"], true, "{file}");
+        assert!(video["duration"].as_i64().unwrap() > 0, "{file}");
+        let master = get_text(
+            video["streamingPlaylists"][0]["playlistUrl"]
+                .as_str()
+                .unwrap(),
+        )
+        .await;
+        assert!(master.contains("CODECS=\"av01."), "{file}: {master}");
+        assert!(master.contains("opus"), "{file}: {master}");
+        check_picture(&server, &video["thumbnailPath"], (280, 157)).await;
+        check_picture(&server, &video["previewPath"], (850, 480)).await;
+    }
+}
