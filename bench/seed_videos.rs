@@ -44,6 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     licence: Some(1),
                     language: Some(["en", "fr", "de"][i % 3].into()),
                     privacy: 1,
+                    comments_policy: 1,
                     download_enabled: true,
                     tags: vec![format!("tag{}", i % 50), "bench".into()],
                     ..Default::default()

@@ -239,19 +239,32 @@ fn find(conn: &rusqlite::Connection, reference: &VideoRef) -> Result<Option<Vide
 }
 
 fn details_in(conn: &rusqlite::Connection, video: VideoRow) -> DomainResult<VideoDetails> {
-    let channel = actors::channel_by_id(conn, video.channel_id)?
+    let channel = channel_details(conn, video.channel_id)?;
+    with_channel(conn, video, channel)
+}
+
+fn channel_details(conn: &rusqlite::Connection, channel_id: i64) -> DomainResult<ChannelDetails> {
+    let channel = actors::channel_by_id(conn, channel_id)?
         .ok_or_else(|| DomainError::NotFound("Video channel not found".into()))?;
     let owner = actors::account_by_id(conn, channel.account_id)?
         .ok_or_else(|| DomainError::NotFound("Video owner not found".into()))?;
+    Ok(ChannelDetails {
+        images: images::of_actor(conn, channel.actor.id)?,
+        owner_images: images::of_actor(conn, owner.actor.id)?,
+        owner,
+        channel,
+    })
+}
+
+fn with_channel(
+    conn: &rusqlite::Connection,
+    video: VideoRow,
+    channel: ChannelDetails,
+) -> DomainResult<VideoDetails> {
     Ok(VideoDetails {
         tags: videos::tags(conn, video.id)?,
         files: videos::files(conn, video.id)?,
-        channel: ChannelDetails {
-            images: images::of_actor(conn, channel.actor.id)?,
-            owner_images: images::of_actor(conn, owner.actor.id)?,
-            owner,
-            channel,
-        },
+        channel,
         video,
     })
 }
@@ -299,10 +312,21 @@ pub async fn list(store: &Store, filter: VideoFilter) -> DomainResult<(i64, Vec<
     store
         .read(move |conn| {
             let (total, rows) = videos::list(conn, &filter)?;
-            let list = rows
-                .into_iter()
-                .map(|v| details_in(conn, v))
-                .collect::<DomainResult<Vec<_>>>()?;
+            // A page often holds many videos of one channel: look each channel up once.
+            let mut channels: std::collections::HashMap<i64, ChannelDetails> =
+                std::collections::HashMap::new();
+            let mut list = Vec::with_capacity(rows.len());
+            for v in rows {
+                let channel = match channels.get(&v.channel_id) {
+                    Some(c) => c.clone(),
+                    None => {
+                        let c = channel_details(conn, v.channel_id)?;
+                        channels.insert(v.channel_id, c.clone());
+                        c
+                    }
+                };
+                list.push(with_channel(conn, v, channel)?);
+            }
             Ok((total, list))
         })
         .await

@@ -256,14 +256,16 @@ async fn serve(
     let mime: mime::Mime = content_type
         .parse()
         .unwrap_or(mime::APPLICATION_OCTET_STREAM);
-    Ok(named
+    let len = named.metadata().len();
+    let res = named
         .set_content_type(mime.clone())
         .customize()
         .insert_header(ContentType(mime))
         .insert_header(cache)
         .insert_header(("Access-Control-Allow-Origin", "*"))
         .respond_to(req)
-        .map_into_boxed_body())
+        .map_into_boxed_body();
+    Ok(ranges::with_large_reads(res, &full, len))
 }
 
 #[cfg(test)]
