@@ -133,8 +133,11 @@ impl Federation {
         self.store
             .write(move |tx| remote::mark_received(tx, &id).map(|_| ()))
             .await?;
-        // Comments on our videos go on to the video's other followers.
-        self.forward(&activity, &req.body, &signer).await?;
+        // Comments on our videos go on to the video's other followers. The activity is
+        // processed already: a failure here must not make the sender retry into a 409.
+        if let Err(e) = self.forward(&activity, &req.body, &signer).await {
+            tracing::warn!(error = %e, "could not forward an activity");
+        }
         Ok(())
     }
 
