@@ -7,66 +7,13 @@ mod common;
 
 use std::time::Duration;
 
+use common::fed::{
+    AP, eventually, followers_of, get_json, post_signed, post_signed_raw, private_key_of,
+    remote_videos, subscribe,
+};
 use common::{Server, http};
-use kinora::federation::{keys, signatures};
+use kinora::federation::keys;
 use serde_json::{Value, json};
-
-const AP: &str = "application/activity+json";
-
-async fn get_json(url: &str, token: Option<&str>) -> (u16, Value) {
-    let mut req = http().get(url);
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-/// Polls `check` every 100 ms for up to `secs` seconds.
-async fn eventually<F, Fut>(secs: u64, what: &str, servers: &[&Server], mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..secs * 10 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let logs: Vec<String> = servers.iter().map(|s| s.log()).collect();
-    panic!(
-        "{what} did not happen within {secs} s; logs:\n{}",
-        logs.join("\n-----\n")
-    );
-}
-
-async fn subscribe(server: &Server, token: &str, uri: &str) {
-    let res = http()
-        .post(server.api("/users/me/subscriptions"))
-        .bearer_auth(token)
-        .json(&json!({ "uri": uri }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 204, "{}", res.text().await.unwrap());
-}
-
-async fn followers_of(server: &Server, path: &str) -> i64 {
-    let res = http()
-        .get(format!("{}{path}", server.url))
-        .header("Accept", AP)
-        .send()
-        .await
-        .unwrap();
-    let v: Value = res.json().await.unwrap_or(Value::Null);
-    v["totalItems"].as_i64().unwrap_or(-1)
-}
-
-async fn remote_videos(server: &Server) -> Value {
-    get_json(&server.api("/videos?isLocal=false"), None).await.1
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn channel_follow_delivery_comments_likes_updates_and_deletes() {
@@ -215,61 +162,6 @@ async fn channel_follow_delivery_comments_likes_updates_and_deletes() {
         get_json(&b.api(&format!("/videos/{uuid}")), None).await.0 == 404
     })
     .await;
-}
-
-/// A signed POST to `inbox` as the actor `key_id`, with an optional Date and body override.
-async fn post_signed(
-    inbox: &str,
-    key: &rsa::pkcs1v15::SigningKey<sha2::Sha256>,
-    key_id: &str,
-    body: &Value,
-    date: Option<String>,
-    sent_body: Option<Vec<u8>>,
-) -> u16 {
-    post_signed_raw(
-        inbox,
-        key,
-        key_id,
-        body.to_string().into_bytes(),
-        date,
-        sent_body,
-    )
-    .await
-}
-
-async fn post_signed_raw(
-    inbox: &str,
-    key: &rsa::pkcs1v15::SigningKey<sha2::Sha256>,
-    key_id: &str,
-    bytes: Vec<u8>,
-    date: Option<String>,
-    sent_body: Option<Vec<u8>>,
-) -> u16 {
-    let url = url::Url::parse(inbox).unwrap();
-    let date = date.unwrap_or_else(signatures::http_date_now);
-    let headers = signatures::sign_request_at(key, key_id, "POST", &url, Some(&bytes), &date);
-    let mut req = http().post(inbox).header("Content-Type", AP);
-    for (k, v) in headers {
-        if k != "Host" {
-            req = req.header(k, v);
-        }
-    }
-    req.body(sent_body.unwrap_or(bytes))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
-fn private_key_of(server: &Server, name: &str) -> String {
-    let db = rusqlite::Connection::open(server.data_dir.join("kinora.sqlite3")).unwrap();
-    db.query_row(
-        "SELECT private_key_pem FROM actors WHERE name = ?1 AND host IS NULL",
-        [name],
-        |r| r.get(0),
-    )
-    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use super::objects::actor;
 use super::{Federation, FederationError, client, signatures};
 use crate::jobs::{JobContext, JobError, JobHandler};
+use crate::metrics::{Delivery, metrics};
 use crate::store::{StoreError, deliveries, fed_actors, jobs};
 
 pub const CRAWL_JOB: &str = "federation-crawl";
@@ -89,10 +90,14 @@ impl Federation {
                 });
                 match outcome {
                     Outcome::Delivered | Outcome::Refused(_) => {
-                        if let Outcome::Refused(status) = outcome
-                            && status != 0
-                        {
-                            tracing::warn!(inbox = %d.inbox_url, status, "the remote inbox refused an activity");
+                        if let Outcome::Refused(status) = outcome {
+                            // A refusal is final: the row goes, so it counts as failed.
+                            metrics().federation_delivery(Delivery::Failed);
+                            if status != 0 {
+                                tracing::warn!(inbox = %d.inbox_url, status, "the remote inbox refused an activity");
+                            }
+                        } else {
+                            metrics().federation_delivery(Delivery::Delivered);
                         }
                         self.store
                             .write_blocking(|tx| {
@@ -107,6 +112,7 @@ impl Federation {
                             .write_blocking(|tx| deliveries::record_failure(tx, host, &reason))
                             .map_err(store_err)?;
                         if self.past_horizon(health.failing_since.as_deref()) {
+                            metrics().federation_delivery(Delivery::Failed);
                             let dropped = self
                                 .store
                                 .write_blocking(|tx| {
@@ -121,6 +127,7 @@ impl Federation {
                             );
                             return Ok(());
                         }
+                        metrics().federation_delivery(Delivery::Retried);
                         return Err(JobError::Retry(format!("{host}: {reason}")));
                     }
                 }

@@ -3,7 +3,8 @@
 //! activity's actor must be the signer, its id on the signer's host, and not seen before),
 //! then idempotent processing of Follow, Accept, Reject, Undo, Create, Update, Delete,
 //! Announce, Like, Dislike, View and Flag. Relayed activities (actor differs from the signer)
-//! are not trusted: their object is fetched from its origin instead (no LD signature check).
+//! are not trusted: their object is fetched from its origin instead (no LD signature check),
+//! and a relayed Delete holds only when the origin no longer has the object.
 
 use serde_json::Value;
 
@@ -132,6 +133,11 @@ impl Federation {
         self.store
             .write(move |tx| remote::mark_received(tx, &id).map(|_| ()))
             .await?;
+        // Comments on our videos go on to the video's other followers. The activity is
+        // processed already: a failure here must not make the sender retry into a 409.
+        if let Err(e) = self.forward(&activity, &req.body, &signer).await {
+            tracing::warn!(error = %e, "could not forward an activity");
+        }
         Ok(())
     }
 
@@ -148,13 +154,54 @@ impl Federation {
                     relay = signer_host,
                     "relayed activity: fetching its object from origin"
                 );
-                let doc = self.fetch(object).await?;
                 let host = host_of(object).unwrap_or_default();
+                self.check_host(&host).await?;
+                let doc = self.fetch(object).await?;
                 match kind(&doc) {
                     "Video" => self.store_video(&doc, &host).await.map(|_| ()),
                     "Note" => self.store_note(&doc, &host, 0).await.map(|_| ()),
                     _ => Ok(()),
                 }
+            }
+            // A forwarded Delete of a comment: believed only when the origin says it is gone.
+            "Delete" => {
+                let object = activity
+                    .get("object")
+                    .and_then(id_of)
+                    .ok_or_else(|| FederationError::BadRequest("no object".into()))?
+                    .to_string();
+                let u = object.clone();
+                let Some(comment) = self
+                    .store
+                    .read(move |c| remote::comment_id_by_url(c, &u))
+                    .await?
+                else {
+                    return Ok(());
+                };
+                let gone = match self.fetch(&object).await {
+                    Ok(doc) => kind(&doc) == "Tombstone",
+                    Err(FederationError::RemoteStatus(404 | 410)) => true,
+                    Err(e) => return Err(e),
+                };
+                if !gone {
+                    return Err(FederationError::Forbidden(
+                        "the relayed Delete names an object its origin still has".into(),
+                    ));
+                }
+                tracing::info!(
+                    object,
+                    relay = signer_host,
+                    "relayed Delete confirmed by the origin"
+                );
+                self.store
+                    .write(move |tx| -> Result<(), FederationError> {
+                        if let Some((_, _, Some(account), _)) = remote::comment_parts(tx, comment)?
+                        {
+                            remote::delete_comment_of(tx, comment, account)?;
+                        }
+                        Ok(())
+                    })
+                    .await
             }
             _ => Err(FederationError::Forbidden(
                 "the activity's actor is not the signer".into(),

@@ -1,9 +1,11 @@
 //! ActivityPub federation in PeerTube's dialect: actors and their keys, HTTP signatures, the
 //! guarded outbound client, objects (Video, Note, collections), inbox processing, outgoing
-//! activities and their durable per-host delivery, and resolution of remote actors and videos.
+//! activities and their durable per-host delivery, forwarding of comments on our videos, and
+//! resolution of remote actors and videos.
 
 pub mod client;
 pub mod delivery;
+pub mod forward;
 pub mod hooks;
 pub mod inbox;
 pub mod keys;

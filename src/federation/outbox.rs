@@ -29,6 +29,16 @@ pub fn enqueue(
     targets: Vec<(String, String)>,
 ) -> Result<usize, StoreError> {
     let body = objects::with_context(activity.clone()).to_string();
+    enqueue_body(conn, signer_id, &body, targets)
+}
+
+/// `enqueue` for a body that must travel byte for byte (a forwarded activity).
+pub fn enqueue_body(
+    conn: &Connection,
+    signer_id: i64,
+    body: &str,
+    targets: Vec<(String, String)>,
+) -> Result<usize, StoreError> {
     let mut seen = HashSet::new();
     let mut hosts = HashSet::new();
     let mut queued = 0;
@@ -39,7 +49,7 @@ pub fn enqueue(
         {
             continue;
         }
-        deliveries::insert(conn, &host, &inbox, signer_id, &body)?;
+        deliveries::insert(conn, &host, &inbox, signer_id, body)?;
         queued += 1;
         hosts.insert(host);
     }

@@ -135,6 +135,23 @@ async fn federated_video(state: &AppState, id: &str) -> ApiResult<video::LocalVi
         .ok_or_else(|| ApiError::not_found("Video not found"))
 }
 
+/// The video a comment URL names: a federated video of ours, or a remote one we have cached
+/// (our users' comments on it live under our URL, and other servers fetch them from here).
+async fn commented_video(state: &AppState, id: &str) -> ApiResult<i64> {
+    let reference = crate::domain::video_ids::parse(id)
+        .ok_or_else(|| ApiError::not_found("Video not found"))?;
+    let row = state
+        .store
+        .read(move |c| match reference {
+            crate::domain::video_ids::VideoRef::Id(i) => videos::by_id(c, i),
+            crate::domain::video_ids::VideoRef::Uuid(u) => videos::by_uuid(c, &u),
+        })
+        .await?;
+    row.filter(|v| v.url.is_some() || video::federates(v))
+        .map(|v| v.id)
+        .ok_or_else(|| ApiError::not_found("Video not found"))
+}
+
 async fn video_doc(state: web::Data<AppState>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let l = federated_video(&state, &id).await?;
     Ok(ap_json(&objects::with_context(video::object(
@@ -215,7 +232,14 @@ async fn follow_collection(
     let doc = state
         .store
         .read(move |c| -> Result<Value, crate::store::StoreError> {
-            let (total, rows) = follows::list(c, a.id, following, false, start, count)?;
+            let (total, rows) = follows::list(
+                c,
+                a.id,
+                following,
+                follows::ListFilter::ACCEPTED,
+                start,
+                count,
+            )?;
             let items = rows
                 .iter()
                 .map(|(_, other)| json!(actor::local_url(&base, other)))
@@ -296,9 +320,8 @@ async fn comment_doc(
     path: web::Path<(String, i64)>,
 ) -> ApiResult<HttpResponse> {
     let (id, comment) = path.into_inner();
-    let l = federated_video(&state, &id).await?;
+    let video_id = commented_video(&state, &id).await?;
     let base = state.base_url();
-    let video_id = l.video.id;
     let doc = state
         .store
         .read(move |c| note::object(c, &base, video_id, comment))

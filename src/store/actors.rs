@@ -16,6 +16,10 @@ pub struct ActorRow {
     pub description: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// Accepted follows of this actor and by it, as this instance knows them (PeerTube's
+    /// `followersCount` / `followingCount`: "as seen by this instance").
+    pub followers_count: i64,
+    pub following_count: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -33,10 +37,13 @@ pub struct ChannelRow {
     pub actor: ActorRow,
 }
 
+// The two counts use the follows indexes (target_id, state) and (follower_id, target_id).
 const ACTOR_COLUMNS: &str = "a.id, a.kind, a.name, a.host, a.url, a.display_name, a.description, \
-     a.created_at, a.updated_at";
+     a.created_at, a.updated_at, \
+     (SELECT COUNT(*) FROM follows f WHERE f.target_id = a.id AND f.state = 'accepted'), \
+     (SELECT COUNT(*) FROM follows f WHERE f.follower_id = a.id AND f.state = 'accepted')";
 
-/// Maps the nine actor columns starting at `offset`.
+/// Maps the eleven actor columns starting at `offset`.
 fn actor_at(r: &Row, offset: usize) -> rusqlite::Result<ActorRow> {
     Ok(ActorRow {
         id: r.get(offset)?,
@@ -48,6 +55,8 @@ fn actor_at(r: &Row, offset: usize) -> rusqlite::Result<ActorRow> {
         description: r.get(offset + 6)?,
         created_at: r.get(offset + 7)?,
         updated_at: r.get(offset + 8)?,
+        followers_count: r.get(offset + 9)?,
+        following_count: r.get(offset + 10)?,
     })
 }
 

@@ -306,9 +306,27 @@ pub fn actor_of_channel(conn: &Connection, channel_id: i64) -> Result<Option<i64
         .optional()?)
 }
 
-/// Removes a remote actor and, through the foreign keys, its account, channels, videos,
-/// comments' authorship, rates and follows.
+/// Removes a remote actor and its content: its account, channels and their videos, follows
+/// and rates go through the foreign keys; its comments are emptied and marked deleted (as a
+/// Delete of each would, so replies by others keep their place); the like counts of the videos
+/// it rated are recomputed.
 pub fn delete_remote(conn: &Connection, actor_id: i64) -> Result<(), StoreError> {
+    let Some(actor) = by_id(conn, actor_id)? else {
+        return Ok(());
+    };
+    if actor.host.is_none() {
+        return Ok(());
+    }
+    let mut stmt =
+        conn.prepare("SELECT DISTINCT video_id FROM video_remote_rates WHERE actor_id = ?1")?;
+    let rated = stmt
+        .query_map([actor_id], |r| r.get::<_, i64>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    conn.execute(
+        "UPDATE video_comments SET text = '', deleted_at = ?1, updated_at = ?1 \
+         WHERE deleted_at IS NULL AND account_id IN (SELECT id FROM accounts WHERE actor_id = ?2)",
+        params![now(), actor_id],
+    )?;
     // A remote Person's channels belong to its account: remove their actors too.
     conn.execute(
         "DELETE FROM actors WHERE host IS NOT NULL AND id IN ( \
@@ -320,5 +338,8 @@ pub fn delete_remote(conn: &Connection, actor_id: i64) -> Result<(), StoreError>
         "DELETE FROM actors WHERE id = ?1 AND host IS NOT NULL",
         [actor_id],
     )?;
+    for video in rated {
+        super::remote::recount_rates(conn, video)?;
+    }
     Ok(())
 }

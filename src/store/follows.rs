@@ -116,13 +116,28 @@ pub fn follower_inboxes(
     Ok(rows)
 }
 
-/// Followers (or, with `following`, followed actors) of an actor, accepted only unless
-/// `with_pending`, newest first, with the total.
+/// Which follows `list` returns: by state (`pending`, `accepted`; any when None) and by the
+/// other side's actor type (`Person`, `Group`, `Application`; any when None).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListFilter<'a> {
+    pub state: Option<&'a str>,
+    pub actor_type: Option<&'a str>,
+}
+
+impl ListFilter<'_> {
+    pub const ACCEPTED: ListFilter<'static> = ListFilter {
+        state: Some("accepted"),
+        actor_type: None,
+    };
+}
+
+/// Followers (or, with `following`, followed actors) of an actor that match `filter`, newest
+/// first, with the total.
 pub fn list(
     conn: &Connection,
     actor_id: i64,
     following: bool,
-    with_pending: bool,
+    filter: ListFilter,
     start: i64,
     count: i64,
 ) -> Result<(i64, Vec<(FollowRow, FedActor)>), StoreError> {
@@ -131,26 +146,28 @@ pub fn list(
     } else {
         ("target_id", "follower_id")
     };
-    let state = if with_pending {
-        ""
-    } else {
-        " AND f.state = 'accepted'"
-    };
+    let condition = format!(
+        "FROM follows f JOIN actors a ON a.id = f.{other} WHERE f.{mine} = ?1 \
+         AND (?2 IS NULL OR f.state = ?2) AND (?3 IS NULL OR a.kind = ?3)"
+    );
     let total: i64 = conn.query_row(
-        &format!("SELECT COUNT(*) FROM follows f WHERE f.{mine} = ?1{state}"),
-        [actor_id],
+        &format!("SELECT COUNT(*) {condition}"),
+        params![actor_id, filter.state, filter.actor_type],
         |r| r.get(0),
     )?;
     let mut stmt = conn.prepare(&format!(
-        "SELECT f.id FROM follows f WHERE f.{mine} = ?1{state} ORDER BY f.id DESC LIMIT ?2 OFFSET ?3"
+        "SELECT f.id {condition} ORDER BY f.id DESC LIMIT ?4 OFFSET ?5"
     ))?;
     let ids = stmt
-        .query_map(params![actor_id, count, start], |r| r.get::<_, i64>(0))?
+        .query_map(
+            params![actor_id, filter.state, filter.actor_type, count, start],
+            |r| r.get::<_, i64>(0),
+        )?
         .collect::<Result<Vec<_>, _>>()?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(f) = by_id(conn, id)? {
-            let other_id = if other == "target_id" {
+            let other_id = if following {
                 f.target_id
             } else {
                 f.follower_id
@@ -174,4 +191,12 @@ pub fn count(conn: &Connection, actor_id: i64, following: bool) -> Result<i64, S
         [actor_id],
         |r| r.get(0),
     )?)
+}
+
+/// Accepted followers and followed actors of each actor: `(actor id, followers, following)`.
+pub fn counts(conn: &Connection, actor_ids: &[i64]) -> Result<Vec<(i64, i64, i64)>, StoreError> {
+    actor_ids
+        .iter()
+        .map(|&id| Ok((id, count(conn, id, false)?, count(conn, id, true)?)))
+        .collect()
 }

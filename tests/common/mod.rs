@@ -3,6 +3,8 @@
 //! reuses it.
 #![allow(dead_code)]
 
+pub mod fed;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};

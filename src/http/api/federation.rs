@@ -1,13 +1,13 @@
-//! The API over federation: instance followers and following (`/server/followers`,
-//! `/server/following`), subscriptions (`/users/me/subscriptions`), remote search by handle or
-//! URL (`/search/video-channels`, `/search/videos`), and block lists (`/server/blocklist`,
-//! `/users/me/blocklist`).
+//! The API over federation: subscriptions (`/users/me/subscriptions`), remote search by handle
+//! or URL (`/search/video-channels`, `/search/videos`), and block lists (`/server/blocklist`,
+//! `/users/me/blocklist`). Instance follows are in `server_follows`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::json;
+use super::server_follows::known_actor;
 use super::users::urls;
 use super::{video_json, video_query};
 use crate::app::AppState;
@@ -21,26 +21,7 @@ use crate::store::videos::VideoFilter;
 use crate::store::{actors, blocklist, follows};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/server/followers", web::get().to(server_followers))
-        .route(
-            "/server/followers/{handle}/accept",
-            web::post().to(accept_follower),
-        )
-        .route(
-            "/server/followers/{handle}/reject",
-            web::post().to(reject_follower),
-        )
-        .route(
-            "/server/followers/{handle}",
-            web::delete().to(reject_follower),
-        )
-        .route("/server/following", web::get().to(server_following))
-        .route("/server/following", web::post().to(follow_servers))
-        .route(
-            "/server/following/{target}",
-            web::delete().to(unfollow_server),
-        )
-        .route("/users/me/subscriptions", web::get().to(subscriptions))
+    cfg.route("/users/me/subscriptions", web::get().to(subscriptions))
         .route("/users/me/subscriptions", web::post().to(subscribe))
         .route(
             "/users/me/subscriptions/videos",
@@ -99,182 +80,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// PeerTube's `Actor` shape inside follow lists.
-fn actor_json(state: &AppState, a: &FedActor) -> Value {
-    let base = state.base_url();
-    json!({
-        "id": a.id,
-        "url": crate::federation::objects::actor::local_url(&base, a),
-        "name": a.name,
-        "host": a.host.clone().unwrap_or_else(|| state.host()),
-        "hostRedundancyAllowed": false,
-        "followingCount": 0,
-        "followersCount": 0,
-        "createdAt": a.created_at,
-        "updatedAt": a.updated_at,
-        "avatars": [],
-    })
-}
-
-fn follow_json(
-    state: &AppState,
-    f: &follows::FollowRow,
-    follower: &FedActor,
-    following: &FedActor,
-) -> Value {
-    json!({
-        "id": f.id,
-        "follower": actor_json(state, follower),
-        "following": actor_json(state, following),
-        "score": 1,
-        "state": f.state,
-        "createdAt": f.created_at,
-        "updatedAt": f.updated_at,
-    })
-}
-
-async fn server_followers(
-    state: web::Data<AppState>,
-    AuthUser(me): AuthUser,
-    q: web::Query<Paging>,
-) -> ApiResult<HttpResponse> {
-    roles::require_user_manager(&me)?;
-    let instance = state.federation.instance_actor().await?;
-    let (start, count) = (q.start()?, q.count()?);
-    let id = instance.id;
-    let (total, rows) = state
-        .store
-        .read(move |c| follows::list(c, id, false, true, start, count))
-        .await?;
-    let data = rows
-        .iter()
-        .map(|(f, a)| follow_json(&state, f, a, &instance))
-        .collect();
-    Ok(HttpResponse::Ok().json(json::list(total, data)))
-}
-
-/// A remote actor named `name@host` that is already known.
-async fn known_actor(state: &AppState, handle: &str) -> ApiResult<FedActor> {
-    let (name, host) = handle
-        .split_once('@')
-        .ok_or_else(|| ApiError::bad_request("expected name@host"))?;
-    let (name, host) = (name.to_string(), host.to_ascii_lowercase());
-    state
-        .store
-        .read(move |c| fed_actors::remote_by_handle(c, &name, &host))
-        .await?
-        .ok_or_else(|| ApiError::not_found("Unknown actor"))
-}
-
-async fn answer(
-    state: &AppState,
-    me: &UserRow,
-    handle: &str,
-    accept: bool,
-) -> ApiResult<HttpResponse> {
-    roles::require_user_manager(me)?;
-    let follower = known_actor(state, handle).await?;
-    let instance = state.federation.instance_actor().await?;
-    if !state
-        .federation
-        .answer_follower(instance.id, follower, accept)
-        .await?
-    {
-        return Err(ApiError::not_found(
-            "This actor does not follow the instance",
-        ));
-    }
-    Ok(HttpResponse::NoContent().finish())
-}
-
-async fn accept_follower(
-    state: web::Data<AppState>,
-    AuthUser(me): AuthUser,
-    handle: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    answer(&state, &me, &handle, true).await
-}
-
-async fn reject_follower(
-    state: web::Data<AppState>,
-    AuthUser(me): AuthUser,
-    handle: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    answer(&state, &me, &handle, false).await
-}
-
-async fn server_following(
-    state: web::Data<AppState>,
-    AuthUser(me): AuthUser,
-    q: web::Query<Paging>,
-) -> ApiResult<HttpResponse> {
-    roles::require_user_manager(&me)?;
-    let instance = state.federation.instance_actor().await?;
-    let (start, count) = (q.start()?, q.count()?);
-    let id = instance.id;
-    let (total, rows) = state
-        .store
-        .read(move |c| follows::list(c, id, true, true, start, count))
-        .await?;
-    let data = rows
-        .iter()
-        .map(|(f, a)| follow_json(&state, f, &instance, a))
-        .collect();
-    Ok(HttpResponse::Ok().json(json::list(total, data)))
-}
-
-#[derive(Deserialize)]
-struct FollowBody {
-    #[serde(default)]
-    hosts: Vec<String>,
-    #[serde(default)]
-    handles: Vec<String>,
-}
-
-async fn follow_servers(
-    state: web::Data<AppState>,
-    AuthUser(me): AuthUser,
-    body: web::Json<FollowBody>,
-) -> ApiResult<HttpResponse> {
-    roles::require_admin(&me)?;
-    if body.hosts.is_empty() && body.handles.is_empty() {
-        return Err(ApiError::invalid_field(
-            "hosts",
-            "hosts or handles is required",
-        ));
-    }
-    let instance = state.federation.instance_actor().await?;
-    for host in body.hosts.iter().take(50) {
-        let target = state.federation.instance_of_host(host).await?;
-        state.federation.follow(instance.id, target).await?;
-    }
-    for handle in body.handles.iter().take(50) {
-        let target = state.federation.actor_by_handle(handle).await?;
-        state.federation.follow(instance.id, target).await?;
-    }
-    state.wake_jobs();
-    Ok(HttpResponse::NoContent().finish())
-}
-
-async fn unfollow_server(
-    state: web::Data<AppState>,
-    AuthUser(me): AuthUser,
-    target: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    roles::require_admin(&me)?;
-    let target = if target.contains('@') {
-        known_actor(&state, &target).await?
-    } else {
-        known_actor(&state, &format!("peertube@{target}")).await?
-    };
-    let instance = state.federation.instance_actor().await?;
-    if !state.federation.unfollow(instance.id, target).await? {
-        return Err(ApiError::not_found("This instance is not followed"));
-    }
-    state.wake_jobs();
-    Ok(HttpResponse::NoContent().finish())
-}
-
 async fn my_actor(state: &AppState, me: &UserRow) -> ApiResult<(i64, i64)> {
     let id = me.id;
     let account = state
@@ -294,7 +99,7 @@ async fn subscriptions(
     let (start, count) = (q.start()?, q.count()?);
     let (total, rows) = state
         .store
-        .read(move |c| follows::list(c, actor, true, true, start, count))
+        .read(move |c| follows::list(c, actor, true, follows::ListFilter::default(), start, count))
         .await?;
     let urls = urls(&state);
     let mut data = Vec::new();

@@ -64,8 +64,8 @@ fn actor_common(urls: &Urls, actor: &ActorRow, images: &[ImageRow], url: String)
         // Deprecated single avatar, still read by older PeerTube clients.
         "avatar": avatars.iter().find(|a| a["width"] == 120).cloned().or_else(|| avatars.first().cloned()),
         "hostRedundancyAllowed": false,
-        "followingCount": 0,
-        "followersCount": 0,
+        "followingCount": actor.following_count,
+        "followersCount": actor.followers_count,
         "displayName": actor.display_name,
         "description": actor.description,
         "createdAt": actor.created_at,

@@ -13,6 +13,7 @@ pub mod me;
 pub mod oauth;
 pub mod registrations;
 pub mod search;
+pub mod server_follows;
 pub mod server_stats;
 pub mod uploads;
 pub mod users;
@@ -28,6 +29,7 @@ use actix_web::web;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // Federation first: its literal `/users/me/...` and `/search/videos` paths win.
     cfg.configure(federation::routes)
+        .configure(server_follows::routes)
         .configure(oauth::routes)
         .configure(me::routes)
         .configure(history::routes)
