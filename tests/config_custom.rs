@@ -163,7 +163,9 @@ async fn transcoding_resolutions_apply_to_the_next_upload_without_a_restart() {
         ..Default::default()
     });
     let admin = server.admin_token().await;
-    let first = server.publish(&admin, "long.mp4", &[]).await;
+    let first = server
+        .publish(&admin, "long.mp4", &[("name", "Before".to_string())])
+        .await;
     let uuid = first["uuid"].as_str().unwrap();
     settled_jobs(&server, &admin, uuid).await;
     let first = server.wait_processed(&admin, uuid).await;
@@ -182,7 +184,9 @@ async fn transcoding_resolutions_apply_to_the_next_upload_without_a_restart() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let second = server.publish(&admin, "long.mp4", &[]).await;
+    let second = server
+        .publish(&admin, "long.mp4", &[("name", "After".to_string())])
+        .await;
     let uuid = second["uuid"].as_str().unwrap();
     let jobs = settled_jobs(&server, &admin, uuid).await;
     assert!(
