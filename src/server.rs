@@ -139,7 +139,7 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
             store: job_store,
             paths: state.video_paths(),
             base_url: state.base_url(),
-            ladder: state.config.ladder.clone(),
+            settings: state.live.clone(),
             transcoding_enabled: state.config.transcoding_enabled,
             threads: state.config.transcoding_threads,
         });

@@ -76,9 +76,13 @@ async fn an_uploaded_video_plays_in_chromium() {
 }
 
 /// The whole web interface in Chromium (tests/browser/e2e.js): sign-up and login, upload
-/// through the upload page to 100% and "published", playback with a quality switch between the
-/// remuxed original (90p) and the AV1 rung (48p), like, comment and reply, search, the embed
-/// page, and an administrator blocking the user, who then cannot log in.
+/// through the upload page to 100% and "published" with an uploaded thumbnail that becomes the
+/// watch page's poster, playback with a quality switch between the remuxed original (90p) and
+/// the AV1 rung (48p), like, comment and reply, another thumbnail from the edit page, the home
+/// page's local/all choice, search, the embed page, an upload paused, resumed and continued
+/// after a reload (the kept original is the fixture byte for byte), an axe-core audit of the
+/// main pages with no serious or critical violation, and an administrator blocking the user,
+/// who then cannot log in.
 #[tokio::test]
 async fn the_web_interface_works_end_to_end_in_chromium() {
     if let Some(missing) = tools_missing() {
@@ -95,6 +99,9 @@ async fn the_web_interface_works_end_to_end_in_chromium() {
             "open",
             "--set",
             "transcoding.resolutions=48",
+            // Small pieces, so the upload can be paused and reloaded halfway.
+            "--set",
+            "upload.chunk_size=16KiB",
         ],
         ..Default::default()
     });

@@ -118,3 +118,85 @@ async fn custom_config_is_applied_at_once_and_survives_a_restart() {
         .unwrap();
     assert_eq!(config["instance"]["name"], "Kinora");
 }
+
+/// The resolutions of a video's HLS renditions, lowest first.
+fn rendition_heights(video: &Value) -> Vec<i64> {
+    let mut list: Vec<i64> = video["streamingPlaylists"][0]["files"]
+        .as_array()
+        .map(|files| {
+            files
+                .iter()
+                .filter_map(|f| f["resolution"]["id"].as_i64())
+                .collect()
+        })
+        .unwrap_or_default();
+    list.sort_unstable();
+    list
+}
+
+/// Polls the owner's processing view until the video is published and no job is left; the jobs.
+async fn settled_jobs(server: &Server, token: &str, uuid: &str) -> Vec<Value> {
+    for _ in 0..1200 {
+        let p: Value = http()
+            .get(server.api(&format!("/videos/{uuid}/processing")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let jobs = p["jobs"].as_array().cloned().unwrap_or_default();
+        if p["state"]["id"] == 1 && jobs.iter().all(|j| j["state"] == "completed") {
+            return jobs;
+        }
+        assert_ne!(p["state"]["id"], 7, "processing failed: {p}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("video {uuid} never settled; log:\n{}", server.log());
+}
+
+#[tokio::test]
+async fn transcoding_resolutions_apply_to_the_next_upload_without_a_restart() {
+    let server = Server::start_with(common::Options {
+        args: vec!["--set", "transcoding.resolutions=48"],
+        ..Default::default()
+    });
+    let admin = server.admin_token().await;
+    let first = server
+        .publish(&admin, "long.mp4", &[("name", "Before".to_string())])
+        .await;
+    let uuid = first["uuid"].as_str().unwrap();
+    settled_jobs(&server, &admin, uuid).await;
+    let first = server.wait_processed(&admin, uuid).await;
+    assert_eq!(
+        rendition_heights(&first),
+        [48, 90],
+        "the 48p rung is encoded"
+    );
+
+    // Every PeerTube resolution off: the ladder is empty from now on.
+    let res = http()
+        .put(server.api("/config/custom"))
+        .bearer_auth(&admin)
+        .json(&json!({ "transcoding": { "resolutions": { "144p": false, "240p": false } } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let second = server
+        .publish(&admin, "long.mp4", &[("name", "After".to_string())])
+        .await;
+    let uuid = second["uuid"].as_str().unwrap();
+    let jobs = settled_jobs(&server, &admin, uuid).await;
+    assert!(
+        jobs.iter().all(|j| j["type"] != "video-transcode"),
+        "no rung is queued: {jobs:?}"
+    );
+    let second = server.wait_processed(&admin, uuid).await;
+    assert_eq!(
+        rendition_heights(&second),
+        [90],
+        "only the remuxed original"
+    );
+}

@@ -324,3 +324,52 @@ async fn instance_follow_crawls_and_the_inbox_refuses_bad_requests() {
     let (_, blocked) = get_json(&a.api("/server/blocklist/servers"), Some(&a_admin)).await;
     assert_eq!(blocked["data"][0]["blockedServer"]["host"], b.host());
 }
+
+/// The home page of B as a visitor, with an optional cookie header.
+async fn home_page(server: &Server, query: &str, cookie: Option<&str>) -> String {
+    let mut req = http().get(format!("{}/{query}", server.url));
+    if let Some(c) = cookie {
+        req = req.header("Cookie", c);
+    }
+    let res = req.send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    res.text().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_home_page_lists_all_videos_or_this_instance_only() {
+    let mut servers = Server::start_federated(2);
+    let b = servers.pop().unwrap();
+    let a = servers.pop().unwrap();
+    let (a_admin, b_admin) = (a.admin_token().await, b.admin_token().await);
+    subscribe(&b, &b_admin, &format!("root_channel@{}", a.host())).await;
+    eventually(20, "the follow accepted", &[&a, &b], || async {
+        followers_of(&a, "/video-channels/root_channel/followers").await == 1
+    })
+    .await;
+    a.publish(&a_admin, "short.mp4", &[("name", "Clip from afar".into())])
+        .await;
+    b.publish(&b_admin, "short.mp4", &[("name", "Clip from home".into())])
+        .await;
+    eventually(15, "the video reaching B", &[&a, &b], || async {
+        remote_videos(&b).await["total"] == 1
+    })
+    .await;
+
+    let local_link = r#"data-home-scope="local" aria-current="true""#;
+    let all_link = r#"data-home-scope="all" aria-current="true""#;
+    let page = home_page(&b, "", None).await;
+    assert!(page.contains("Clip from afar") && page.contains("Clip from home"));
+    assert!(page.contains(all_link), "all by default");
+    let page = home_page(&b, "?scope=local", None).await;
+    assert!(!page.contains("Clip from afar") && page.contains("Clip from home"));
+    assert!(page.contains(local_link));
+    // The choice the page script remembers, unless the address says otherwise.
+    let remembered = Some("kinora-home-scope=local");
+    let page = home_page(&b, "", remembered).await;
+    assert!(!page.contains("Clip from afar") && page.contains("Clip from home"));
+    assert!(page.contains(local_link));
+    let page = home_page(&b, "?scope=all", remembered).await;
+    assert!(page.contains("Clip from afar") && page.contains("Clip from home"));
+    assert!(page.contains(all_link));
+}

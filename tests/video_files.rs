@@ -537,3 +537,164 @@ async fn uploaded_pictures_are_reencoded_kept_by_the_pipeline_and_replaceable() 
         1
     );
 }
+
+/// The last part of a path.
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// A browser-like client (cookies, no redirects followed) signed in as the administrator
+/// through the login form.
+async fn signed_in_browser(server: &Server) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let password = server.admin_password.clone().expect("admin password");
+    let res = client
+        .post(format!("{}/login", server.url))
+        .form(&[("username", "root"), ("password", password.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "signed in");
+    client
+}
+
+/// The edit page's form as a browser sends it without scripts, with `thumbnail` if given.
+fn edit_form(name: &str, channel: &str, thumbnail: Option<Vec<u8>>) -> reqwest::multipart::Form {
+    let form = reqwest::multipart::Form::new()
+        .text("name", name.to_string())
+        .text("channelId", channel.to_string())
+        .text("privacy", "1")
+        .text("description", "")
+        .text("tags", "harbour, boats")
+        .text("category", "")
+        .text("licence", "")
+        .text("language", "")
+        .text("commentsPolicy", "1")
+        .text("downloadEnabled", "1");
+    let bytes = thumbnail.unwrap_or_default();
+    // A file field left empty is still sent, with no file name and no bytes.
+    form.part(
+        "thumbnailfile",
+        reqwest::multipart::Part::bytes(bytes)
+            .file_name("")
+            .mime_str("application/octet-stream")
+            .unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn the_edit_page_form_uploads_a_thumbnail_that_the_watch_page_shows() {
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    let channel = server.channel_id(&admin).await.to_string();
+    let video = server
+        .publish(&admin, "short.mp4", &[("name", "Harbour".to_string())])
+        .await;
+    let uuid = video["uuid"].as_str().unwrap();
+    let frame_thumb = video["thumbnailPath"].as_str().unwrap().to_string();
+    let client = signed_in_browser(&server).await;
+    let page_url = format!("{}/videos/manage/{uuid}", server.url);
+    let page = client.get(&page_url).send().await.unwrap();
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains(r#"enctype="multipart/form-data""#)
+            && html.contains(r#"<label for="e-thumbnail">"#)
+            && html.contains(r#"name="thumbnailfile""#)
+            && html.contains(file_name(&frame_thumb)),
+        "{html}"
+    );
+
+    // Saved with a green picture: 303 back to the form with a notice.
+    let res = client
+        .post(&page_url)
+        .multipart(edit_form(
+            "Harbour at dawn",
+            &channel,
+            Some(png(640, 360, [30, 200, 40])),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.contains("notice="), "{location}");
+    let video: Value = get(&server.api(&format!("/videos/{uuid}")))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(video["name"], "Harbour at dawn");
+    let mut tags: Vec<&str> = video["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    tags.sort_unstable();
+    assert_eq!(tags, ["boats", "harbour"]);
+    assert_ne!(video["thumbnailPath"], frame_thumb.as_str());
+    let thumb = picture(&server, &video["thumbnailPath"]).await;
+    assert!(thumb.get_pixel(140, 78).0[1] > 150, "the green thumbnail");
+    // The watch page's poster is the preview made from the same picture.
+    let preview_path = video["previewPath"].as_str().unwrap();
+    let watch = get(&format!("{}/videos/watch/{uuid}", server.url))
+        .await
+        .text()
+        .await
+        .unwrap();
+    // (Attribute values are HTML-escaped: the slashes of the path are entities.)
+    assert!(
+        watch.contains(&format!(
+            r#"poster="&#x2f;lazy-static&#x2f;previews&#x2f;{}""#,
+            file_name(preview_path)
+        )),
+        "{watch}"
+    );
+    let preview = picture(&server, &video["previewPath"]).await;
+    let [r, g, b] = preview.get_pixel(425, 240).0;
+    assert!(g > 150 && r < 100 && b < 100, "green preview: {r} {g} {b}");
+
+    // No picture chosen: the fields change, the pictures stay.
+    let res = client
+        .post(&page_url)
+        .multipart(edit_form("Harbour at noon", &channel, None))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let after: Value = get(&server.api(&format!("/videos/{uuid}")))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["name"], "Harbour at noon");
+    assert_eq!(after["thumbnailPath"], video["thumbnailPath"]);
+
+    // Not an image: back to the form with the reason; nothing changes.
+    let res = client
+        .post(&page_url)
+        .multipart(edit_form(
+            "Should not apply",
+            &channel,
+            Some(b"not an image".to_vec()),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        location.contains("error=") && location.contains("not+a+supported+image"),
+        "{location}"
+    );
+    let after: Value = get(&server.api(&format!("/videos/{uuid}")))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["name"], "Harbour at noon");
+}

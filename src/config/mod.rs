@@ -82,6 +82,8 @@ pub struct Config {
     pub user_video_quota_daily: i64,
     /// Largest accepted upload, bytes.
     pub upload_max_size: u64,
+    /// Pieces of a resumable upload sent by the upload page, bytes.
+    pub upload_chunk_size: u64,
     /// Largest accepted avatar or banner image, bytes.
     pub avatar_max_size: u64,
     /// Login attempts allowed per client IP and per account within `login_rate_window_secs`.
@@ -129,6 +131,7 @@ impl Config {
             user_video_quota: 10 * 1024 * 1024 * 1024,
             user_video_quota_daily: -1,
             upload_max_size: 8 * 1024 * 1024 * 1024,
+            upload_chunk_size: 8 * 1024 * 1024,
             avatar_max_size: 4 * 1024 * 1024,
             login_rate_limit: 15,
             login_rate_window_secs: 300,

@@ -166,6 +166,19 @@ pub static SETTINGS: &[Setting] = &[
         show: |c| quoted(&format_bytes(c.upload_max_size)),
     },
     Setting {
+        key: "upload.chunk_size",
+        doc: "Size of the pieces the upload page sends (an interrupted piece is sent again).",
+        apply: |c, v| {
+            let size = v.parse::<ByteSize>()?.0;
+            if !(16 * 1024..=256 * 1024 * 1024).contains(&size) {
+                return Err("the chunk size must be between 16KiB and 256MiB".into());
+            }
+            c.upload_chunk_size = size;
+            Ok(())
+        },
+        show: |c| quoted(&format_bytes(c.upload_chunk_size)),
+    },
+    Setting {
         key: "transcoding.enabled",
         doc: "Encode the AV1 ladder, and uploads that cannot be remuxed (false: remux only).",
         apply: |c, v| {

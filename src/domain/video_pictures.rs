@@ -10,6 +10,7 @@ use super::videos::VideoPaths;
 use super::{DomainError, DomainResult, blocking};
 use crate::fsutil::write_atomic;
 use crate::store::Store;
+use crate::store::users::UserRow;
 use crate::store::videos::{self, PictureNames};
 
 const THUMBNAIL: (u32, u32) = (280, 157);
@@ -131,6 +132,34 @@ pub async fn record_written(
             Err(e)
         }
     }
+}
+
+/// Changes a video's metadata (`videos::update`) and, when given, its pictures. The pictures
+/// are checked and written first, so a bad image changes nothing; they are recorded after the
+/// metadata, and discarded when the metadata is refused.
+pub async fn update_with_pictures(
+    store: &Store,
+    paths: &VideoPaths,
+    user: &UserRow,
+    reference: &str,
+    fields: serde_json::Map<String, serde_json::Value>,
+    pictures: PictureUploads,
+    is_language: impl Fn(&str) -> bool,
+) -> DomainResult<i64> {
+    let written = prepare(paths, pictures).await?;
+    let video_id = match super::videos::update(store, user, reference, fields, is_language).await {
+        Ok(id) => id,
+        Err(e) => {
+            if let Some(w) = &written {
+                w.discard(paths);
+            }
+            return Err(e);
+        }
+    };
+    if let Some(w) = written {
+        record_written(store, paths, video_id, w).await?;
+    }
+    Ok(video_id)
 }
 
 /// Deletes picture files by name (thumbnail, preview); missing ones are fine.

@@ -132,3 +132,28 @@ pub async fn read_video_form(
     }
     Ok((fields, pictures))
 }
+
+/// A page's form (plain names, one value each; the last wins) and the pictures of a video
+/// form, for pages that post `multipart/form-data` without scripts.
+pub async fn read_page_form(
+    mut form: Multipart,
+    max_picture: u64,
+) -> ApiResult<(std::collections::HashMap<String, String>, PictureUploads)> {
+    let mut fields = std::collections::HashMap::new();
+    let mut pictures = PictureUploads::default();
+    while let Some(item) = form.next().await {
+        let mut part =
+            item.map_err(|e| ApiError::bad_request(format!("Malformed multipart body: {e}")))?;
+        let name = part
+            .content_disposition()
+            .and_then(|cd| cd.get_name())
+            .unwrap_or("")
+            .to_string();
+        if read_picture(&mut part, &name, max_picture, &mut pictures).await? {
+            continue;
+        }
+        let text = read_text(&mut part, &name).await?;
+        fields.insert(name, text);
+    }
+    Ok((fields, pictures))
+}

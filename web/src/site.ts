@@ -6,6 +6,33 @@ document.addEventListener('submit', (event) => {
   if (question && !window.confirm(question)) event.preventDefault();
 });
 
+// A picture chosen in a form (`data-thumb-input`) is shown at once in the `data-thumb-preview`
+// beside it, cropped to 16:9 as the server will. A data: URL, which the pages' CSP allows.
+document.addEventListener('change', (event) => {
+  const input = event.target as HTMLInputElement;
+  if (!input.matches('[data-thumb-input]')) return;
+  const img = input.parentElement?.querySelector<HTMLImageElement>('[data-thumb-preview]');
+  const file = input.files?.[0];
+  if (!img || !file) return;
+  const reader = new FileReader();
+  reader.onload = () => {
+    img.src = String(reader.result);
+    img.alt = t('js.upload.thumbnail_chosen');
+    img.hidden = false;
+  };
+  reader.readAsDataURL(file);
+});
+
+// The home page's "all / this instance only" links work as plain links; with scripts the
+// choice is also remembered (a cookie the server reads when the address does not say).
+document.addEventListener('click', (event) => {
+  const target = event.target;
+  const link = target instanceof Element ? target.closest<HTMLAnchorElement>('a[data-home-scope]') : null;
+  if (!link) return;
+  const scope = link.dataset.homeScope === 'local' ? 'local' : 'all';
+  document.cookie = `kinora-home-scope=${scope}; path=/; max-age=31536000; SameSite=Lax`;
+});
+
 // Lists filled from the API (`data-api-videos`), such as the subscriptions feed: a 404 means
 // this instance does not offer that API yet, and the page says so instead of failing.
 import { api, ApiError, el, t } from './lib/api';

@@ -5,8 +5,9 @@
 // metadata form saved with PUT /videos/{id}, and the processing state polled until published.
 import { api, API_HEADERS, ApiError, t, announce } from './lib/api';
 
-const CHUNK = 8 * 1024 * 1024;
 const drop = document.querySelector<HTMLElement>('[data-upload-drop]')!;
+// The piece size is the instance's (`upload.chunk_size`); an interrupted piece is sent again.
+const CHUNK = Number(drop.dataset.chunkSize) || 8 * 1024 * 1024;
 const input = document.querySelector<HTMLInputElement>('[data-upload-file]')!;
 const progressBox = document.querySelector<HTMLElement>('[data-upload-progress]')!;
 const bar = document.querySelector<HTMLProgressElement>('[data-upload-bar]')!;
@@ -32,6 +33,28 @@ function remember(key: string, s: Session | null) {
 }
 function recall(key: string): Session | null {
   try { return JSON.parse(localStorage.getItem(key) || 'null'); } catch { return null; }
+}
+
+// Uploads interrupted by a reload or a crash, newest first: the page names them, since
+// choosing the same file again continues where it stopped. Entries older than a day are
+// dropped (the server forgets a session an hour after its last piece).
+function interrupted(): string[] {
+  const names: [number, string][] = [];
+  try {
+    for (const key of Object.keys(localStorage).filter((k) => k.startsWith('kinora-upload:'))) {
+      const s = recall(key);
+      const name = key.slice('kinora-upload:'.length).split(':').slice(0, -2).join(':');
+      if (s && Date.now() - s.started < 86_400_000) names.push([s.started, name]);
+      else remember(key, null);
+    }
+  } catch { /* private mode */ }
+  return names.sort((a, b) => b[0] - a[0]).map(([, name]) => name);
+}
+const resumable = interrupted();
+const resumeNote = document.querySelector<HTMLElement>('[data-upload-interrupted]');
+if (resumeNote && resumable.length) {
+  resumeNote.textContent = t('js.upload.interrupted', { name: resumable.join(', ') });
+  resumeNote.hidden = false;
 }
 
 // Choosing a file: the picker, or dropping it on the zone.
@@ -78,6 +101,7 @@ async function begin(file: File) {
   const nameField = form.elements.namedItem('name') as HTMLInputElement;
   if (!nameField.value.trim()) nameField.value = titleFrom(file);
   drop.classList.add('busy');
+  if (resumeNote) resumeNote.hidden = true;
   progressBox.hidden = false;
   nameOut.textContent = file.name;
   const key = storageKey(file);
@@ -303,12 +327,26 @@ async function poll() {
   setTimeout(() => void poll(), 1500);
 }
 
+// A chosen thumbnail goes with the details as PeerTube's client sends them: one multipart
+// form, so the picture and the fields are checked together. Without one, plain JSON.
+function withThumbnail(changes: Record<string, unknown>): Record<string, unknown> | FormData {
+  const picture = (form.elements.namedItem('thumbnailfile') as HTMLInputElement | null)?.files?.[0];
+  if (!picture) return changes;
+  const body = new FormData();
+  for (const [key, value] of Object.entries(changes)) {
+    if (Array.isArray(value)) for (const item of value) body.append(`${key}[]`, String(item));
+    else body.append(key, value === null ? '' : String(value));
+  }
+  body.append('thumbnailfile', picture);
+  return body;
+}
+
 form.addEventListener('submit', async (e) => {
   e.preventDefault();
   if (!created) return;
   const { channelId: _channel, ...changes } = metadata();
   try {
-    await api('PUT', `/videos/${created.uuid}`, changes);
+    await api('PUT', `/videos/${created.uuid}`, withThumbnail(changes));
     saveStatus.textContent = t('js.upload.saved');
     saveStatus.className = 'notice';
   } catch (err) {

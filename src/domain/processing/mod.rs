@@ -13,6 +13,7 @@ pub use transcode::{TRANSCODE_JOB, TranscodeVideo};
 
 use std::sync::Arc;
 
+use crate::domain::instance_settings::LiveConfig;
 use crate::domain::videos::VideoPaths;
 use crate::jobs::{JobContext, JobError};
 use crate::media::LadderConfig;
@@ -25,7 +26,9 @@ pub struct Pipeline {
     pub paths: VideoPaths,
     /// Public URL, for the web seeds written into torrents.
     pub base_url: String,
-    pub ladder: LadderConfig,
+    /// The effective configuration, read at each job: transcoding resolutions changed by an
+    /// administrator apply to the next job without a restart.
+    pub settings: LiveConfig,
     /// False: remux only; uploads that need encoding fail with a reason.
     pub transcoding_enabled: bool,
     pub threads: usize,
@@ -41,6 +44,11 @@ fn retry(e: StoreError) -> JobError {
 }
 
 impl Pipeline {
+    /// The AV1 ladder as configured now (file, environment, flags and administrators' settings).
+    fn ladder(&self) -> LadderConfig {
+        self.settings.get().ladder.clone()
+    }
+
     /// Runs one processing job so that its video always ends published or failed with a reason:
     /// a retryable error on the last attempt, or a job restarted after crashing the server on
     /// its last attempt, fails a video that does not play yet.

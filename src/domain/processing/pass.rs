@@ -54,7 +54,7 @@ impl Pipeline {
         .with_progress(move |p| progress((p.fraction() * 100.0) as i64));
         let opts = TranscodeOptions {
             threads: self.threads,
-            max_fps: self.ladder.max_fps,
+            max_fps: self.ladder().max_fps,
             ..TranscodeOptions::default()
         };
         let out = match media::run(&original, &work.0, plan, &opts, &control) {

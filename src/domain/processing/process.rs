@@ -43,7 +43,7 @@ fn process(p: &Pipeline, ctx: &JobContext, video: &VideoRow) -> Result<(), JobEr
         ));
     }
     let ladder = if p.transcoding_enabled {
-        p.ladder.clone()
+        p.ladder()
     } else {
         LadderConfig {
             resolutions: Vec::new(),

@@ -73,7 +73,7 @@ fn transcode(p: &Pipeline, ctx: &JobContext, video: &VideoRow) -> Result<(), Job
         p.fail_unless_playing(video, format!("The video could not be encoded: {why}"))
     };
     let report = media::probe(p.paths.original(video)).map_err(|e| on_failure(e.to_string()))?;
-    let plan = media::plan(&report, &p.ladder).map_err(|e| on_failure(e.to_string()))?;
+    let plan = media::plan(&report, &p.ladder()).map_err(|e| on_failure(e.to_string()))?;
     // Rungs recorded by an earlier run of this job (interrupted after recording) are not
     // encoded again.
     let id = video.id;

@@ -154,24 +154,16 @@ async fn apply_update(
     fields: Map<String, Value>,
     pictures: PictureUploads,
 ) -> ApiResult<HttpResponse> {
-    let paths = state.video_paths();
-    let written = video_pictures::prepare(&paths, pictures).await?;
-    let updated = videos::update(&state.store, me, id, fields, |l| {
-        super::config::LANGUAGES.get(l).is_some()
-    })
-    .await;
-    let video_id = match updated {
-        Ok(video_id) => video_id,
-        Err(e) => {
-            if let Some(w) = &written {
-                w.discard(&paths);
-            }
-            return Err(e.into());
-        }
-    };
-    if let Some(w) = written {
-        video_pictures::record_written(&state.store, &paths, video_id, w).await?;
-    }
+    video_pictures::update_with_pictures(
+        &state.store,
+        &state.video_paths(),
+        me,
+        id,
+        fields,
+        pictures,
+        |l| super::config::LANGUAGES.get(l).is_some(),
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -3,7 +3,7 @@
 //! channels), tag pages; and the video grids of channel and account pages.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -41,6 +41,8 @@ pub struct ListQuery {
     pub nsfw: Option<String>,
     /// Trending window in days.
     pub days: Option<i64>,
+    /// Home page: `local` (this instance's videos) or `all`.
+    pub scope: Option<String>,
 }
 
 impl ListQuery {
@@ -96,16 +98,35 @@ fn since_days(days: i64) -> String {
     crate::store::timestamp(time::OffsetDateTime::now_utc() - time::Duration::days(days))
 }
 
+/// The cookie in which the home page's script remembers the viewer's last scope choice.
+pub const SCOPE_COOKIE: &str = "kinora-home-scope";
+
+/// Whether the home page lists only this instance's videos: `?scope=` when given (links that
+/// work without scripts), else the remembered choice, else all.
+fn local_only(req: &HttpRequest, asked: Option<&str>) -> bool {
+    match asked {
+        Some("local") => true,
+        Some(_) => false,
+        None => req
+            .cookie(SCOPE_COOKIE)
+            .is_some_and(|c| c.value() == "local"),
+    }
+}
+
 async fn home(
+    req: HttpRequest,
     state: web::Data<AppState>,
     MaybeUser(user): MaybeUser,
     q: web::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     let (nsfw, blur) = nsfw_filter(user.as_ref(), None);
     let days = q.days.filter(|d| [1, 7, 30].contains(d)).unwrap_or(7);
+    let local = local_only(&req, q.scope.as_deref());
+    let is_local = local.then_some(true);
     let (_, recent) = cards(
         &state,
         VideoFilter {
+            is_local,
             nsfw,
             sort: "-publishedAt".into(),
             count: 12,
@@ -116,6 +137,7 @@ async fn home(
     let (_, trending) = cards(
         &state,
         VideoFilter {
+            is_local,
             nsfw,
             sort: "-trending".into(),
             trending_since: Some(since_days(days)),
@@ -133,6 +155,7 @@ async fn home(
         "home.html",
         user.as_ref(),
         json!({ "recent": recent, "trending": trending, "days": days, "blur": blur,
+                "scope": if local { "local" } else { "all" },
                 "channels": channel_list, "channels_total": total,
                 "description": state.settings().instance_description }),
     ))

@@ -1,4 +1,5 @@
-//! The signed-in user's own pages: my videos (state, privacy, views, edit, delete), my channels
+//! The signed-in user's own pages: my videos (state, privacy, views, delete; the edit page is
+//! `video_edit`), my channels
 //! (create, edit, avatar, banner), watch history (clear, pause), subscriptions feed, and the
 //! preferences form of the settings page. Plain forms posted with the session cookie.
 
@@ -6,15 +7,13 @@ use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::upload::{languages, numbered};
 use super::{discover, render, see_other};
 use crate::app::AppState;
 use crate::domain::images::{self, ImageKind};
 use crate::domain::users::{self, MeChanges};
 use crate::domain::{DomainError, channels, history, videos};
-use crate::http::api::config::{CATEGORIES, LICENCES, PRIVACIES};
 use crate::http::api::users::urls;
 use crate::http::api::{json, video_json};
 use crate::http::error::ApiResult;
@@ -29,8 +28,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/my-account/videos/{id}/delete",
             web::post().to(delete_video),
         )
-        .route("/videos/manage/{id}", web::get().to(edit_video_page))
-        .route("/videos/manage/{id}", web::post().to(save_video))
         .route("/my-account/channels", web::get().to(my_channels))
         .route("/my-account/channels", web::post().to(create_channel))
         .route(
@@ -52,16 +49,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/my-account/preferences", web::post().to(save_preferences));
 }
 
-fn login(next: &str) -> HttpResponse {
+pub(super) fn login(next: &str) -> HttpResponse {
     see_other(&format!("/login?next={next}"))
 }
 
-fn enc(s: &str) -> String {
+pub(super) fn enc(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// Back to `path` with a notice, or with the error of a refused change.
-fn back(path: &str, result: Result<(), DomainError>, notice: &str) -> ApiResult<HttpResponse> {
+pub(super) fn back(
+    path: &str,
+    result: Result<(), DomainError>,
+    notice: &str,
+) -> ApiResult<HttpResponse> {
     let sep = if path.contains('?') { '&' } else { '?' };
     match result {
         Ok(()) => Ok(see_other(&format!("{path}{sep}notice={}", enc(notice)))),
@@ -79,10 +80,10 @@ fn back(path: &str, result: Result<(), DomainError>, notice: &str) -> ApiResult<
 }
 
 #[derive(Deserialize, Default)]
-struct PageQuery {
+pub(super) struct PageQuery {
     page: Option<i64>,
-    notice: Option<String>,
-    error: Option<String>,
+    pub(super) notice: Option<String>,
+    pub(super) error: Option<String>,
 }
 
 async fn my_videos(
@@ -125,103 +126,6 @@ async fn delete_video(
     };
     let result = videos::delete(&state.store, &state.video_paths(), &user, &id).await;
     back("/my-account/videos", result, "Video deleted")
-}
-
-async fn edit_video_page(
-    state: web::Data<AppState>,
-    MaybeUser(user): MaybeUser,
-    id: web::Path<String>,
-    q: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
-    let Some(user) = user else {
-        return Ok(login(&format!("/videos/manage/{id}")));
-    };
-    let details = match videos::get(&state.store, &id, Some(&user)).await {
-        Ok(d) => d,
-        Err(DomainError::NotFound(_) | DomainError::Forbidden(_)) => {
-            return Ok(super::not_found_page(&state, Some(&user)));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let video = video_json::details(&urls(&state), &details);
-    let me = json::user(&urls(&state), &users::details(&state.store, user.id).await?);
-    Ok(render(
-        &state,
-        StatusCode::OK,
-        "video_edit.html",
-        Some(&user),
-        json!({ "video": video, "channels": me["videoChannels"], "notice": q.notice, "error": q.error,
-                "privacies": numbered(&PRIVACIES[..4]), "categories": numbered(&CATEGORIES),
-                "licences": numbered(&LICENCES), "languages": languages() }),
-    ))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct VideoForm {
-    name: String,
-    channel_id: i64,
-    privacy: i64,
-    description: Option<String>,
-    tags: Option<String>,
-    category: Option<String>,
-    licence: Option<String>,
-    language: Option<String>,
-    comments_policy: i64,
-    nsfw: Option<String>,
-    download_enabled: Option<String>,
-}
-
-async fn save_video(
-    state: web::Data<AppState>,
-    MaybeUser(user): MaybeUser,
-    id: web::Path<String>,
-    form: web::Form<VideoForm>,
-) -> ApiResult<HttpResponse> {
-    let Some(user) = user else {
-        return Ok(login(&format!("/videos/manage/{id}")));
-    };
-    let f = form.into_inner();
-    let number = |s: &Option<String>| {
-        s.as_deref()
-            .and_then(|v| v.parse::<i64>().ok())
-            .map_or(Value::Null, Value::from)
-    };
-    let text = |s: &Option<String>| {
-        s.as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map_or(Value::Null, |v| Value::from(v.to_string()))
-    };
-    let tags: Vec<String> = f
-        .tags
-        .as_deref()
-        .unwrap_or("")
-        .split(',')
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
-        .collect();
-    let mut changes = Map::new();
-    changes.insert("name".into(), json!(f.name.trim()));
-    changes.insert("channelId".into(), json!(f.channel_id));
-    changes.insert("privacy".into(), json!(f.privacy));
-    changes.insert("description".into(), text(&f.description));
-    changes.insert("tags".into(), json!(tags));
-    changes.insert("category".into(), number(&f.category));
-    changes.insert("licence".into(), number(&f.licence));
-    changes.insert("language".into(), text(&f.language));
-    changes.insert("commentsPolicy".into(), json!(f.comments_policy));
-    changes.insert("nsfw".into(), json!(f.nsfw.is_some()));
-    changes.insert(
-        "downloadEnabled".into(),
-        json!(f.download_enabled.is_some()),
-    );
-    let result = videos::update(&state.store, &user, &id, changes, |l| {
-        crate::http::api::config::LANGUAGES.get(l).is_some()
-    })
-    .await
-    .map(|_| ());
-    back(&format!("/videos/manage/{id}"), result, "Saved")
 }
 
 async fn my_channels(

@@ -10,6 +10,7 @@ pub mod markdown;
 pub mod session;
 pub mod templates;
 pub mod upload;
+pub mod video_edit;
 pub mod watch;
 
 use actix_web::http::StatusCode;
@@ -28,6 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(admin::routes)
         .configure(manage::routes)
         .configure(upload::routes)
+        .configure(video_edit::routes)
         .configure(watch::routes);
 }
 

@@ -66,6 +66,8 @@ async fn upload_page(
             "licences": numbered(&LICENCES),
             "languages": languages(),
             "max_size": state.config.upload_max_size,
+            "max_picture": state.config.avatar_max_size,
+            "chunk_size": state.config.upload_chunk_size,
         }),
     ))
 }
