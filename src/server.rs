@@ -24,6 +24,9 @@ use crate::tls::Renewal;
 pub const FIRST_ADMIN: &str = "root";
 
 /// Creates the first administrator when the database has no user; returns its password.
+/// How long a stopping server waits for running jobs to put themselves back in the queue.
+const JOB_STOP_GRACE: Duration = Duration::from_secs(10);
+
 pub fn ensure_admin(store: &Store, config: &Config) -> anyhow::Result<Option<String>> {
     if store.read_blocking(user_rows::count)? > 0 {
         return Ok(None);
@@ -224,7 +227,9 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
         }
         upkeep.abort();
         waker.abort();
-        jobs.stop();
+        // Running jobs stop between frames and release their leases; a job that cannot within
+        // the grace period is reclaimed by the next start like after a crash.
+        jobs.stop_and_wait(JOB_STOP_GRACE).await;
         served
     });
     tracing::info!("server stopped; closing the database");

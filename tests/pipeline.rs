@@ -285,3 +285,43 @@ async fn audio_only_uploads_are_published_over_a_still_picture() {
         check_picture(&server, &video["previewPath"], (850, 480)).await;
     }
 }
+
+/// SIGTERM while a transcode runs: the job is told to stop, puts itself back in the queue, and
+/// the server exits without waiting for the ladder; the next start encodes it. (The encode is
+/// held at `encode:running` until cancelled, so without the cancellation the stop would hang
+/// and `Server::stop` would fail.)
+#[tokio::test]
+async fn a_graceful_stop_cancels_a_running_transcode_and_the_next_start_finishes_it() {
+    let server = start(&ladder("48"), &[("KINORA_HOLD_AT", "encode:running")]);
+    let admin = server.admin_token().await;
+    let video = server
+        .publish(&admin, "short.mp4", &[("name", "Interrupted".into())])
+        .await;
+    let uuid = video["uuid"].as_str().unwrap().to_string();
+    let mut held = false;
+    for _ in 0..600 {
+        if server.log().contains("hold point encode:running") {
+            held = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(held, "the transcode never started; log:\n{}", server.log());
+    let mut server = server;
+    assert!(server.stop().success());
+    let log = server.log();
+    assert!(log.contains("job stopped after cancellation"), "{log}");
+    let args = ladder("48");
+    let server = server.respawn(Options {
+        args: args.iter().map(String::as_str).collect(),
+        ..Options::default()
+    });
+    let admin = server.admin_token().await;
+    server
+        .wait_for(&admin, &uuid, "given its AV1 rung after the restart", |v| {
+            resolutions(v).len() == 2
+        })
+        .await;
+    wait_jobs_done(&server, &admin).await;
+    assert_no_orphans(&server.data_dir, &[&uuid]);
+}

@@ -52,6 +52,10 @@ pub struct WorkerPool {
 pub struct PoolHandle {
     notify: Arc<Notify>,
     stopping: Arc<AtomicBool>,
+    /// Cancellation flags of the jobs running now (finished ones are pruned at each lease).
+    cancels: Arc<std::sync::Mutex<Vec<Arc<AtomicBool>>>>,
+    /// Jobs between lease and recorded outcome, all kinds together.
+    active: Arc<AtomicUsize>,
 }
 
 impl PoolHandle {
@@ -61,9 +65,29 @@ impl PoolHandle {
 
     /// Stops leasing new jobs; running jobs are told to stop through their cancellation flag
     /// and are put back in the queue, so the next start picks them up at once.
+    ///
+    /// The flags are set here, not by the polling task: at shutdown that task may never be
+    /// polled again, and a transcode that was never told would hold the runtime (which waits
+    /// for its blocking threads) until the whole ladder is encoded.
     pub fn stop(&self) {
         self.stopping.store(true, Ordering::SeqCst);
+        if let Ok(list) = self.cancels.lock() {
+            for c in list.iter() {
+                c.store(true, Ordering::SeqCst);
+            }
+        }
         self.notify.notify_one();
+    }
+
+    /// `stop`, then waits up to `grace` for the running jobs to notice and record that they
+    /// stopped (their leases released, so the next start resumes them at once instead of after
+    /// the lease expires).
+    pub async fn stop_and_wait(&self, grace: Duration) {
+        self.stop();
+        let deadline = tokio::time::Instant::now() + grace;
+        while self.active.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 }
 
@@ -94,6 +118,8 @@ impl WorkerPool {
         let handle = PoolHandle {
             notify: Arc::new(Notify::new()),
             stopping: Arc::new(AtomicBool::new(false)),
+            cancels: Arc::default(),
+            active: Arc::new(AtomicUsize::new(0)),
         };
         let h = handle.clone();
         tokio::spawn(async move { self.run(h).await });
@@ -101,7 +127,7 @@ impl WorkerPool {
     }
 
     async fn run(self, handle: PoolHandle) {
-        let cancels: Arc<std::sync::Mutex<Vec<Arc<AtomicBool>>>> = Arc::default();
+        let cancels = handle.cancels.clone();
         while !handle.stopping.load(Ordering::SeqCst) {
             for (name, kind) in &self.kinds {
                 while kind.running.load(Ordering::SeqCst) < kind.concurrency {
@@ -115,10 +141,15 @@ impl WorkerPool {
                     match leased {
                         Ok(Some(job)) => {
                             kind.running.fetch_add(1, Ordering::SeqCst);
+                            handle.active.fetch_add(1, Ordering::SeqCst);
                             let cancel = Arc::new(AtomicBool::new(false));
                             if let Ok(mut list) = cancels.lock() {
                                 list.retain(|c| Arc::strong_count(c) > 1);
                                 list.push(cancel.clone());
+                            }
+                            // Leased while `stop` ran: stop at once, like the others.
+                            if handle.stopping.load(Ordering::SeqCst) {
+                                cancel.store(true, Ordering::SeqCst);
                             }
                             tokio::spawn(run_job(
                                 self.store.clone(),
@@ -126,7 +157,7 @@ impl WorkerPool {
                                 self.owner.clone(),
                                 job,
                                 kind.handler.clone(),
-                                kind.running.clone(),
+                                [kind.running.clone(), handle.active.clone()],
                                 cancel,
                                 handle.notify.clone(),
                             ));
@@ -141,11 +172,6 @@ impl WorkerPool {
             }
             let _ = tokio::time::timeout(self.config.poll, handle.notify.notified()).await;
         }
-        if let Ok(list) = cancels.lock() {
-            for c in list.iter() {
-                c.store(true, Ordering::SeqCst);
-            }
-        }
     }
 }
 
@@ -156,7 +182,7 @@ async fn run_job(
     owner: String,
     job: JobRow,
     handler: Arc<dyn JobHandler>,
-    running: Arc<AtomicUsize>,
+    running: [Arc<AtomicUsize>; 2],
     cancel: Arc<AtomicBool>,
     notify: Arc<Notify>,
 ) {
@@ -237,7 +263,9 @@ async fn run_job(
     if let Err(e) = recorded {
         tracing::error!(job = id, error = %e, "cannot record the job's outcome");
     }
-    running.fetch_sub(1, Ordering::SeqCst);
+    for counter in &running {
+        counter.fetch_sub(1, Ordering::SeqCst);
+    }
     notify.notify_one();
 }
 

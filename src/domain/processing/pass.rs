@@ -57,6 +57,9 @@ impl Pipeline {
             max_fps: self.ladder().max_fps,
             ..TranscodeOptions::default()
         };
+        let remuxed = plan.renditions.iter().any(|r| r.action == Action::Remux);
+        let stage = if remuxed { "remux" } else { "encode" };
+        crashpoint::hold(&format!("{stage}:running"), &control.cancel);
         let out = match media::run(&original, &work.0, plan, &opts, &control) {
             Ok(out) => out,
             Err(MediaError::Cancelled) => return Ok(None),
@@ -65,8 +68,6 @@ impl Pipeline {
             }
             Err(e) => return Err(on_failure(e.to_string())),
         };
-        let remuxed = plan.renditions.iter().any(|r| r.action == Action::Remux);
-        let stage = if remuxed { "remux" } else { "encode" };
         crashpoint::hit(&format!("{stage}:ran"));
         let wants_pictures = !video.custom_pictures && video.thumbnail_file.is_none();
         if wants_pictures && remuxed && !work.0.join(hls_dir::THUMBNAIL).exists() {
