@@ -226,6 +226,14 @@ def main():
         publish_secs = time.monotonic() - last_byte
         state = json.loads(body)["state"]["id"]
 
+        # The clip's AV1 ladder is encoding now: let it finish, so the upload's peak RSS is the
+        # upload's own and not the encoder's.
+        for _ in range(36000):
+            busy = sum(json.loads(call("GET", f"{base}/api/v1/jobs/{state}", token)[2])["total"]
+                       for state in ("active", "waiting"))
+            if busy == 0:
+                break
+            time.sleep(0.1)
         blob = os.path.join(work, "random.bin")
         with open(blob, "wb") as f:
             for _ in range(args.upload_mb):
