@@ -257,6 +257,7 @@ async fn serve(
         .parse()
         .unwrap_or(mime::APPLICATION_OCTET_STREAM);
     let len = named.metadata().len();
+    let same_file = named.file().try_clone();
     let res = named
         .set_content_type(mime.clone())
         .customize()
@@ -265,7 +266,10 @@ async fn serve(
         .insert_header(("Access-Control-Allow-Origin", "*"))
         .respond_to(req)
         .map_into_boxed_body();
-    Ok(ranges::with_large_reads(res, &full, len))
+    Ok(match same_file {
+        Ok(file) => ranges::with_large_reads(res, file, len),
+        Err(_) => res,
+    })
 }
 
 #[cfg(test)]

@@ -119,7 +119,9 @@ pub fn file_chunks(
 
 /// Replaces the body of actix-files' answer (which keeps its status and headers: validators,
 /// conditional requests, `If-Range`) with `file_chunks` over the same bytes.
-pub fn with_large_reads(res: HttpResponse, path: &Path, len: u64) -> HttpResponse {
+/// `file` is a handle on the very file actix-files opened (not the path again: a rung replaced
+/// under the same name in between must not mix new bytes into an answer with the old headers).
+pub fn with_large_reads(res: HttpResponse, file: File, len: u64) -> HttpResponse {
     let span = match res.status() {
         actix_web::http::StatusCode::OK => Some((0, len)),
         actix_web::http::StatusCode::PARTIAL_CONTENT => res
@@ -132,13 +134,10 @@ pub fn with_large_reads(res: HttpResponse, path: &Path, len: u64) -> HttpRespons
     let Some((start, end)) = span else {
         return res;
     };
-    // A HEAD answer has no body to replace; a file that cannot be reopened keeps the original.
+    // A 304 or similar answer has no body to replace.
     if matches!(res.body().size(), actix_web::body::BodySize::None) {
         return res;
     }
-    let Ok(file) = File::open(path) else {
-        return res;
-    };
     let body = SizedStream::new(
         end - start,
         file_chunks(Arc::new(file), start, end).boxed_local(),
