@@ -35,48 +35,51 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/search/videos", web::get().to(search_videos))
         .route(
             "/server/blocklist/servers",
-            web::get().to(server_blocked_hosts),
+            web::get().to(blocked_hosts::<true>),
         )
         .route(
             "/server/blocklist/servers",
-            web::post().to(server_block_host),
+            web::post().to(block_host_route::<true>),
         )
         .route(
             "/server/blocklist/servers/{host}",
-            web::delete().to(server_unblock_host),
+            web::delete().to(unblock_host_route::<true>),
         )
         .route(
             "/users/me/blocklist/servers",
-            web::get().to(my_blocked_hosts),
+            web::get().to(blocked_hosts::<false>),
         )
-        .route("/users/me/blocklist/servers", web::post().to(my_block_host))
+        .route(
+            "/users/me/blocklist/servers",
+            web::post().to(block_host_route::<false>),
+        )
         .route(
             "/users/me/blocklist/servers/{host}",
-            web::delete().to(my_unblock_host),
+            web::delete().to(unblock_host_route::<false>),
         )
         .route(
             "/server/blocklist/accounts",
-            web::get().to(server_blocked_accounts),
+            web::get().to(blocked_accounts::<true>),
         )
         .route(
             "/server/blocklist/accounts",
-            web::post().to(server_block_account),
+            web::post().to(block_account_route::<true>),
         )
         .route(
             "/server/blocklist/accounts/{name}",
-            web::delete().to(server_unblock_account),
+            web::delete().to(unblock_account_route::<true>),
         )
         .route(
             "/users/me/blocklist/accounts",
-            web::get().to(my_blocked_accounts),
+            web::get().to(blocked_accounts::<false>),
         )
         .route(
             "/users/me/blocklist/accounts",
-            web::post().to(my_block_account),
+            web::post().to(block_account_route::<false>),
         )
         .route(
             "/users/me/blocklist/accounts/{name}",
-            web::delete().to(my_unblock_account),
+            web::delete().to(unblock_account_route::<false>),
         );
 }
 
@@ -464,83 +467,45 @@ async fn unblock_account(
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn server_blocked_hosts(
+// The block lists of the instance (`SERVER` true) and of the signed-in account (false) share
+// one handler each, chosen per route.
+async fn blocked_hosts<const SERVER: bool>(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
 ) -> ApiResult<HttpResponse> {
-    list_hosts(&state, &me, true).await
+    list_hosts(&state, &me, SERVER).await
 }
-async fn server_block_host(
+async fn block_host_route<const SERVER: bool>(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
     b: web::Json<HostBody>,
 ) -> ApiResult<HttpResponse> {
-    block_host(&state, &me, true, &b.host).await
+    block_host(&state, &me, SERVER, &b.host).await
 }
-async fn server_unblock_host(
+async fn unblock_host_route<const SERVER: bool>(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
     h: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    unblock_host(&state, &me, true, &h).await
+    unblock_host(&state, &me, SERVER, &h).await
 }
-async fn my_blocked_hosts(
+async fn blocked_accounts<const SERVER: bool>(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
 ) -> ApiResult<HttpResponse> {
-    list_hosts(&state, &me, false).await
+    list_accounts(&state, &me, SERVER).await
 }
-async fn my_block_host(
-    state: web::Data<AppState>,
-    AuthUser(me): AuthUser,
-    b: web::Json<HostBody>,
-) -> ApiResult<HttpResponse> {
-    block_host(&state, &me, false, &b.host).await
-}
-async fn my_unblock_host(
-    state: web::Data<AppState>,
-    AuthUser(me): AuthUser,
-    h: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    unblock_host(&state, &me, false, &h).await
-}
-async fn server_blocked_accounts(
-    state: web::Data<AppState>,
-    AuthUser(me): AuthUser,
-) -> ApiResult<HttpResponse> {
-    list_accounts(&state, &me, true).await
-}
-async fn server_block_account(
+async fn block_account_route<const SERVER: bool>(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
     b: web::Json<AccountBody>,
 ) -> ApiResult<HttpResponse> {
-    block_account(&state, &me, true, &b.account_name).await
+    block_account(&state, &me, SERVER, &b.account_name).await
 }
-async fn server_unblock_account(
+async fn unblock_account_route<const SERVER: bool>(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
     n: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    unblock_account(&state, &me, true, &n).await
-}
-async fn my_blocked_accounts(
-    state: web::Data<AppState>,
-    AuthUser(me): AuthUser,
-) -> ApiResult<HttpResponse> {
-    list_accounts(&state, &me, false).await
-}
-async fn my_block_account(
-    state: web::Data<AppState>,
-    AuthUser(me): AuthUser,
-    b: web::Json<AccountBody>,
-) -> ApiResult<HttpResponse> {
-    block_account(&state, &me, false, &b.account_name).await
-}
-async fn my_unblock_account(
-    state: web::Data<AppState>,
-    AuthUser(me): AuthUser,
-    n: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    unblock_account(&state, &me, false, &n).await
+    unblock_account(&state, &me, SERVER, &n).await
 }
