@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """API list and media serving benchmark, run by hand from the repository root:
 
-    python3 bench/serving.py [--videos 10000] [--seconds 20] [--connections 32]
+    python3 bench/serving.py [--videos 10000] [--seconds 20] [--connections 32] [--bin PATH]
 
 Needs wrk and nginx (apt-get install wrk nginx-light) and ffmpeg to make the clip; none of them
 is needed by Kinora itself.
@@ -98,11 +98,16 @@ def main():
     ap.add_argument("--videos", type=int, default=10000)
     ap.add_argument("--seconds", type=int, default=20)
     ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--bin", help="measure this kinora binary instead of building target/release/kinora "
+                    "(the seed_videos example must be built already); compare builds in one sitting")
     args = ap.parse_args()
     for tool in ("wrk", "nginx", "ffmpeg"):
         if not shutil.which(tool):
             sys.exit(f"this benchmark needs {tool} (apt-get install wrk nginx-light ffmpeg)")
-    subprocess.run(["cargo", "build", "--release", "--bin", "kinora", "--example", "seed_videos"], cwd=ROOT, check=True)
+    binary = args.bin or BIN
+    if not args.bin:
+        subprocess.run(["cargo", "build", "--release", "--bin", "kinora", "--example", "seed_videos"],
+                       cwd=ROOT, check=True)
     work = tempfile.mkdtemp(prefix="kinora-serving-")
     server = nginx = None
     try:
@@ -115,7 +120,7 @@ def main():
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         # Remux only: the AV1 ladder would compete with the measurement for the cores.
-        server = subprocess.Popen([BIN, "--data-dir", data, "serve", "--listen", f"127.0.0.1:{port}",
+        server = subprocess.Popen([binary, "--data-dir", data, "serve", "--listen", f"127.0.0.1:{port}",
                                    "--set", "transcoding.enabled=false"],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                   env={**os.environ, "RUST_LOG": "warn"})

@@ -1,6 +1,7 @@
 //! Videos: creation from an uploaded file (sniffed with the media prober), who may see what
 //! (privacy), listing, and deletion with the files and jobs that belong to a video.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::channels::ChannelDetails;
@@ -309,23 +310,32 @@ pub async fn get(
 }
 
 pub async fn list(store: &Store, filter: VideoFilter) -> DomainResult<(i64, Vec<VideoDetails>)> {
+    let counted = store.clone();
     store
         .read(move |conn| {
-            let (total, rows) = videos::list(conn, &filter)?;
-            // A page often holds many videos of one channel: look each channel up once.
-            let mut channels: std::collections::HashMap<i64, ChannelDetails> =
-                std::collections::HashMap::new();
+            let (total, rows) = videos::list(conn, &filter, counted.counts())?;
+            // A page's tags and files in two queries, and each channel looked up once (a page
+            // often holds many videos of one channel).
+            let ids: Vec<i64> = rows.iter().map(|v| v.id).collect();
+            let mut tags = videos::tags_of(conn, &ids)?;
+            let mut files = videos::files_of(conn, &ids)?;
+            let mut channels: HashMap<i64, ChannelDetails> = HashMap::new();
             let mut list = Vec::with_capacity(rows.len());
-            for v in rows {
-                let channel = match channels.get(&v.channel_id) {
+            for video in rows {
+                let channel = match channels.get(&video.channel_id) {
                     Some(c) => c.clone(),
                     None => {
-                        let c = channel_details(conn, v.channel_id)?;
-                        channels.insert(v.channel_id, c.clone());
+                        let c = channel_details(conn, video.channel_id)?;
+                        channels.insert(video.channel_id, c.clone());
                         c
                     }
                 };
-                list.push(with_channel(conn, v, channel)?);
+                list.push(VideoDetails {
+                    tags: tags.remove(&video.id).unwrap_or_default(),
+                    files: files.remove(&video.id).unwrap_or_default(),
+                    channel,
+                    video,
+                });
             }
             Ok((total, list))
         })

@@ -188,6 +188,7 @@ async fn outbox(
     let (start, count) = collection::window(q.page);
     let is_channel = req.path().starts_with("/video-channels/");
     let page = q.page;
+    let counted = state.store.clone();
     let doc = state
         .store
         .read(move |c| -> Result<Value, crate::store::StoreError> {
@@ -197,7 +198,7 @@ async fn outbox(
                 "Person" => filter.account_id = fed_actors::account_id_of_actor(c, a.id)?.or(Some(-1)),
                 _ => {}
             }
-            let (total, rows) = videos::list(c, &filter)?;
+            let (total, rows) = videos::list(c, &filter, counted.counts())?;
             let mut items = Vec::new();
             for v in rows {
                 let Some(l) = video::load(c, v.id)? else { continue };

@@ -91,6 +91,21 @@ fn channel_select(condition: &str) -> String {
     )
 }
 
+/// At most one row of `sql`, through the connection's statement cache: account and channel
+/// look-ups run for every video page and comment list, and their joins cost more to parse
+/// than to run.
+fn one<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    from_row: fn(&rusqlite::Row) -> rusqlite::Result<T>,
+) -> Result<Option<T>, StoreError> {
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row(params, from_row)
+        .optional()?)
+}
+
 /// True when a local actor (account, channel or the instance actor) already has this name.
 pub fn local_name_taken(conn: &Connection, name: &str) -> Result<bool, StoreError> {
     Ok(conn
@@ -182,19 +197,16 @@ pub fn set_channel_support(
 }
 
 pub fn account_by_user(conn: &Connection, user_id: i64) -> Result<Option<AccountRow>, StoreError> {
-    Ok(conn
-        .query_row(
-            &account_select("acc.user_id = ?1"),
-            [user_id],
-            account_from_row,
-        )
-        .optional()?)
+    one(
+        conn,
+        &account_select("acc.user_id = ?1"),
+        [user_id],
+        account_from_row,
+    )
 }
 
 pub fn account_by_id(conn: &Connection, id: i64) -> Result<Option<AccountRow>, StoreError> {
-    Ok(conn
-        .query_row(&account_select("acc.id = ?1"), [id], account_from_row)
-        .optional()?)
+    one(conn, &account_select("acc.id = ?1"), [id], account_from_row)
 }
 
 /// An account by name; `host` None means a local account.
@@ -203,19 +215,16 @@ pub fn account_by_name(
     name: &str,
     host: Option<&str>,
 ) -> Result<Option<AccountRow>, StoreError> {
-    Ok(conn
-        .query_row(
-            &account_select("a.name = ?1 AND a.host IS ?2"),
-            params![name, host],
-            account_from_row,
-        )
-        .optional()?)
+    one(
+        conn,
+        &account_select("a.name = ?1 AND a.host IS ?2"),
+        params![name, host],
+        account_from_row,
+    )
 }
 
 pub fn channel_by_id(conn: &Connection, id: i64) -> Result<Option<ChannelRow>, StoreError> {
-    Ok(conn
-        .query_row(&channel_select("ch.id = ?1"), [id], channel_from_row)
-        .optional()?)
+    one(conn, &channel_select("ch.id = ?1"), [id], channel_from_row)
 }
 
 pub fn channel_by_name(
@@ -223,13 +232,12 @@ pub fn channel_by_name(
     name: &str,
     host: Option<&str>,
 ) -> Result<Option<ChannelRow>, StoreError> {
-    Ok(conn
-        .query_row(
-            &channel_select("a.name = ?1 AND a.host IS ?2"),
-            params![name, host],
-            channel_from_row,
-        )
-        .optional()?)
+    one(
+        conn,
+        &channel_select("a.name = ?1 AND a.host IS ?2"),
+        params![name, host],
+        channel_from_row,
+    )
 }
 
 pub fn channels_of_account(

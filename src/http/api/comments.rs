@@ -51,7 +51,7 @@ fn comment_json(urls: &Urls, c: &CommentView) -> Value {
         "totalReplies": row.total_replies,
         "totalRepliesFromVideoAuthor": 0,
         "account": match (&c.author, deleted) {
-            (Some((account, images)), false) => json::account_summary(urls, account, images),
+            (Some((account, images)), false) => json!(json::account_summary(urls, account, images)),
             _ => Value::Null,
         },
     })

@@ -189,15 +189,6 @@ async fn unsubscribe(
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn respond_videos(state: &AppState, filter: VideoFilter) -> ApiResult<HttpResponse> {
-    let (total, list) = videos::list(&state.store, filter).await?;
-    let urls = urls(state);
-    Ok(HttpResponse::Ok().json(json::list(
-        total,
-        list.iter().map(|d| video_json::video(&urls, d)).collect(),
-    )))
-}
-
 async fn subscription_videos(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -208,7 +199,7 @@ async fn subscription_videos(
         followed_by_actor: Some(actor),
         ..video_query::parse(&req)?
     };
-    respond_videos(&state, filter).await
+    super::videos::respond_list(&state, filter).await
 }
 
 #[derive(Deserialize)]
@@ -299,7 +290,7 @@ async fn search_videos(
                 }
                 Err(e) => {
                     tracing::info!(error = %e, url = search, "remote video search found nothing");
-                    return Ok(HttpResponse::Ok().json(json::list(0, vec![])));
+                    return Ok(HttpResponse::Ok().json(json::list::<Value>(0, vec![])));
                 }
             }
         };
@@ -311,7 +302,7 @@ async fn search_videos(
             .collect();
         return Ok(HttpResponse::Ok().json(json::list(data.len() as i64, data)));
     }
-    respond_videos(&state, video_query::parse(&req)?).await
+    super::videos::respond_list(&state, video_query::parse(&req)?).await
 }
 
 #[derive(Deserialize)]

@@ -1,5 +1,8 @@
 //! PeerTube's JSON shapes for users, accounts, channels and actor images.
 
+use std::borrow::Cow;
+
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::domain::channels::ChannelDetails;
@@ -27,7 +30,21 @@ impl Urls {
     }
 }
 
-pub fn images(urls: &Urls, images: &[ImageRow], kind: &str) -> Vec<Value> {
+/// One actor image (PeerTube's `ActorImage`).
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageJson<'a> {
+    path: String,
+    file_url: String,
+    width: u32,
+    height: u32,
+    created_at: &'a str,
+    updated_at: &'a str,
+}
+
+/// An actor's images of one kind (`avatar` or `banner`), as typed values: lists of videos embed
+/// them 25 times a page, so they are serialised directly rather than built as JSON trees.
+pub fn image_list<'a>(urls: &Urls, images: &'a [ImageRow], kind: &str) -> Vec<ImageJson<'a>> {
     let dir = if kind == "banner" {
         BANNER_PATH
     } else {
@@ -38,16 +55,33 @@ pub fn images(urls: &Urls, images: &[ImageRow], kind: &str) -> Vec<Value> {
         .filter(|i| i.kind == kind)
         .map(|i| {
             let path = format!("{dir}/{}", i.filename);
-            json!({
-                "path": path,
-                "fileUrl": format!("{}{path}", urls.base),
-                "width": i.width,
-                "height": i.height,
-                "createdAt": i.created_at,
-                "updatedAt": i.updated_at,
-            })
+            ImageJson {
+                file_url: format!("{}{path}", urls.base),
+                path,
+                width: i.width,
+                height: i.height,
+                created_at: &i.created_at,
+                updated_at: &i.updated_at,
+            }
         })
         .collect()
+}
+
+pub fn images(urls: &Urls, images: &[ImageRow], kind: &str) -> Vec<Value> {
+    image_list(urls, images, kind)
+        .iter()
+        .map(|i| json!(i))
+        .collect()
+}
+
+/// The deprecated single avatar older PeerTube clients still read: the 120 px one, else the
+/// first.
+fn main_avatar<'a>(avatars: &[ImageJson<'a>]) -> Option<ImageJson<'a>> {
+    avatars
+        .iter()
+        .find(|a| a.width == 120)
+        .or_else(|| avatars.first())
+        .cloned()
 }
 
 fn actor_host(urls: &Urls, actor: &ActorRow) -> String {
@@ -55,14 +89,13 @@ fn actor_host(urls: &Urls, actor: &ActorRow) -> String {
 }
 
 fn actor_common(urls: &Urls, actor: &ActorRow, images: &[ImageRow], url: String) -> Value {
-    let avatars = self::images(urls, images, "avatar");
+    let avatars = image_list(urls, images, "avatar");
     json!({
         "url": actor.url.clone().unwrap_or(url),
         "name": actor.name,
         "host": actor_host(urls, actor),
+        "avatar": main_avatar(&avatars),
         "avatars": avatars,
-        // Deprecated single avatar, still read by older PeerTube clients.
-        "avatar": avatars.iter().find(|a| a["width"] == 120).cloned().or_else(|| avatars.first().cloned()),
         "hostRedundancyAllowed": false,
         "followingCount": actor.following_count,
         "followersCount": actor.followers_count,
@@ -85,18 +118,43 @@ pub fn account(urls: &Urls, account: &AccountRow, images: &[ImageRow]) -> Value 
     v
 }
 
-/// The short form PeerTube embeds in videos and comments.
-pub fn account_summary(urls: &Urls, account: &AccountRow, images: &[ImageRow]) -> Value {
-    let full = self::account(urls, account, images);
-    json!({
-        "id": account.id,
-        "name": full["name"],
-        "displayName": full["displayName"],
-        "url": full["url"],
-        "host": full["host"],
-        "avatars": full["avatars"],
-        "avatar": full["avatar"],
-    })
+/// The short form PeerTube embeds in videos and comments (`AccountSummary`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountSummary<'a> {
+    id: i64,
+    name: &'a str,
+    display_name: &'a str,
+    url: Cow<'a, str>,
+    host: &'a str,
+    avatars: Vec<ImageJson<'a>>,
+    avatar: Option<ImageJson<'a>>,
+}
+
+pub fn account_summary<'a>(
+    urls: &'a Urls,
+    account: &'a AccountRow,
+    images: &'a [ImageRow],
+) -> AccountSummary<'a> {
+    let actor = &account.actor;
+    let avatars = image_list(urls, images, "avatar");
+    AccountSummary {
+        id: account.id,
+        name: &actor.name,
+        display_name: &actor.display_name,
+        url: actor_url(actor, || urls.account(&actor.name)),
+        host: actor.host.as_deref().unwrap_or(&urls.host),
+        avatar: main_avatar(&avatars),
+        avatars,
+    }
+}
+
+/// A remote actor's own URL, or the local one built by `local`.
+pub fn actor_url<'a>(actor: &'a ActorRow, local: impl FnOnce() -> String) -> Cow<'a, str> {
+    match &actor.url {
+        Some(url) => Cow::Borrowed(url),
+        None => Cow::Owned(local()),
+    }
 }
 
 pub fn channel(urls: &Urls, d: &ChannelDetails) -> Value {
@@ -168,6 +226,13 @@ pub fn user(urls: &Urls, d: &UserDetails) -> Value {
     })
 }
 
-pub fn list(total: i64, data: Vec<Value>) -> Value {
-    json!({ "total": total, "data": data })
+/// PeerTube's paged list: `{"total": n, "data": [...]}`.
+#[derive(Serialize)]
+pub struct Page<T> {
+    total: i64,
+    data: Vec<T>,
+}
+
+pub fn list<T: Serialize>(total: i64, data: Vec<T>) -> Page<T> {
+    Page { total, data }
 }

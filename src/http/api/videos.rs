@@ -46,12 +46,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/videos/{id}", web::delete().to(delete));
 }
 
-async fn respond_list(state: &AppState, filter: VideoFilter) -> ApiResult<HttpResponse> {
+/// A page of videos in PeerTube's list shape.
+pub async fn respond_list(state: &AppState, filter: VideoFilter) -> ApiResult<HttpResponse> {
     let (total, list) = videos::list(&state.store, filter).await?;
     let urls = urls(state);
     Ok(HttpResponse::Ok().json(json::list(
         total,
-        list.iter().map(|d| video_json::video(&urls, d)).collect(),
+        list.iter().map(|d| video_json::summary(&urls, d)).collect(),
     )))
 }
 
