@@ -9,6 +9,7 @@ pub mod forward;
 pub mod hooks;
 pub mod inbox;
 pub mod keys;
+pub mod ld;
 pub mod objects;
 pub mod outbox;
 pub mod resolve;
