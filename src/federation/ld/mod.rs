@@ -4,6 +4,8 @@
 //! over it, base64. The options are the signature object without `type`, `id` and
 //! `signatureValue`, read with the identity context (the security context, which PeerTube
 //! uses, gives `creator` and `created` the same meaning, so the hashes are the same).
+//! We sign in the canonical form of jsonld.js 8, which PeerTube uses; a signature made with
+//! the published RDFC-1.0 escaping (Mastodon) is accepted too (see `canon::Dialect`).
 
 pub mod canon;
 pub mod inbound;
@@ -15,6 +17,8 @@ use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
 use rsa::signature::{SignatureEncoding, Signer, Verifier};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
+
+use canon::Dialect;
 
 pub const SIGNATURE_TYPE: &str = "RsaSignature2017";
 /// The context the signature options are read with (Mastodon's choice).
@@ -60,6 +64,16 @@ pub fn sign_at(
     creator: &str,
     created: &str,
 ) -> Result<Value, LdError> {
+    sign_with(doc, key, creator, created, Dialect::Jsonld8)
+}
+
+fn sign_with(
+    doc: &Value,
+    key: &SigningKey<Sha256>,
+    creator: &str,
+    created: &str,
+    dialect: Dialect,
+) -> Result<Value, LdError> {
     let Value::Object(map) = doc else {
         return Err(LdError::Invalid("not a JSON object".into()));
     };
@@ -67,7 +81,7 @@ pub fn sign_at(
     options.insert("type".into(), json!(SIGNATURE_TYPE));
     options.insert("creator".into(), json!(creator));
     options.insert("created".into(), json!(created));
-    let to_sign = to_be_signed(map, &options)?;
+    let to_sign = to_be_signed(map, &options, dialect)?;
     let value = B64.encode(key.sign(to_sign.as_bytes()).to_bytes());
     options.insert("signatureValue".into(), json!(value));
     let mut signed = map.clone();
@@ -112,15 +126,38 @@ pub fn verify(doc: &Value, key: &VerifyingKey<Sha256>) -> Result<(), LdError> {
     if !canon::contexts_are_safe(doc) {
         return Err(LdError::Invalid("a context we do not accept".into()));
     }
-    let to_verify = to_be_signed(map, sig)?;
+    let to_verify = to_be_signed(map, sig, Dialect::Jsonld8)?;
+    if key.verify(to_verify.as_bytes(), &signature).is_ok() {
+        return Ok(());
+    }
+    // The dialects differ only when a string holds a control character: only then is the
+    // other canonical form worth computing.
+    if !has_dialect_sensitive(doc) {
+        return Err(LdError::Mismatch);
+    }
+    let to_verify = to_be_signed(map, sig, Dialect::Rdfc10)?;
     key.verify(to_verify.as_bytes(), &signature)
         .map_err(|_| LdError::Mismatch)
+}
+
+/// True when a string in the document (keys included) holds a character the dialects write
+/// differently.
+fn has_dialect_sensitive(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains(canon::is_dialect_sensitive),
+        Value::Array(items) => items.iter().any(has_dialect_sensitive),
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| k.contains(canon::is_dialect_sensitive) || has_dialect_sensitive(v)),
+        _ => false,
+    }
 }
 
 /// hex(sha256(options)) + hex(sha256(document)), both canonical.
 fn to_be_signed(
     doc: &Map<String, Value>,
     signature: &Map<String, Value>,
+    dialect: Dialect,
 ) -> Result<String, LdError> {
     let mut options: Map<String, Value> = signature
         .iter()
@@ -131,10 +168,10 @@ fn to_be_signed(
     let mut document = doc.clone();
     document.remove("signature");
     let options_hash = hex::encode(Sha256::digest(
-        canon::canonical_nquads(&Value::Object(options))?.as_bytes(),
+        canon::canonical_nquads(&Value::Object(options), dialect)?.as_bytes(),
     ));
     let document_hash = hex::encode(Sha256::digest(
-        canon::canonical_nquads(&Value::Object(document))?.as_bytes(),
+        canon::canonical_nquads(&Value::Object(document), dialect)?.as_bytes(),
     ));
     Ok(options_hash + &document_hash)
 }
