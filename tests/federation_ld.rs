@@ -88,7 +88,11 @@ async fn a_forwarded_comment_is_taken_on_its_ld_signature_without_asking_its_ori
     .await;
 
     // It came on its signature: B never had to fall back to asking C.
-    assert!(!b.log().contains("LD signature not accepted"), "{}", b.log());
+    assert!(
+        !b.log().contains("LD signature not accepted"),
+        "{}",
+        b.log()
+    );
 
     // C stops. A comment that C never served, signed with C's real key and relayed by A's
     // instance actor, is believed on its signature alone: B could not have fetched it.
