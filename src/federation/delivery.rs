@@ -32,8 +32,15 @@ impl Federation {
             .store
             .read_blocking(|c| fed_actors::by_id(c, d.signer_id))?
             .ok_or(FederationError::NotFound("signer"))?;
-        let key_id = format!("{}#main-key", actor::local_url(&self.base, &signer));
-        let body = d.activity.clone().into_bytes();
+        let actor_url = actor::local_url(&self.base, &signer);
+        let key_id = format!("{actor_url}#main-key");
+        // Our actors' own activities carry their LD signature, so that a server receiving one
+        // relayed (PeerTube forwards comments on its videos) need not ask us for it.
+        let body = self
+            .signed_bodies
+            .body_for(&d.activity, &actor_url, &key_id, &key)
+            .as_bytes()
+            .to_vec();
         let sign = Arc::new(move |u: &url::Url, b: Option<&[u8]>| {
             signatures::sign_request(&key, &key_id, "POST", u, b)
         });

@@ -1,9 +1,11 @@
 //! Forwarding, as PeerTube does it: a comment another server sends about one of our videos
 //! (Create, Update or Delete of a Note) is passed on, byte for byte as received, to the other
 //! servers that follow the video's account, channel or this instance, so a third server sees
-//! the conversation. The forward is signed by our instance actor; receivers that are not the
-//! comment's author treat it as relayed and fetch the comment from its origin (Kinora does not
-//! add LD signatures, so a PeerTube receiver that insists on one will not take it).
+//! the conversation. The forward is signed (over HTTP) by our instance actor, and the body is
+//! untouched so that the author's LD signature in it still verifies: with it, receivers take
+//! the comment as its author's without asking the origin (PeerTube requires it; Kinora falls
+//! back to fetching the comment from its origin when the signature is absent or bad). We
+//! cannot add one ourselves: only the author's server holds the author's key.
 
 use serde_json::Value;
 
@@ -26,14 +28,16 @@ fn forwarded_comment(activity: &Value) -> Option<String> {
 }
 
 impl Federation {
-    /// Forwards `raw` (the activity exactly as received from `signer`) when it is about a
-    /// comment on one of our federated videos. Returns the number of inboxes queued; errors are
-    /// the store's only (the activity itself was already processed).
+    /// Forwards `raw` (the activity exactly as received from `signer`, possibly through the
+    /// host `relay`) when it is about a comment on one of our federated videos. Returns the
+    /// number of inboxes queued; errors are the store's only (the activity itself was already
+    /// processed).
     pub async fn forward(
         &self,
         activity: &Value,
         raw: &[u8],
         signer: &FedActor,
+        relay: Option<&str>,
     ) -> Result<usize, FederationError> {
         let Some(comment_url) = forwarded_comment(activity) else {
             return Ok(0);
@@ -42,6 +46,7 @@ impl Federation {
             return Ok(0);
         };
         let sender_host = signer.host.clone().unwrap_or_default();
+        let relay_host = relay.unwrap_or_default().to_string();
         let instance_name = self.instance_name.clone();
         let queued = self
             .store
@@ -67,8 +72,8 @@ impl Federation {
                     &[l.account_actor_id, l.channel_actor_id, instance.id],
                 )?
                 .into_iter()
-                // The sender has it already.
-                .filter(|(host, _)| *host != sender_host)
+                // The sender (and the server that relayed it to us) have it already.
+                .filter(|(host, _)| *host != sender_host && *host != relay_host)
                 .collect();
                 Ok(outbox::enqueue_body(tx, instance.id, &body, targets)?)
             })

@@ -2,9 +2,10 @@
 //! window, digest of the raw body, key fetched and cached, refetched once on failure; the
 //! activity's actor must be the signer, its id on the signer's host, and not seen before),
 //! then idempotent processing of Follow, Accept, Reject, Undo, Create, Update, Delete,
-//! Announce, Like, Dislike, View and Flag. Relayed activities (actor differs from the signer)
-//! are not trusted: their object is fetched from its origin instead (no LD signature check),
-//! and a relayed Delete holds only when the origin no longer has the object.
+//! Announce, Like, Dislike, View and Flag. A relayed activity (actor differs from the signer)
+//! is taken as its actor's own when it carries the actor's valid LD signature
+//! (`ld::inbound`); otherwise it is not trusted: its object is fetched from its origin
+//! instead, and a relayed Delete holds only when the origin no longer has the object.
 
 use serde_json::Value;
 
@@ -114,14 +115,36 @@ impl Federation {
             .write(move |tx| crate::store::deliveries::record_success(tx, &h))
             .await?;
         if actor_id != signer_url {
+            // Relayed: as good as the actor's own when the actor's LD signature verifies;
+            // otherwise only what the origin confirms is believed.
+            if let Some(actor) = self.ld_signed_by_actor(&activity).await? {
+                return self
+                    .accept(&activity, &req.body, &actor, &id, Some(&signer_host))
+                    .await;
+            }
             return self.relayed(&activity, &signer_host).await;
         }
-        if host_of(&id).as_deref() != Some(signer_host.as_str()) {
+        self.accept(&activity, &req.body, &signer, &id, None).await
+    }
+
+    /// Processes an activity from its own actor (the HTTP signer, or the LD signer of a relayed
+    /// one; `relay` is the host that relayed it): id on the actor's host, not seen before,
+    /// then processed, remembered, and forwarded when it is about a comment on our video.
+    async fn accept(
+        &self,
+        activity: &Value,
+        raw: &[u8],
+        signer: &FedActor,
+        id: &str,
+        relay: Option<&str>,
+    ) -> Result<(), FederationError> {
+        let signer_host = signer.host.clone().unwrap_or_default();
+        if host_of(id).as_deref() != Some(signer_host.as_str()) {
             return Err(FederationError::Forbidden(
                 "the activity id is not on the signer's host".into(),
             ));
         }
-        let i = id.clone();
+        let i = id.to_string();
         if self
             .store
             .read(move |c| remote::was_received(c, &i))
@@ -129,19 +152,21 @@ impl Federation {
         {
             return Err(FederationError::Replay);
         }
-        self.process(&activity, &signer).await?;
+        self.process(activity, signer).await?;
+        let i = id.to_string();
         self.store
-            .write(move |tx| remote::mark_received(tx, &id).map(|_| ()))
+            .write(move |tx| remote::mark_received(tx, &i).map(|_| ()))
             .await?;
         // Comments on our videos go on to the video's other followers. The activity is
         // processed already: a failure here must not make the sender retry into a 409.
-        if let Err(e) = self.forward(&activity, &req.body, &signer).await {
+        if let Err(e) = self.forward(activity, raw, signer, relay).await {
             tracing::warn!(error = %e, "could not forward an activity");
         }
         Ok(())
     }
 
-    /// An activity signed by someone else than its actor: its object is fetched from origin.
+    /// An activity signed by someone else than its actor and without a valid LD signature of
+    /// that actor: its object is fetched from origin, and nothing else of it is believed.
     async fn relayed(&self, activity: &Value, signer_host: &str) -> Result<(), FederationError> {
         match kind(activity) {
             "Create" | "Update" | "Announce" => {

@@ -9,6 +9,7 @@ pub mod forward;
 pub mod hooks;
 pub mod inbox;
 pub mod keys;
+pub mod ld;
 pub mod objects;
 pub mod outbox;
 pub mod resolve;
@@ -106,6 +107,8 @@ pub struct Federation {
     pub instance_name: String,
     pub client: HttpClient,
     pub keys: SigningKeys,
+    /// Deliveries' bodies with our actors' LD signatures, computed once per activity.
+    pub signed_bodies: ld::outbound::SignedBodies,
     pub settings: Arc<FederationSettings>,
     fetch_permits: Arc<Semaphore>,
     inbox_limiter: Arc<DefaultKeyedRateLimiter<String>>,
@@ -133,6 +136,7 @@ impl Federation {
             instance_name,
             client,
             keys: SigningKeys::default(),
+            signed_bodies: ld::outbound::SignedBodies::default(),
             fetch_permits: Arc::new(Semaphore::new(settings.fetch_concurrency.max(1))),
             inbox_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
             settings: Arc::new(settings),
