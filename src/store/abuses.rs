@@ -466,3 +466,77 @@ pub fn message(
 pub fn delete_message(conn: &Connection, message_id: i64) -> Result<bool, StoreError> {
     Ok(conn.execute("DELETE FROM abuse_messages WHERE id = ?1", [message_id])? == 1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// V10 keeps the reports V7 stored: a video report learns its flagged account (the
+    /// channel's owner) and a snapshot of the video, an account report keeps its account.
+    #[test]
+    fn v10_keeps_the_reports_received_before_it() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+        super::super::embedded::migrations::runner()
+            .set_target(refinery::Target::Version(9))
+            .run(&mut conn)
+            .unwrap();
+        conn.execute_batch(
+            "INSERT INTO actors (id, kind, name, display_name, created_at, updated_at) VALUES
+               (1, 'Person', 'owner', 'Owner', 't', 't'), (2, 'Group', 'owner_channel', 'C', 't', 't'),
+               (3, 'Person', 'reporter', 'R', 't', 't');
+             INSERT INTO accounts (id, actor_id) VALUES (10, 1), (30, 3);
+             INSERT INTO channels (id, actor_id, account_id) VALUES (20, 2, 10);
+             INSERT INTO videos (id, uuid, channel_id, name, privacy, nsfw, original_filename, original_size,
+                                 hls_uuid, created_at, updated_at)
+               VALUES (5, 'u-1', 20, 'Old clip', 1, 1, 'a.mp4', 1, 'h', 't', 't');
+             INSERT INTO abuses (id, reporter_id, video_id, account_id, reason, activity_url, created_at) VALUES
+               (1, 3, 5, NULL, 'spam', 'https://x/flags/1', '2026-01-01T00:00:00.000Z'),
+               (2, 3, NULL, 10, 'rude', NULL, '2026-01-02T00:00:00.000Z');",
+        )
+        .unwrap();
+        super::super::embedded::migrations::runner()
+            .run(&mut conn)
+            .unwrap();
+        let video = get(&conn, 1).unwrap().unwrap();
+        assert_eq!(
+            (
+                video.kind.as_str(),
+                video.flagged_account_id,
+                video.video_id
+            ),
+            ("video", Some(10), Some(5))
+        );
+        assert_eq!((video.state, video.reason.as_str()), (1, "spam"));
+        assert_eq!(video.activity_url.as_deref(), Some("https://x/flags/1"));
+        let snapshot: serde_json::Value =
+            serde_json::from_str(video.video_snapshot.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            snapshot,
+            serde_json::json!({ "id": 5, "uuid": "u-1", "name": "Old clip", "nsfw": true })
+        );
+        let account = get(&conn, 2).unwrap().unwrap();
+        assert_eq!(
+            (
+                account.kind.as_str(),
+                account.flagged_account_id,
+                account.video_id
+            ),
+            ("account", Some(10), None)
+        );
+        assert_eq!(account.updated_at, "2026-01-02T00:00:00.000Z");
+        // The video goes, its report stays.
+        conn.execute("DELETE FROM videos WHERE id = 5", []).unwrap();
+        let after = get(&conn, 1).unwrap().unwrap();
+        assert_eq!((after.video_id, after.kind.as_str()), (None, "video"));
+        let (total, _) = list(
+            &conn,
+            &AbuseFilter {
+                video_is: Some("deleted".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(total, 1);
+    }
+}
