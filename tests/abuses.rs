@@ -495,3 +495,146 @@ async fn reports_of_remote_content_reach_its_origin_as_flag() {
         .unwrap();
     expect_problem(res, 400).await;
 }
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .build()
+        .unwrap()
+}
+
+async fn sign_in(server: &Server, username: &str, password: &str) -> reqwest::Client {
+    let client = browser();
+    let res = client
+        .post(format!("{}/login", server.url))
+        .form(&[
+            ("username", username),
+            ("password", password),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "sign-in of {username}");
+    client
+}
+
+/// The watch page's report form and the moderators' page work as plain forms.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_from_the_watch_page_and_the_admin_page() {
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    server.create_user(&admin, "alice", 2).await;
+    let video = server
+        .publish(&admin, "short.mp4", &[("name", "Web clip".into())])
+        .await;
+    let uuid = video["uuid"].as_str().unwrap().to_string();
+    let watch = format!("{}/videos/watch/{uuid}", server.url);
+
+    // Signed out: no form; the post leads to the sign-in page.
+    let html = http()
+        .get(&watch)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !html.contains("/report\""),
+        "no report form when signed out"
+    );
+    let res = http()
+        .post(format!("{watch}/report"))
+        .form(&[("reason", "Looks stolen")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert!(
+        res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
+
+    let alice = sign_in(&server, "alice", "secret-pass-1").await;
+    let html = alice
+        .get(&watch)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("action=\"/videos/watch/{uuid}/report\"")),
+        "{html}"
+    );
+    let res = alice
+        .post(format!("{watch}/report"))
+        .form(&[("reason", "Looks stolen"), ("predefined_reason", "rights")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.url().query().unwrap_or_default().contains("reported=1"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("the moderators will look at your report")
+    );
+    let res = alice
+        .post(format!("{watch}/report"))
+        .form(&[("reason", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.text().await.unwrap().contains("role=\"alert\""));
+    let all = list(&server, &admin, "").await;
+    assert_eq!(all["total"], 1);
+    let id = all["data"][0]["id"].as_i64().unwrap();
+    assert_eq!(all["data"][0]["predefinedReasons"], json!(["rights"]));
+    assert_eq!(all["data"][0]["reporterAccount"]["name"], "alice");
+
+    // The moderators' page: a user is turned away; the administrator accepts, then deletes.
+    let res = alice
+        .get(format!("{}/admin/abuses", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let root = sign_in(&server, "root", server.admin_password.as_deref().unwrap()).await;
+    let html = root
+        .get(format!("{}/admin/abuses", server.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Looks stolen") && html.contains("Web clip"),
+        "{html}"
+    );
+    let res = root
+        .post(format!("{}/admin/abuses/{id}/state", server.url))
+        .form(&[("state", "3"), ("moderation_comment", "Taken down")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("The report is updated."));
+    let v = &list(&server, &admin, "").await["data"][0];
+    assert_eq!(v["state"]["id"], 3);
+    assert_eq!(v["moderationComment"], "Taken down");
+    let res = root
+        .post(format!("{}/admin/abuses/{id}/delete", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(list(&server, &admin, "").await["total"], 0);
+}
