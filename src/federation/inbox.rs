@@ -12,9 +12,6 @@ use super::objects::collection;
 use super::{Federation, FederationError, host_of, id_of, ids_in, outbox, sanitize, signatures};
 use crate::store::fed_actors::{self, FedActor};
 use crate::store::{actors, blocklist, comments, follows, jobs, remote, videos};
-// Reports (Flag): the abuse list and PeerTube's reason names.
-use crate::domain::abuse_reasons;
-use crate::store::{StoreError, abuses};
 
 /// Deepest reply chain resolved when a comment answers unknown comments.
 pub const MAX_REPLY_DEPTH: usize = 20;
@@ -537,6 +534,8 @@ impl Federation {
     /// A report: one `abuses` row per video, comment or account of ours among the objects,
     /// with PeerTube's predefined reasons (Hashtag names) and the video time range.
     async fn on_flag(&self, a: &Value, signer: &FedActor) -> Result<(), FederationError> {
+        use crate::domain::abuse_reasons;
+        use crate::store::abuses;
         let reason = a
             .get("content")
             .and_then(Value::as_str)
@@ -620,7 +619,7 @@ impl Federation {
         };
         let found = self
             .store
-            .read(move |c| -> Result<bool, StoreError> {
+            .read(move |c| -> Result<bool, crate::store::StoreError> {
                 let video = remote::comment_parts(c, id)?.map(|(video, ..)| video);
                 Ok(video.is_some() && video == videos::by_uuid(c, &uuid)?.map(|v| v.id))
             })
