@@ -4,7 +4,8 @@
 use super::abuses::{AccountView, account_view, require_abuse_manager, text_in_bounds};
 use super::{DomainError, DomainResult, roles};
 use crate::store::Store;
-use crate::store::abuses::{self, AbuseRow, MessageRow};
+use crate::store::abuse_messages::{self as messages, MessageRow};
+use crate::store::abuses::{self, AbuseRow};
 use crate::store::actors;
 use crate::store::users::UserRow;
 
@@ -53,7 +54,7 @@ pub async fn list(store: &Store, user: &UserRow, abuse_id: i64) -> DomainResult<
     store
         .read(move |conn| {
             conversation(conn, &user, abuse_id)?;
-            abuses::messages(conn, abuse_id)?
+            messages::list(conn, abuse_id)?
                 .into_iter()
                 .map(|m| {
                     let account = match m.account_id {
@@ -82,7 +83,7 @@ pub async fn add(store: &Store, user: &UserRow, abuse_id: i64, text: String) -> 
                 None => None,
             };
             let by_moderator = reporter_account != Some(account_id);
-            Ok(abuses::insert_message(
+            Ok(messages::insert(
                 tx,
                 abuse_id,
                 account_id,
@@ -103,14 +104,14 @@ pub async fn delete(
     store
         .write(move |tx| {
             let (_, account_id) = conversation(tx, &user, abuse_id)?;
-            let message = abuses::message(tx, abuse_id, message_id)?
+            let message = messages::get(tx, abuse_id, message_id)?
                 .ok_or_else(|| DomainError::NotFound("Abuse message not found".into()))?;
             if user.role > roles::MODERATOR && message.account_id != Some(account_id) {
                 return Err(DomainError::Forbidden(
                     "Cannot delete this abuse message".into(),
                 ));
             }
-            abuses::delete_message(tx, message_id)?;
+            messages::delete(tx, message_id)?;
             Ok(())
         })
         .await
