@@ -97,7 +97,7 @@ async fn flag_view_and_actor_delete_from_another_instance() {
     assert_eq!(
         query_i64(
             &a,
-            "SELECT COUNT(*) FROM abuses WHERE video_id IS NULL AND account_id = \
+            "SELECT COUNT(*) FROM abuses WHERE kind = 'account' AND flagged_account_id = \
              (SELECT acc.id FROM accounts acc JOIN actors ac ON ac.id = acc.actor_id \
               WHERE ac.name = 'root' AND ac.host IS NULL)"
         ),

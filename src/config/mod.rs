@@ -89,6 +89,8 @@ pub struct Config {
     /// Login attempts allowed per client IP and per account within `login_rate_window_secs`.
     pub login_rate_limit: u32,
     pub login_rate_window_secs: u64,
+    /// Abuse reports one user may file per hour (each may notify moderators and federate).
+    pub abuse_reports_per_hour: u32,
     pub log_filter: String,
     pub log_format: LogFormat,
     /// Number of read-only SQLite connections.
@@ -135,6 +137,7 @@ impl Config {
             avatar_max_size: 4 * 1024 * 1024,
             login_rate_limit: 15,
             login_rate_window_secs: 300,
+            abuse_reports_per_hour: 20,
             log_filter: "info".into(),
             log_format: LogFormat::Text,
             db_readers: 4,

@@ -316,6 +316,18 @@ pub static SETTINGS: &[Setting] = &[
         show: |c| c.login_rate_window_secs.to_string(),
     },
     Setting {
+        key: "rate_limits.abuse_reports_per_hour",
+        doc: "Abuse reports one user may file per hour (then 429 + Retry-After).",
+        apply: |c, v| {
+            c.abuse_reports_per_hour = number(v, "a positive whole number")?;
+            if c.abuse_reports_per_hour == 0 {
+                return Err("must be at least 1".into());
+            }
+            Ok(())
+        },
+        show: |c| c.abuse_reports_per_hour.to_string(),
+    },
+    Setting {
         key: "log.filter",
         doc: "Log filter in RUST_LOG syntax (info, kinora=debug,actix_web=warn, ...). RUST_LOG overrides it.",
         apply: |c, v| {

@@ -1,6 +1,9 @@
 //! The rules: users, accounts, channels, authentication, registration and images, as plain Rust
 //! over the store. HTTP handlers and CLI commands call these functions and nothing below them.
 
+pub mod abuse_messages;
+pub mod abuse_reasons;
+pub mod abuses;
 pub mod accounts;
 pub mod auth;
 pub mod captions;

@@ -37,6 +37,8 @@ pub struct UserDetails {
     pub account: AccountRow,
     pub account_images: Vec<ImageRow>,
     pub channels: Vec<(ChannelRow, Vec<ImageRow>)>,
+    /// Reports against the account, made by it, and made by it and accepted.
+    pub abuse_counts: crate::store::abuses::UserAbuseCounts,
 }
 
 /// Checks a new user's fields; everything but uniqueness, which `insert_user` checks.
@@ -210,11 +212,14 @@ pub fn details_in(conn: &Connection, user: UserRow) -> DomainResult<UserDetails>
             Ok((c, imgs))
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
+    let abuse_counts =
+        crate::store::abuses::counts_for_account(conn, account.id, account.actor.id)?;
     Ok(UserDetails {
         user,
         account,
         account_images,
         channels,
+        abuse_counts,
     })
 }
 

@@ -244,6 +244,19 @@ fn details_in(conn: &rusqlite::Connection, video: VideoRow) -> DomainResult<Vide
     with_channel(conn, video, channel)
 }
 
+/// A video with its channel by row id, whatever its privacy (None when it or its channel is
+/// gone); for lists that name a video a viewer already may know of, such as reports.
+pub fn details_by_id(conn: &rusqlite::Connection, id: i64) -> DomainResult<Option<VideoDetails>> {
+    let Some(video) = videos::by_id(conn, id)? else {
+        return Ok(None);
+    };
+    match details_in(conn, video) {
+        Ok(d) => Ok(Some(d)),
+        Err(DomainError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 fn channel_details(conn: &rusqlite::Connection, channel_id: i64) -> DomainResult<ChannelDetails> {
     let channel = actors::channel_by_id(conn, channel_id)?
         .ok_or_else(|| DomainError::NotFound("Video channel not found".into()))?;

@@ -127,3 +127,10 @@ pub fn video_viewed(conn: &Connection, video_id: i64) {
         outbox::video_viewed(c, base, name, video_id)
     });
 }
+
+/// A local user filed a report: Flag to the flagged account's server when it is remote.
+pub fn abuse_reported(conn: &Connection, abuse_id: i64) {
+    guarded(conn, "abuse report", |c, base, _| {
+        super::flag::abuse_reported(c, base, abuse_id)
+    });
+}

@@ -556,16 +556,52 @@ impl Federation {
             .await
     }
 
+    /// A report: one `abuses` row per video, comment or account of ours among the objects,
+    /// with PeerTube's predefined reasons (Hashtag names) and the video time range.
     async fn on_flag(&self, a: &Value, signer: &FedActor) -> Result<(), FederationError> {
+        use crate::domain::abuse_reasons;
+        use crate::store::abuses;
         let reason = a
             .get("content")
             .and_then(Value::as_str)
             .map(|c| sanitize::html_to_text(c, 3000))
             .unwrap_or_default();
-        let mut targets = Vec::new();
+        let tags = a
+            .get("tag")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let reasons = abuse_reasons::bits(
+            tags.iter()
+                .filter_map(|t| t.get("name").and_then(Value::as_str))
+                .filter(|n| abuse_reasons::number(n).is_some()),
+        )
+        .unwrap_or(0);
+        let second = |k: &str| a.get(k).and_then(Value::as_i64).filter(|s| *s >= 0);
+        let base = abuses::NewAbuse {
+            reporter_id: signer.id,
+            reason,
+            predefined_reasons: reasons,
+            activity_url: a.get("id").and_then(Value::as_str).map(str::to_string),
+            ..Default::default()
+        };
+        let mut reports = Vec::new();
         for url in ids_in(a.get("object")).into_iter().take(10) {
-            if let Some(video) = self.local_video(&url).await? {
-                targets.push((Some(video), None));
+            // A comment's URL starts with its video's: look for a comment first.
+            if let Some(comment) = self.local_comment(&url).await? {
+                reports.push(abuses::NewAbuse {
+                    kind: "comment",
+                    comment_id: Some(comment),
+                    ..base.clone()
+                });
+            } else if let Some(video) = self.local_video(&url).await? {
+                reports.push(abuses::NewAbuse {
+                    kind: "video",
+                    video_id: Some(video),
+                    start_at: second("startAt"),
+                    end_at: second("endAt"),
+                    ..base.clone()
+                });
             } else if let Ok(actor) = self.local_actor(&url).await {
                 let id = actor.id;
                 if let Some(account) = self
@@ -573,22 +609,47 @@ impl Federation {
                     .read(move |c| fed_actors::account_id_of_actor(c, id))
                     .await?
                 {
-                    targets.push((None, Some(account)));
+                    reports.push(abuses::NewAbuse {
+                        kind: "account",
+                        flagged_account_id: Some(account),
+                        ..base.clone()
+                    });
                 }
             }
         }
-        let (reporter, act) = (
-            signer.id,
-            a.get("id").and_then(Value::as_str).map(str::to_string),
-        );
         self.store
             .write(move |tx| -> Result<(), FederationError> {
-                for (video, account) in targets {
-                    remote::insert_abuse(tx, reporter, video, account, &reason, act.as_deref())?;
+                for report in &reports {
+                    abuses::insert(tx, report)?;
                 }
                 Ok(())
             })
             .await
+    }
+
+    /// A comment served by us (`/videos/watch/{uuid}/comments/{id}`) that exists.
+    async fn local_comment(&self, url: &str) -> Result<Option<i64>, FederationError> {
+        let Some(rest) = url.strip_prefix(&format!("{}/videos/watch/", self.base)) else {
+            return Ok(None);
+        };
+        let Some((uuid, id)) = rest.split_once("/comments/") else {
+            return Ok(None);
+        };
+        let (uuid, id) = (
+            uuid.to_string(),
+            id.split(['/', '?']).next().unwrap_or_default(),
+        );
+        let Ok(id) = id.parse::<i64>() else {
+            return Ok(None);
+        };
+        let found = self
+            .store
+            .read(move |c| -> Result<bool, crate::store::StoreError> {
+                let video = remote::comment_parts(c, id)?.map(|(video, ..)| video);
+                Ok(video.is_some() && video == videos::by_uuid(c, &uuid)?.map(|v| v.id))
+            })
+            .await?;
+        Ok(found.then_some(id))
     }
 
     /// Caches a Note (a comment) whose authority is `host`; its row id. Unknown parents are

@@ -5,6 +5,7 @@
 
 pub mod client;
 pub mod delivery;
+pub mod flag;
 pub mod forward;
 pub mod hooks;
 pub mod inbox;

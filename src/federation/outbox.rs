@@ -443,5 +443,5 @@ pub fn answer_follow(
     Ok(())
 }
 
-/// A Flag (abuse report) is not sent by Kinora yet; reports stay local.
-pub const SENDS_FLAG: bool = false;
+// Flag (a local user's report of something hosted elsewhere) is built and queued by
+// `super::flag` with `enqueue` and `inbox_of` above.

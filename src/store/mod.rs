@@ -1,6 +1,8 @@
 //! SQLite access: connection setup, migrations, one writer and a small pool of readers, and one
 //! module per table group. SQL lives here and nowhere else.
 
+pub mod abuse_messages;
+pub mod abuses;
 pub mod actors;
 pub mod blocklist;
 pub mod captions;

@@ -1,5 +1,6 @@
 //! Remote content cached from other servers: videos (with their origin's media links),
-//! comments, rates and shares; received activity ids; abuse reports from Flag.
+//! comments, rates and shares; received activity ids. (Reports received with Flag are in
+//! `abuses`.)
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -297,33 +298,6 @@ pub fn prune_received(conn: &Connection, before: &str) -> Result<usize, StoreErr
         "DELETE FROM received_activities WHERE received_at < ?1",
         [before],
     )?)
-}
-
-pub fn insert_abuse(
-    conn: &Connection,
-    reporter_id: i64,
-    video_id: Option<i64>,
-    account_id: Option<i64>,
-    reason: &str,
-    activity_url: Option<&str>,
-) -> Result<i64, StoreError> {
-    conn.execute(
-        "INSERT INTO abuses (reporter_id, video_id, account_id, reason, activity_url, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            reporter_id,
-            video_id,
-            account_id,
-            reason,
-            activity_url,
-            now()
-        ],
-    )?;
-    Ok(conn.last_insert_rowid())
-}
-
-pub fn count_abuses(conn: &Connection) -> Result<i64, StoreError> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM abuses", [], |r| r.get(0))?)
 }
 
 /// (local published public videos, local comments) for NodeInfo.

@@ -42,8 +42,11 @@ pub struct ServerCounts {
     /// Accepted follows of and by the instance actor.
     pub instance_followers: i64,
     pub instance_following: i64,
-    /// Abuse reports received.
+    /// Abuse reports (made here or received), those processed (judged or answered), and the
+    /// mean time to the first judgement of the last three months' reports, milliseconds.
     pub abuses: i64,
+    pub abuses_processed: i64,
+    pub average_abuse_response_ms: Option<f64>,
     /// Outgoing activities waiting in the delivery queue.
     pub deliveries_waiting: i64,
 }
@@ -69,6 +72,11 @@ pub fn server_counts(
     let instance_follows = "SELECT COUNT(*) FROM follows WHERE state = 'accepted' AND";
     let local_videos = "FROM videos v JOIN channels c ON c.id = v.channel_id \
          JOIN actors a ON a.id = c.actor_id WHERE a.host IS NULL";
+    // PeerTube averages the response time over the last three months' reports.
+    let three_months_ago =
+        super::timestamp(time::OffsetDateTime::now_utc() - time::Duration::days(90));
+    let (abuses, abuses_processed, average_abuse_response_ms) =
+        super::abuses::stats(conn, &three_months_ago)?;
     let (average, processed): (Option<f64>, i64) = conn
         .prepare_cached(
             "SELECT AVG((julianday(updated_at) - julianday(created_at)) * 86400000.0), COUNT(*) \
@@ -132,7 +140,9 @@ pub fn server_counts(
             &format!("{instance_follows} follower_id IN {instance}"),
             [],
         )?,
-        abuses: count(conn, "SELECT COUNT(*) FROM abuses", [])?,
+        abuses,
+        abuses_processed,
+        average_abuse_response_ms,
         deliveries_waiting: count(conn, "SELECT COUNT(*) FROM deliveries", [])?,
     })
 }

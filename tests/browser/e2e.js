@@ -376,6 +376,16 @@ async function serverOffset(page, location, total) {
       await page.waitForSelector('.brand:has-text("Harbour Videos")');
       await page.goto(`${base}/admin/jobs?state=completed`);
       await page.waitForSelector('table.data td:has-text("video-process")');
+      // The administrator reports the user's video from the watch page, then sees the report.
+      await page.goto(base + watchUrl);
+      await page.click('[data-report] summary');
+      await page.fill('#report-reason', 'Testing the report form');
+      await audit(page, 'watch with the report form');
+      await page.click('[data-report] button[type=submit]');
+      await page.waitForSelector('.notice');
+      await page.goto(`${base}/admin/abuses`);
+      await page.waitForSelector('tr[data-abuse] :text("Testing the report form")');
+      await audit(page, 'admin abuses');
     });
 
     page = await (await browser.newContext()).newPage();

@@ -1,5 +1,7 @@
 //! The PeerTube-shaped REST API under `/api/v1`, one file per resource.
 
+pub mod abuse_json;
+pub mod abuses;
 pub mod captions;
 pub mod channels;
 pub mod comments;
@@ -29,6 +31,7 @@ use actix_web::web;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // Federation first: its literal `/users/me/...` and `/search/videos` paths win.
     cfg.configure(federation::routes)
+        .configure(abuses::routes)
         .configure(server_follows::routes)
         .configure(oauth::routes)
         .configure(me::routes)

@@ -38,7 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// The signed-in manager, or where to send the visitor instead.
-fn manager(
+pub(super) fn manager(
     user: Option<UserRow>,
     next: &str,
     admin_only: bool,

@@ -1,12 +1,14 @@
 //! HTML pages rendered by the server: discovery (home, browse, search, tags), watch and embed,
-//! upload, sign-in and sign-up, the user's own pages, administration, and public account and
-//! channel pages. They work without JavaScript, except the uploader.
+//! upload, sign-in and sign-up, the user's own pages, administration (with the reports), and
+//! public account and channel pages. They work without JavaScript, except the uploader.
 
 pub mod account;
 pub mod admin;
+pub mod admin_abuses;
 pub mod discover;
 pub mod manage;
 pub mod markdown;
+pub mod report;
 pub mod session;
 pub mod templates;
 pub mod upload;
@@ -27,6 +29,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(session::routes)
         .configure(account::routes)
         .configure(admin::routes)
+        .configure(admin_abuses::routes)
+        .configure(report::routes)
         .configure(manage::routes)
         .configure(upload::routes)
         .configure(video_edit::routes)

@@ -80,6 +80,7 @@ async fn watch(
     MaybeUser(user): MaybeUser,
     id: web::Path<String>,
     q: web::Query<EmbedQuery>,
+    notice: web::Query<super::report::ReportNotice>,
 ) -> ApiResult<HttpResponse> {
     let Some((details, video)) = load(&state, user.as_ref(), &id).await? else {
         return Ok(super::not_found_page(&state, user.as_ref()));
@@ -114,7 +115,9 @@ async fn watch(
         user.as_ref(),
         json!({ "video": video, "watch_url": watch_url, "embed_url": format!("{base}/videos/embed/{uuid}"),
                 "oembed_url": oembed, "base_url": base, "my_rating": my_rating, "player_data": data,
-                "start": options.start }),
+                "start": options.start, "reported": notice.reported.is_some(),
+                "report_error": notice.report_error,
+                "report_reasons": crate::domain::abuse_reasons::PREDEFINED_REASONS }),
     ))
 }
 
