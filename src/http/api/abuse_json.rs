@@ -116,7 +116,7 @@ pub fn message(urls: &Urls, m: &MessageView) -> Value {
         "byModerator": m.message.by_moderator,
         "createdAt": m.message.created_at,
         "account": match &m.account {
-            Some((a, images)) => json::account_summary(urls, a, images),
+            Some((a, images)) => json!(json::account_summary(urls, a, images)),
             None => Value::Null,
         },
     })
