@@ -6,7 +6,8 @@
 mod common;
 
 use common::fed::{
-    Signer, counter, eventually, followers_of, get_json, query_i64, remote_videos, subscribe,
+    Signer, a_video_followed_by_two, counter, eventually, followers_of, get_json, query_i64,
+    remote_videos, subscribe,
 };
 use common::{Server, expect_problem, http};
 use serde_json::{Value, json};
@@ -152,30 +153,7 @@ async fn flag_view_and_actor_delete_from_another_instance() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_remote_comment_on_our_video_is_forwarded_to_other_followers() {
-    let mut servers = Server::start_federated(3);
-    let c = servers.pop().unwrap();
-    let b = servers.pop().unwrap();
-    let a = servers.pop().unwrap();
-    let (a_admin, b_admin, c_admin) = (
-        a.admin_token().await,
-        b.admin_token().await,
-        c.admin_token().await,
-    );
-    let channel = format!("root_channel@{}", a.host());
-    subscribe(&b, &b_admin, &channel).await;
-    subscribe(&c, &c_admin, &channel).await;
-    eventually(20, "both follows accepted", &[&a, &b, &c], || async {
-        followers_of(&a, "/video-channels/root_channel/followers").await == 2
-    })
-    .await;
-    let video = a
-        .publish(&a_admin, "short.mp4", &[("name", "Talked about".into())])
-        .await;
-    let uuid = video["uuid"].as_str().unwrap().to_string();
-    eventually(20, "the video reaching B and C", &[&a, &b, &c], || async {
-        remote_videos(&b).await["total"] == 1 && remote_videos(&c).await["total"] == 1
-    })
-    .await;
+    let ([a, b, c], [_, b_admin, _], uuid) = a_video_followed_by_two("Talked about").await;
 
     // B's comment goes to A only; A forwards it, and C shows it with B as its author.
     let on_b = comment(&b, &b_admin, &uuid, "Seen from B").await;

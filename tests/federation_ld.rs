@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::fed::{Signer, eventually, followers_of, get_json, private_key_of, subscribe};
+use common::fed::{Signer, a_video_followed_by_two, eventually, get_json, private_key_of};
 use common::{Server, http};
 use kinora::federation::{keys, ld};
 use serde_json::{Value, json};
@@ -46,32 +46,8 @@ fn create_note(author: &str, host_url: &str, uuid: &str, n: u32, video: &str, te
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forwarded_comment_is_taken_on_its_ld_signature_without_asking_its_origin() {
-    let mut servers = Server::start_federated(3);
-    let mut c = servers.pop().unwrap();
-    let b = servers.pop().unwrap();
-    let a = servers.pop().unwrap();
-    let (a_admin, b_admin, c_admin) = (
-        a.admin_token().await,
-        b.admin_token().await,
-        c.admin_token().await,
-    );
-    let channel = format!("root_channel@{}", a.host());
-    subscribe(&b, &b_admin, &channel).await;
-    subscribe(&c, &c_admin, &channel).await;
-    eventually(20, "both follows accepted", &[&a, &b, &c], || async {
-        followers_of(&a, "/video-channels/root_channel/followers").await == 2
-    })
-    .await;
-    let video = a
-        .publish(&a_admin, "short.mp4", &[("name", "Signed talk".into())])
-        .await;
-    let uuid = video["uuid"].as_str().unwrap().to_string();
+    let ([a, b, mut c], [_, _, c_admin], uuid) = a_video_followed_by_two("Signed talk").await;
     let video_url = format!("{}/videos/watch/{uuid}", a.url);
-    eventually(20, "the video reaching B and C", &[&a, &b, &c], || async {
-        get_json(&b.api(&format!("/videos/{uuid}")), None).await.0 == 200
-            && get_json(&c.api(&format!("/videos/{uuid}")), None).await.0 == 200
-    })
-    .await;
 
     // C's comment goes to A, which forwards it (C's LD signature intact) to B.
     let res = http()

@@ -67,6 +67,35 @@ pub async fn remote_videos(server: &Server) -> Value {
     get_json(&server.api("/videos?isLocal=false"), None).await.1
 }
 
+/// Three instances where B and C follow A's `root_channel` and both hold the video A published
+/// under `name`: returns the servers, their admin tokens and the video's UUID.
+pub async fn a_video_followed_by_two(name: &str) -> ([Server; 3], [String; 3], String) {
+    let [a, b, c]: [Server; 3] = Server::start_federated(3)
+        .try_into()
+        .unwrap_or_else(|_| panic!("three servers"));
+    let tokens = [
+        a.admin_token().await,
+        b.admin_token().await,
+        c.admin_token().await,
+    ];
+    let channel = format!("root_channel@{}", a.host());
+    subscribe(&b, &tokens[1], &channel).await;
+    subscribe(&c, &tokens[2], &channel).await;
+    eventually(20, "both follows accepted", &[&a, &b, &c], || async {
+        followers_of(&a, "/video-channels/root_channel/followers").await == 2
+    })
+    .await;
+    let video = a
+        .publish(&tokens[0], "short.mp4", &[("name", name.into())])
+        .await;
+    let uuid = video["uuid"].as_str().unwrap().to_string();
+    eventually(20, "the video reaching B and C", &[&a, &b, &c], || async {
+        remote_videos(&b).await["total"] == 1 && remote_videos(&c).await["total"] == 1
+    })
+    .await;
+    ([a, b, c], tokens, uuid)
+}
+
 /// A signed POST to `inbox` as the actor `key_id`, with an optional Date and body override.
 pub async fn post_signed(
     inbox: &str,
