@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::channels::ChannelDetails;
 use super::video_ids::{self, VideoRef};
@@ -105,7 +106,9 @@ pub struct VideoDetails {
     pub video: VideoRow,
     pub tags: Vec<String>,
     pub files: Vec<FileRow>,
-    pub channel: ChannelDetails,
+    /// Shared: the videos of one page often have one channel, and its details are a dozen
+    /// strings that a copy per video would allocate again.
+    pub channel: Arc<ChannelDetails>,
 }
 
 /// The channel must be the user's own; a moderator may not upload into others' channels either.
@@ -278,7 +281,7 @@ fn with_channel(
     Ok(VideoDetails {
         tags: videos::tags(conn, video.id)?,
         files: videos::files(conn, video.id)?,
-        channel,
+        channel: Arc::new(channel),
         video,
     })
 }
@@ -332,13 +335,13 @@ pub async fn list(store: &Store, filter: VideoFilter) -> DomainResult<(i64, Vec<
             let ids: Vec<i64> = rows.iter().map(|v| v.id).collect();
             let mut tags = videos::tags_of(conn, &ids)?;
             let mut files = videos::files_of(conn, &ids)?;
-            let mut channels: HashMap<i64, ChannelDetails> = HashMap::new();
+            let mut channels: HashMap<i64, Arc<ChannelDetails>> = HashMap::new();
             let mut list = Vec::with_capacity(rows.len());
             for video in rows {
                 let channel = match channels.get(&video.channel_id) {
                     Some(c) => c.clone(),
                     None => {
-                        let c = channel_details(conn, video.channel_id)?;
+                        let c = Arc::new(channel_details(conn, video.channel_id)?);
                         channels.insert(video.channel_id, c.clone());
                         c
                     }
