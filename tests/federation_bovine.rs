@@ -85,14 +85,19 @@ impl Peer {
         answer["status"].as_u64().unwrap() as u16
     }
 
-    /// What reached carol's inboxes, each with the actor bovine verified it as.
-    async fn received(&self) -> Vec<Value> {
+    /// One of the peer's control lists.
+    async fn list(&self, name: &str) -> Vec<Value> {
         let res = http()
-            .get(format!("{}/control/received", self.url))
+            .get(format!("{}/control/{name}", self.url))
             .send()
             .await
             .unwrap();
         res.json().await.unwrap()
+    }
+
+    /// What reached carol's inboxes, each with the actor bovine verified it as.
+    async fn received(&self) -> Vec<Value> {
+        self.list("received").await
     }
 
     /// Whether carol accepted an activity of `kind`, verified as sent by `actor`, whose object
@@ -105,13 +110,9 @@ impl Peer {
         })
     }
 
+    /// Carol's actor's GETs: whether each was signed, and whom bovine verified it as.
     async fn fetches(&self) -> Vec<Value> {
-        let res = http()
-            .get(format!("{}/control/fetches", self.url))
-            .send()
-            .await
-            .unwrap();
-        res.json().await.unwrap()
+        self.list("fetches").await
     }
 }
 
