@@ -140,3 +140,79 @@ async fn a_forwarded_comment_is_taken_on_its_ld_signature_without_asking_its_ori
     }
     assert!(!texts(&threads(&a, &uuid).await).contains(&"Borrowed key".to_string()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotated_key_is_fetched_again_before_an_ld_signature_is_refused() {
+    let ([a, b, c], [_, _, c_admin], uuid) = a_video_followed_by_two("Rotating keys").await;
+    let video_url = format!("{}/videos/watch/{uuid}", a.url);
+    // C's comment reaches B through A: B now holds C's account and its key.
+    let res = http()
+        .post(c.api(&format!("/videos/{uuid}/comment-threads")))
+        .bearer_auth(&c_admin)
+        .json(&json!({ "text": "Before the rotation" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    eventually(20, "C's comment reaching B", &[&a, &b, &c], || async {
+        texts(&threads(&b, &uuid).await).contains(&"Before the rotation".to_string())
+    })
+    .await;
+
+    // C's account gets a new key pair. B's copy of the account is ten minutes old: fresh
+    // enough to be used (it is not refetched for that), old enough for a rotation retry.
+    let author = format!("{}/accounts/root", c.url);
+    let (public, private) = keys::generate().unwrap();
+    let c_db = rusqlite::Connection::open(c.data_dir.join("kinora.sqlite3")).unwrap();
+    let rotated = c_db
+        .execute(
+            "UPDATE actors SET public_key_pem = ?1, private_key_pem = ?2 \
+             WHERE name = 'root' AND host IS NULL",
+            [&public, &private],
+        )
+        .unwrap();
+    assert_eq!(rotated, 1);
+    let b_db = rusqlite::Connection::open(b.data_dir.join("kinora.sqlite3")).unwrap();
+    let aged = b_db
+        .execute(
+            "UPDATE actors SET fetched_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-10 minutes') \
+             WHERE url = ?1",
+            [&author],
+        )
+        .unwrap();
+    assert_eq!(aged, 1);
+
+    // A comment C never served, signed with the new key and relayed by A: the cached key
+    // fails, B fetches C's account again, and the new key verifies. (Without that retry B
+    // would ask C for the comment, which C does not have, and refuse it.)
+    let relay = Signer::of(&a, "accounts", "peertube");
+    let new_key = keys::parse_private(&private).unwrap();
+    let signed = ld::sign(
+        &create_note(
+            &author,
+            &c.url,
+            &uuid,
+            525_252,
+            &video_url,
+            "After the rotation",
+        ),
+        &new_key,
+        &format!("{author}#main-key"),
+    )
+    .unwrap();
+    assert_eq!(
+        relay.post(&format!("{}/inbox", b.url), &signed).await,
+        204,
+        "{}",
+        b.log()
+    );
+    assert!(texts(&threads(&b, &uuid).await).contains(&"After the rotation".to_string()));
+    let key_now: String = b_db
+        .query_row(
+            "SELECT public_key_pem FROM actors WHERE url = ?1",
+            [&author],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(key_now.trim(), public.trim());
+}

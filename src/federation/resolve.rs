@@ -18,6 +18,18 @@ fn stale(fetched_at: Option<&str>) -> bool {
     fetched_at.is_none_or(|t| t < cutoff.as_str())
 }
 
+/// Whether an actor was fetched less than a minute ago: a signature that fails with its key
+/// then fails for good, instead of refetching the actor (a key rotation is taken at most once a
+/// minute, so that bad signatures cannot make us fetch on every request).
+pub fn fetched_just_now(actor: &FedActor) -> bool {
+    let recent =
+        crate::store::timestamp(time::OffsetDateTime::now_utc() - time::Duration::minutes(1));
+    actor
+        .fetched_at
+        .as_deref()
+        .is_some_and(|t| t > recent.as_str())
+}
+
 impl Federation {
     /// Refuses hosts on the instance block list.
     pub async fn check_host(&self, host: &str) -> Result<(), FederationError> {

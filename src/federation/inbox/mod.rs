@@ -83,13 +83,7 @@ impl Federation {
             return Ok(actor);
         }
         // The key may have rotated: fetch the actor again, at most once a minute.
-        let recent =
-            crate::store::timestamp(time::OffsetDateTime::now_utc() - time::Duration::minutes(1));
-        if actor
-            .fetched_at
-            .as_deref()
-            .is_some_and(|t| t > recent.as_str())
-        {
+        if super::resolve::fetched_just_now(&actor) {
             return Err(FederationError::BadSignature(
                 "the signature does not verify".into(),
             ));

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::{LdError, signature_of};
-use crate::federation::{Federation, FederationError, host_of, id_of, keys};
+use crate::federation::{Federation, FederationError, host_of, id_of, keys, resolve};
 use crate::store::fed_actors::FedActor;
 
 impl Federation {
@@ -39,24 +39,20 @@ impl Federation {
         {
             return refuse(&e.to_string());
         }
-        let creator = match self.actor_by_key_id(&sig.creator, false).await {
+        let mut creator = match self.ld_creator(&sig.creator, actor_url, false).await? {
             Ok(a) => a,
-            Err(e @ FederationError::Store(_)) => return Err(e),
-            Err(e) => return refuse(&e.to_string()),
+            Err(why) => return refuse(&why),
         };
-        if creator.url.as_deref() != Some(actor_url) {
-            return refuse("the key belongs to another actor");
+        let mut checked = verify_with(&creator, activity).await?;
+        // The key may have rotated since we cached it: fetch the actor again, at most once a
+        // minute (as for HTTP signatures), and check once more with what it publishes now.
+        if checked.is_err() && !resolve::fetched_just_now(&creator) {
+            creator = match self.ld_creator(&sig.creator, actor_url, true).await? {
+                Ok(a) => a,
+                Err(why) => return refuse(&why),
+            };
+            checked = verify_with(&creator, activity).await?;
         }
-        let Some(pem) = creator.public_key_pem.clone() else {
-            return refuse("the actor has no public key");
-        };
-        let doc = activity.clone();
-        let checked = tokio::task::spawn_blocking(move || -> Result<(), LdError> {
-            let key = keys::parse_public(&pem).map_err(|e| LdError::Invalid(e.to_string()))?;
-            super::verify(&doc, &key)
-        })
-        .await
-        .map_err(|_| FederationError::TaskFailed)?;
         match checked {
             Ok(()) => {
                 tracing::debug!(
@@ -68,4 +64,38 @@ impl Federation {
             Err(e) => refuse(&e.to_string()),
         }
     }
+
+    /// The actor of the signature's key (cached, or fetched when `refresh`), which must be the
+    /// activity's actor; Err(reason) when it cannot be had. Errors are the store's.
+    async fn ld_creator(
+        &self,
+        key_id: &str,
+        actor_url: &str,
+        refresh: bool,
+    ) -> Result<Result<FedActor, String>, FederationError> {
+        match self.actor_by_key_id(key_id, refresh).await {
+            Ok(a) if a.url.as_deref() == Some(actor_url) => Ok(Ok(a)),
+            Ok(_) => Ok(Err("the key belongs to another actor".into())),
+            Err(e @ FederationError::Store(_)) => Err(e),
+            Err(e) => Ok(Err(e.to_string())),
+        }
+    }
+}
+
+/// Checks the document's LD signature with the actor's public key, off the async workers
+/// (canonicalisation is CPU work). The outer error is a failed task only.
+async fn verify_with(
+    actor: &FedActor,
+    activity: &Value,
+) -> Result<Result<(), LdError>, FederationError> {
+    let Some(pem) = actor.public_key_pem.clone() else {
+        return Ok(Err(LdError::Invalid("the actor has no public key".into())));
+    };
+    let doc = activity.clone();
+    tokio::task::spawn_blocking(move || -> Result<(), LdError> {
+        let key = keys::parse_public(&pem).map_err(|e| LdError::Invalid(e.to_string()))?;
+        super::verify(&doc, &key)
+    })
+    .await
+    .map_err(|_| FederationError::TaskFailed)
 }
