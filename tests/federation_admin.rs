@@ -43,13 +43,16 @@ async fn delivery_results_are_counted_and_follow_counts_are_shown() {
         );
     }
 
-    // B and C subscribe to A's channel: A's two Accepts are delivered.
+    // C, then B, subscribe to A's channel: A's two Accepts are delivered.
     let channel = format!("root_channel@{}", a.host());
-    subscribe(&b, &b_admin, &channel).await;
     subscribe(&c, &c_admin, &channel).await;
-    eventually(20, "both follows accepted", &[&a, &b, &c], || async {
+    eventually(20, "C's follow accepted", &[&a, &c], || async {
+        followers_of(&c, "/accounts/root/following").await == 1
+    })
+    .await;
+    subscribe(&b, &b_admin, &channel).await;
+    eventually(20, "B's follow accepted", &[&a, &b], || async {
         followers_of(&b, "/accounts/root/following").await == 1
-            && followers_of(&c, "/accounts/root/following").await == 1
     })
     .await;
     eventually(10, "two deliveries counted", &[&a], || async {
@@ -65,13 +68,16 @@ async fn delivery_results_are_counted_and_follow_counts_are_shown() {
     assert_eq!(on_a["followingCount"], 0, "{on_a}");
     let (_, b_account) = get_json(&b.api("/accounts/root"), None).await;
     assert_eq!(b_account["followingCount"], 1, "{b_account}");
-    let (status, remote) = get_json(&b.api(&format!("/video-channels/{channel}")), None).await;
+    // B shows A's own total (read from A's followers collection once A accepted B's follow),
+    // not only the one follow B knows of.
+    let remote_channel = b.api(&format!("/video-channels/{channel}"));
+    let (status, remote) = get_json(&remote_channel, None).await;
     assert_eq!(status, 200, "{remote}");
     assert_eq!(remote["host"], a.host());
-    assert_eq!(
-        remote["followersCount"], 1,
-        "B knows its own follow only: {remote}"
-    );
+    eventually(15, "B showing A's follower total", &[&a, &b], || async {
+        get_json(&remote_channel, None).await.1["followersCount"] == 2
+    })
+    .await;
     let (_, me) = get_json(&b.api("/users/me"), Some(&b_admin)).await;
     assert_eq!(me["account"]["followingCount"], 1, "{me}");
 

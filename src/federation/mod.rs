@@ -17,6 +17,7 @@ pub mod resolve;
 pub mod sanitize;
 pub mod signatures;
 pub mod social;
+pub mod totals;
 
 use std::num::NonZeroU32;
 use std::sync::Arc;

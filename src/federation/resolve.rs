@@ -109,7 +109,9 @@ impl Federation {
                 fed_actors::by_id(tx, id)
             })
             .await?;
-        stored.ok_or(FederationError::NotFound("actor"))
+        let stored = stored.ok_or(FederationError::NotFound("actor"))?;
+        self.refresh_totals_later(&stored);
+        Ok(stored)
     }
 
     async fn actor_at_depth(&self, url: &str, depth: u8) -> Result<FedActor, FederationError> {

@@ -16,8 +16,9 @@ pub struct ActorRow {
     pub description: Option<String>,
     pub created_at: String,
     pub updated_at: String,
-    /// Accepted follows of this actor and by it, as this instance knows them (PeerTube's
-    /// `followersCount` / `followingCount`: "as seen by this instance").
+    /// Accepted follows of this actor and by it (PeerTube's `followersCount` /
+    /// `followingCount`). A remote actor's are its origin's totals when known, and never less
+    /// than the follows this instance knows of (the origin's may predate ours).
     pub followers_count: i64,
     pub following_count: i64,
 }
@@ -40,8 +41,10 @@ pub struct ChannelRow {
 // The two counts use the follows indexes (target_id, state) and (follower_id, target_id).
 const ACTOR_COLUMNS: &str = "a.id, a.kind, a.name, a.host, a.url, a.display_name, a.description, \
      a.created_at, a.updated_at, \
-     (SELECT COUNT(*) FROM follows f WHERE f.target_id = a.id AND f.state = 'accepted'), \
-     (SELECT COUNT(*) FROM follows f WHERE f.follower_id = a.id AND f.state = 'accepted')";
+     MAX(COALESCE(a.remote_followers_count, 0), \
+         (SELECT COUNT(*) FROM follows f WHERE f.target_id = a.id AND f.state = 'accepted')), \
+     MAX(COALESCE(a.remote_following_count, 0), \
+         (SELECT COUNT(*) FROM follows f WHERE f.follower_id = a.id AND f.state = 'accepted'))";
 
 /// Maps the eleven actor columns starting at `offset`.
 fn actor_at(r: &Row, offset: usize) -> rusqlite::Result<ActorRow> {

@@ -343,3 +343,20 @@ pub fn delete_remote(conn: &Connection, actor_id: i64) -> Result<(), StoreError>
     }
     Ok(())
 }
+
+/// Records a remote actor's totals as its origin publishes them (None leaves one unchanged).
+pub fn set_remote_totals(
+    conn: &Connection,
+    id: i64,
+    followers: Option<i64>,
+    following: Option<i64>,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE actors SET \
+         remote_followers_count = COALESCE(?2, remote_followers_count), \
+         remote_following_count = COALESCE(?3, remote_following_count) \
+         WHERE id = ?1 AND host IS NOT NULL",
+        params![id, followers, following],
+    )?;
+    Ok(())
+}

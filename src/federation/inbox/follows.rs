@@ -97,7 +97,12 @@ impl Federation {
                 }
                 Ok(())
             })
-            .await
+            .await?;
+        // Our follow counts in their total now: read it again.
+        if accepted {
+            self.refresh_totals_later(signer);
+        }
+        Ok(())
     }
 
     pub(super) async fn on_undo(
