@@ -672,7 +672,11 @@ async fn comment_account_and_channel_report_forms() {
     let watch = format!("{}/videos/watch/{uuid}", server.url);
     let html = get(watch.clone()).await;
     let action = format!("action=\"/videos/watch/{uuid}/comments/{comment}/report\"");
-    assert!(html.contains(&action), "no comment report form");
+    assert!(
+        html.contains(&action),
+        "no comment report form: {}",
+        &html[html.find("<noscript>").unwrap_or(0)..]
+    );
     assert!(html.contains("A comment worth reporting"));
     assert!(html.contains("<template data-comment-report>"));
     let res = alice
