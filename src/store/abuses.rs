@@ -120,6 +120,8 @@ pub fn insert(conn: &Connection, a: &NewAbuse) -> Result<i64, StoreError> {
         ],
     )?;
     let id = conn.last_insert_rowid();
+    // Here rather than in the callers: reports from the API, the pages and received Flags all
+    // reach the moderators.
     super::notify::abuse_created(conn, id);
     Ok(id)
 }
@@ -332,6 +334,7 @@ pub fn update(
          updated_at = ?3 WHERE id = ?4",
         params![state, moderation_comment, at, id],
     )? == 1;
+    // A note alone, or the same state again, is no news for the reporter.
     if found && state.is_some() && state != before {
         super::notify::abuse_state_changed(conn, id);
     }

@@ -49,6 +49,7 @@ pub fn upsert(
         params![follower_id, target_id, state, activity_url, at],
     )?;
     let row = get(conn, follower_id, target_id)?.ok_or(StoreError::TaskFailed)?;
+    // Only a new follow is news: a repeated Follow or an acceptance refreshes the row quietly.
     if is_new {
         super::notify::follow_created(conn, row.id);
     }

@@ -147,6 +147,7 @@ pub fn upsert_comment(
         params![video_id, account_id, thread_id, in_reply_to, text, created, at, url],
     )?;
     let id = conn.last_insert_rowid();
+    // A remote comment on a local video tells its owner, as a local one does.
     super::notify::comment_created(conn, id);
     Ok(id)
 }

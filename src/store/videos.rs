@@ -201,6 +201,8 @@ pub fn tags_of(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, Vec<String
 
 /// Publishes: state 1 and, the first time, the publication date.
 pub fn publish(conn: &Connection, id: i64, duration: i64) -> Result<(), StoreError> {
+    // Only the first publication of a local video tells its uploader; later passes that add
+    // renditions publish again.
     let first = conn
         .query_row(
             "SELECT published_at IS NULL FROM videos WHERE id = ?1 AND url IS NULL",
