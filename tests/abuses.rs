@@ -638,3 +638,152 @@ async fn reports_from_the_watch_page_and_the_admin_page() {
     assert_eq!(res.status(), 200);
     assert_eq!(list(&server, &admin, "").await["total"], 0);
 }
+
+/// The report forms of comments (on the watch page, rendered for browsers without JavaScript
+/// too), accounts and channels work as plain form posts, and refused reports are told on the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn comment_account_and_channel_report_forms() {
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    server.create_user(&admin, "alice", 2).await;
+    let video = server
+        .publish(&admin, "short.mp4", &[("name", "Forms clip".into())])
+        .await;
+    let uuid = video["uuid"].as_str().unwrap().to_string();
+    let res = post(
+        &server,
+        Some(&admin),
+        &format!("/videos/{uuid}/comment-threads"),
+        &json!({ "text": "A comment worth reporting" }),
+    )
+    .await;
+    let comment = res.json::<Value>().await.unwrap()["comment"]["id"]
+        .as_i64()
+        .unwrap();
+    let host = server.host();
+    let alice = sign_in(&server, "alice", "secret-pass-1").await;
+    let get = |url: String| {
+        let alice = alice.clone();
+        async move { alice.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+
+    // The watch page renders the newest threads with a report form each, and a template of the
+    // form for the script's comments.
+    let watch = format!("{}/videos/watch/{uuid}", server.url);
+    let html = get(watch.clone()).await;
+    let action = format!("action=\"/videos/watch/{uuid}/comments/{comment}/report\"");
+    assert!(
+        html.contains(&action),
+        "no comment report form: {}",
+        &html[html.find("<noscript>").unwrap_or(0)..]
+    );
+    assert!(html.contains("A comment worth reporting"));
+    assert!(html.contains("<template data-comment-report>"));
+    let res = alice
+        .post(format!("{watch}/comments/{comment}/report"))
+        .form(&[
+            ("reason", "Spam link"),
+            ("predefined_reason", "spamOrMisleading"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.url().as_str().ends_with("?reported=1"), "{}", res.url());
+    let c = &list(&server, &admin, "?filter=comment").await["data"][0];
+    assert_eq!(c["comment"]["id"], comment);
+    assert_eq!(c["reason"], "Spam link");
+    assert_eq!(c["predefinedReasons"], json!(["spamOrMisleading"]));
+    assert_eq!(c["reporterAccount"]["name"], "alice");
+
+    // A bad comment id and a too short reason come back as errors on the page.
+    let res = alice
+        .post(format!("{watch}/comments/abc/report"))
+        .form(&[("reason", "Spam link")])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.url().as_str().contains("report_error="),
+        "{}",
+        res.url()
+    );
+    assert!(res.text().await.unwrap().contains("role=\"alert\""));
+
+    // The account page and the channel page (which reports the channel's owner).
+    let account_page = get(format!("{}/a/root", server.url)).await;
+    assert!(account_page.contains(&format!("action=\"/a/root@{host}/report\"")));
+    let res = alice
+        .post(format!("{}/a/root@{host}/report", server.url))
+        .form(&[("reason", "Impersonation")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.url().as_str().ends_with("?reported=1"), "{}", res.url());
+    assert!(res.text().await.unwrap().contains("role=\"status\""));
+    let channel_page = get(format!("{}/c/root_channel", server.url)).await;
+    assert!(channel_page.contains(&format!("action=\"/c/root_channel@{host}/report\"")));
+    let res = alice
+        .post(format!("{}/c/root_channel@{host}/report", server.url))
+        .form(&[("reason", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.url().as_str().contains("report_error="),
+        "{}",
+        res.url()
+    );
+    let res = alice
+        .post(format!("{}/c/root_channel@{host}/report", server.url))
+        .form(&[("reason", "Channel of spam")])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.url().as_str().ends_with("?reported=1"), "{}", res.url());
+    let accounts = list(&server, &admin, "?filter=account&sort=createdAt").await;
+    let reasons: Vec<&str> = accounts["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, vec!["Impersonation", "Channel of spam"]);
+    assert!(
+        accounts["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["flaggedAccount"]["name"] == "root")
+    );
+
+    // No form on one's own account, none when signed out; a signed-out post goes to sign in.
+    assert!(
+        !get(format!("{}/a/alice", server.url))
+            .await
+            .contains("/report\"")
+    );
+    let html = http()
+        .get(format!("{}/a/root", server.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("/report\""));
+    let res = http()
+        .post(format!("{}/a/root@{host}/report", server.url))
+        .form(&[("reason", "Impersonation")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert!(
+        res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
+}

@@ -13,6 +13,7 @@ pub mod history;
 pub mod images;
 pub mod instance_settings;
 pub mod names;
+pub mod notifications;
 pub mod processing;
 pub mod registrations;
 pub mod roles;

@@ -39,6 +39,8 @@ pub struct UserDetails {
     pub channels: Vec<(ChannelRow, Vec<ImageRow>)>,
     /// Reports against the account, made by it, and made by it and accepted.
     pub abuse_counts: crate::store::abuses::UserAbuseCounts,
+    /// PeerTube's `notificationSettings`: `(field, value)` per notification type.
+    pub notification_settings: Vec<(&'static str, i64)>,
 }
 
 /// Checks a new user's fields; everything but uniqueness, which `insert_user` checks.
@@ -214,12 +216,14 @@ pub fn details_in(conn: &Connection, user: UserRow) -> DomainResult<UserDetails>
         .collect::<Result<Vec<_>, StoreError>>()?;
     let abuse_counts =
         crate::store::abuses::counts_for_account(conn, account.id, account.actor.id)?;
+    let notification_settings = crate::store::notifications::settings(conn, user.id)?;
     Ok(UserDetails {
         user,
         account,
         account_images,
         channels,
         abuse_counts,
+        notification_settings,
     })
 }
 

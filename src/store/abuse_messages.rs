@@ -42,6 +42,7 @@ pub fn insert(
         params![abuse_id, account_id, message, by_moderator, at],
     )?;
     let id = conn.last_insert_rowid();
+    super::notify::abuse_message_added(conn, abuse_id, account_id);
     if by_moderator {
         conn.execute(
             "UPDATE abuses SET processed_at = ?1 WHERE id = ?2 AND processed_at IS NULL",

@@ -119,7 +119,11 @@ pub fn insert(conn: &Connection, a: &NewAbuse) -> Result<i64, StoreError> {
             at
         ],
     )?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    // Here rather than in the callers: reports from the API, the pages and received Flags all
+    // reach the moderators.
+    super::notify::abuse_created(conn, id);
+    Ok(id)
 }
 
 /// Records the id of the Flag sent for one of our reports.
@@ -320,13 +324,21 @@ pub fn update(
     moderation_comment: Option<&str>,
 ) -> Result<bool, StoreError> {
     let at = now();
-    Ok(conn.execute(
+    let before: Option<i64> = conn
+        .query_row("SELECT state FROM abuses WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?;
+    let found = conn.execute(
         "UPDATE abuses SET state = COALESCE(?1, state), \
          moderation_comment = CASE WHEN ?2 IS NULL THEN moderation_comment ELSE ?2 END, \
          processed_at = CASE WHEN ?1 IS NOT NULL AND processed_at IS NULL THEN ?3 ELSE processed_at END, \
          updated_at = ?3 WHERE id = ?4",
         params![state, moderation_comment, at, id],
-    )? == 1)
+    )? == 1;
+    // A note alone, or the same state again, is no news for the reporter.
+    if found && state.is_some() && state != before {
+        super::notify::abuse_state_changed(conn, id);
+    }
+    Ok(found)
 }
 
 pub fn delete(conn: &Connection, id: i64) -> Result<bool, StoreError> {

@@ -56,7 +56,9 @@ pub fn insert(
          created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
         params![video_id, account_id, thread, parent.map(|p| p.id), text, held, at],
     )?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    super::notify::comment_created(conn, id);
+    Ok(id)
 }
 
 pub fn get(conn: &Connection, video_id: i64, id: i64) -> Result<Option<CommentRow>, StoreError> {

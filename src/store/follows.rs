@@ -40,6 +40,7 @@ pub fn upsert(
     activity_url: Option<&str>,
 ) -> Result<FollowRow, StoreError> {
     let at = now();
+    let is_new = get(conn, follower_id, target_id)?.is_none();
     conn.execute(
         "INSERT INTO follows (follower_id, target_id, state, activity_url, created_at, updated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (follower_id, target_id) DO UPDATE SET \
@@ -47,7 +48,12 @@ pub fn upsert(
          activity_url = COALESCE(excluded.activity_url, follows.activity_url), updated_at = excluded.updated_at",
         params![follower_id, target_id, state, activity_url, at],
     )?;
-    get(conn, follower_id, target_id)?.ok_or(StoreError::TaskFailed)
+    let row = get(conn, follower_id, target_id)?.ok_or(StoreError::TaskFailed)?;
+    // Only a new follow is news: a repeated Follow or an acceptance refreshes the row quietly.
+    if is_new {
+        super::notify::follow_created(conn, row.id);
+    }
+    Ok(row)
 }
 
 pub fn get(

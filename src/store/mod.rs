@@ -16,6 +16,8 @@ pub mod history;
 pub mod images;
 pub mod instance_settings;
 pub mod jobs;
+pub mod notifications;
+pub mod notify;
 pub mod registrations;
 pub mod remote;
 pub mod secrets;

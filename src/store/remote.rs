@@ -146,7 +146,10 @@ pub fn upsert_comment(
          created_at, updated_at, url) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8)",
         params![video_id, account_id, thread_id, in_reply_to, text, created, at, url],
     )?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    // A remote comment on a local video tells its owner, as a local one does.
+    super::notify::comment_created(conn, id);
+    Ok(id)
 }
 
 pub fn comment_id_by_url(conn: &Connection, url: &str) -> Result<Option<i64>, StoreError> {

@@ -25,11 +25,15 @@ pub struct UserRow {
     pub theme: String,
     pub created_at: String,
     pub last_login_at: Option<String>,
+    /// Unread notifications, read with the row (a partial index makes it cheap) so every page
+    /// header can show the count without a query of its own.
+    pub unread_notifications: i64,
 }
 
 const COLUMNS: &str = "id, username, email, email_verified, password_hash, role, admin_flags, \
      video_quota, video_quota_daily, blocked, blocked_reason, nsfw_policy, auto_play_video, \
-     auto_play_next_video, p2p_enabled, videos_history_enabled, theme, created_at, last_login_at";
+     auto_play_next_video, p2p_enabled, videos_history_enabled, theme, created_at, last_login_at, \
+     (SELECT COUNT(*) FROM notifications n WHERE n.user_id = users.id AND n.read = 0)";
 
 fn from_row(r: &Row) -> rusqlite::Result<UserRow> {
     Ok(UserRow {
@@ -52,6 +56,7 @@ fn from_row(r: &Row) -> rusqlite::Result<UserRow> {
         theme: r.get(16)?,
         created_at: r.get(17)?,
         last_login_at: r.get(18)?,
+        unread_notifications: r.get(19)?,
     })
 }
 

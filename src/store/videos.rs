@@ -201,11 +201,24 @@ pub fn tags_of(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, Vec<String
 
 /// Publishes: state 1 and, the first time, the publication date.
 pub fn publish(conn: &Connection, id: i64, duration: i64) -> Result<(), StoreError> {
+    // Only the first publication of a local video tells its uploader; later passes that add
+    // renditions publish again.
+    let first = conn
+        .query_row(
+            "SELECT published_at IS NULL FROM videos WHERE id = ?1 AND url IS NULL",
+            [id],
+            |r| r.get::<_, bool>(0),
+        )
+        .optional()?
+        .unwrap_or(false);
     conn.execute(
         "UPDATE videos SET state = 1, state_error = NULL, duration = ?1, \
          published_at = COALESCE(published_at, ?2), updated_at = ?2 WHERE id = ?3",
         params![duration, now(), id],
     )?;
+    if first {
+        super::notify::video_published(conn, id);
+    }
     Ok(())
 }
 

@@ -171,6 +171,13 @@ function setupComments(section: HTMLElement) {
       });
       actions.append(del);
     }
+    // The report form is the page's own (a plain POST that needs no script), aimed at this comment.
+    const reportForm = document.querySelector<HTMLTemplateElement>('template[data-comment-report]');
+    if (reportForm && c.account && c.account.name !== data.me && !c.isDeleted) {
+      const menu = reportForm.content.firstElementChild!.cloneNode(true) as HTMLElement;
+      menu.querySelector('form')!.action = `/videos/watch/${data.uuid}/comments/${c.id}/report`;
+      actions.append(menu);
+    }
     const replies = el('ol', { class: 'comment-replies' });
     if (isThread && c.totalReplies > 0 && !children) {
       const show = el('button', { type: 'button', class: 'link-button', 'aria-expanded': 'false',

@@ -32,7 +32,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-fn comment_json(urls: &Urls, c: &CommentView) -> Value {
+pub fn comment_json(urls: &Urls, c: &CommentView) -> Value {
     let video_uuid = &c.video_uuid;
     let row = &c.comment;
     let deleted = row.deleted_at.is_some();

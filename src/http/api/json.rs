@@ -222,7 +222,9 @@ pub fn user(urls: &Urls, d: &UserDetails) -> Value {
         "account": account(urls, &d.account, &d.account_images),
         "videoChannels": channels,
         "specialPlaylists": [],
-        "notificationSettings": {},
+        "notificationSettings": d.notification_settings.iter()
+            .map(|(name, value)| (name.to_string(), json!(value)))
+            .collect::<serde_json::Map<String, Value>>(),
     })
 }
 

@@ -12,6 +12,8 @@ pub mod history;
 pub mod jobs;
 pub mod json;
 pub mod me;
+pub mod notification_json;
+pub mod notifications;
 pub mod oauth;
 pub mod registrations;
 pub mod search;
@@ -35,6 +37,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(server_follows::routes)
         .configure(oauth::routes)
         .configure(me::routes)
+        .configure(notifications::routes)
         .configure(history::routes)
         .configure(registrations::routes)
         .configure(users::routes)

@@ -194,6 +194,7 @@ async fn account_page(
     MaybeUser(user): MaybeUser,
     name: web::Path<String>,
     q: web::Query<ListQuery>,
+    notice: web::Query<super::report::ReportNotice>,
 ) -> ApiResult<HttpResponse> {
     let (account, imgs) = match accounts::by_handle(&state.store, &name, &state.host()).await {
         Ok(found) => found,
@@ -218,7 +219,10 @@ async fn account_page(
         "account.html",
         user.as_ref(),
         json!({ "account": json::account(&urls, &account, &imgs), "channels": channel_list,
-                "videos": videos, "total": total, "pager": pager, "blur": blur }),
+                "videos": videos, "total": total, "pager": pager, "blur": blur,
+                "own": user.as_ref().is_some_and(|u| account.user_id == Some(u.id)),
+                "report_reasons": crate::domain::abuse_reasons::PREDEFINED_REASONS,
+                "reported": notice.reported.is_some(), "report_error": notice.report_error }),
     ))
 }
 
@@ -227,6 +231,7 @@ async fn channel_page(
     MaybeUser(user): MaybeUser,
     name: web::Path<String>,
     q: web::Query<ListQuery>,
+    notice: web::Query<super::report::ReportNotice>,
 ) -> ApiResult<HttpResponse> {
     let details = match channels::by_handle(&state.store, &name, &state.host()).await {
         Ok(d) => d,
@@ -248,7 +253,10 @@ async fn channel_page(
         "channel.html",
         user.as_ref(),
         json!({ "channel": json::channel(&urls(&state), &details), "videos": videos,
-                "total": total, "pager": pager, "blur": blur }),
+                "total": total, "pager": pager, "blur": blur,
+                "own": user.as_ref().is_some_and(|u| details.owner.user_id == Some(u.id)),
+                "report_reasons": crate::domain::abuse_reasons::PREDEFINED_REASONS,
+                "reported": notice.reported.is_some(), "report_error": notice.report_error }),
     ))
 }
 

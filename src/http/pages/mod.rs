@@ -8,6 +8,7 @@ pub mod admin_abuses;
 pub mod discover;
 pub mod manage;
 pub mod markdown;
+pub mod notifications;
 pub mod report;
 pub mod session;
 pub mod templates;
@@ -32,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(admin_abuses::routes)
         .configure(report::routes)
         .configure(manage::routes)
+        .configure(notifications::routes)
         .configure(upload::routes)
         .configure(video_edit::routes)
         .configure(watch::routes);
@@ -57,6 +59,7 @@ pub fn render(
             "is_admin": u.role == roles::ADMIN,
             "role": roles::label(u.role),
             "theme": u.theme,
+            "unread_notifications": u.unread_notifications,
         })),
         "lang": "en",
     });

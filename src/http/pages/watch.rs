@@ -12,11 +12,14 @@ use serde_json::{Value, json};
 use super::render;
 use crate::app::AppState;
 use crate::domain::videos::VideoDetails;
-use crate::domain::{DomainError, history, videos};
+use crate::domain::{DomainError, comments, history, videos};
 use crate::http::api::users::urls;
 use crate::http::api::video_json;
 use crate::http::error::ApiResult;
 use crate::http::extract::MaybeUser;
+
+/// How many comment threads the page itself renders for browsers without JavaScript.
+const NOSCRIPT_THREADS: i64 = 20;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/videos/watch/{id}", web::get().to(watch))
@@ -108,6 +111,21 @@ async fn watch(
     ));
     data["me"] = json!(user.as_ref().map(|u| u.username.clone()));
     data["commentsEnabled"] = video["commentsEnabled"].clone();
+    // The newest threads, rendered for browsers without JavaScript (with their report forms).
+    let (_, _, threads) = comments::threads(
+        &state.store,
+        user.as_ref(),
+        &uuid,
+        true,
+        0,
+        NOSCRIPT_THREADS,
+    )
+    .await?;
+    let links = urls(&state);
+    let noscript_comments: Vec<Value> = threads
+        .iter()
+        .map(|c| crate::http::api::comments::comment_json(&links, c))
+        .collect();
     Ok(render(
         &state,
         StatusCode::OK,
@@ -116,7 +134,8 @@ async fn watch(
         json!({ "video": video, "watch_url": watch_url, "embed_url": format!("{base}/videos/embed/{uuid}"),
                 "oembed_url": oembed, "base_url": base, "my_rating": my_rating, "player_data": data,
                 "start": options.start, "reported": notice.reported.is_some(),
-                "report_error": notice.report_error,
+                "report_error": notice.report_error, "noscript_comments": noscript_comments,
+                "our_host": state.host(),
                 "report_reasons": crate::domain::abuse_reasons::PREDEFINED_REASONS }),
     ))
 }
