@@ -7,6 +7,7 @@
 mod common;
 
 use common::fed::{eventually, get_json, remote_videos, subscribe};
+use common::web::{page, sign_in};
 use common::{Options, Server, expect_problem, http};
 use serde_json::{Value, json};
 
@@ -496,30 +497,6 @@ async fn reports_of_remote_content_reach_its_origin_as_flag() {
     expect_problem(res, 400).await;
 }
 
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::limited(5))
-        .build()
-        .unwrap()
-}
-
-async fn sign_in(server: &Server, username: &str, password: &str) -> reqwest::Client {
-    let client = browser();
-    let res = client
-        .post(format!("{}/login", server.url))
-        .form(&[
-            ("username", username),
-            ("password", password),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "sign-in of {username}");
-    client
-}
-
 /// The watch page's report form and the moderators' page work as plain forms.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reports_from_the_watch_page_and_the_admin_page() {
@@ -662,15 +639,11 @@ async fn comment_account_and_channel_report_forms() {
         .unwrap();
     let host = server.host();
     let alice = sign_in(&server, "alice", "secret-pass-1").await;
-    let get = |url: String| {
-        let alice = alice.clone();
-        async move { alice.get(url).send().await.unwrap().text().await.unwrap() }
-    };
 
     // The watch page renders the newest threads with a report form each, and a template of the
     // form for the script's comments.
     let watch = format!("{}/videos/watch/{uuid}", server.url);
-    let html = get(watch.clone()).await;
+    let html = page(&alice, &watch).await;
     let action = format!("action=\"/videos/watch/{uuid}/comments/{comment}/report\"");
     assert!(
         html.contains(&action),
@@ -711,7 +684,7 @@ async fn comment_account_and_channel_report_forms() {
     assert!(res.text().await.unwrap().contains("role=\"alert\""));
 
     // The account page and the channel page (which reports the channel's owner).
-    let account_page = get(format!("{}/a/root", server.url)).await;
+    let account_page = page(&alice, &format!("{}/a/root", server.url)).await;
     assert!(account_page.contains(&format!("action=\"/a/root@{host}/report\"")));
     let res = alice
         .post(format!("{}/a/root@{host}/report", server.url))
@@ -722,7 +695,7 @@ async fn comment_account_and_channel_report_forms() {
     assert_eq!(res.status(), 200);
     assert!(res.url().as_str().ends_with("?reported=1"), "{}", res.url());
     assert!(res.text().await.unwrap().contains("role=\"status\""));
-    let channel_page = get(format!("{}/c/root_channel", server.url)).await;
+    let channel_page = page(&alice, &format!("{}/c/root_channel", server.url)).await;
     assert!(channel_page.contains(&format!("action=\"/c/root_channel@{host}/report\"")));
     let res = alice
         .post(format!("{}/c/root_channel@{host}/report", server.url))
@@ -760,18 +733,11 @@ async fn comment_account_and_channel_report_forms() {
 
     // No form on one's own account, none when signed out; a signed-out post goes to sign in.
     assert!(
-        !get(format!("{}/a/alice", server.url))
+        !page(&alice, &format!("{}/a/alice", server.url))
             .await
             .contains("/report\"")
     );
-    let html = http()
-        .get(format!("{}/a/root", server.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page(&http(), &format!("{}/a/root", server.url)).await;
     assert!(!html.contains("/report\""));
     let res = http()
         .post(format!("{}/a/root@{host}/report", server.url))

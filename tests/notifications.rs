@@ -7,6 +7,7 @@
 mod common;
 
 use common::fed::{eventually, get_json, remote_videos, subscribe};
+use common::web::{page, sign_in};
 use common::{Server, expect_problem, http};
 use serde_json::{Value, json};
 
@@ -351,36 +352,6 @@ async fn bad_requests_are_refused() {
     let (_, me) = get_json(&server.api("/users/me"), Some(&admin)).await;
     assert_eq!(me["notificationSettings"]["newFollow"], 1);
     assert_eq!(me["notificationSettings"]["abuseAsModerator"], 3);
-}
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::limited(5))
-        .build()
-        .unwrap()
-}
-
-async fn sign_in(server: &Server, username: &str, password: &str) -> reqwest::Client {
-    let client = browser();
-    let res = client
-        .post(format!("{}/login", server.url))
-        .form(&[
-            ("username", username),
-            ("password", password),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "sign-in of {username}");
-    client
-}
-
-async fn page(client: &reqwest::Client, url: &str) -> String {
-    let res = client.get(url).send().await.unwrap();
-    assert_eq!(res.status(), 200, "{url}");
-    res.text().await.unwrap()
 }
 
 /// The header shows the unread count; the page lists the notifications with links, and its

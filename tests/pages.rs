@@ -3,15 +3,8 @@
 
 mod common;
 
+use common::web::browser;
 use common::{Options, Server, expect_problem, http};
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::limited(5))
-        .build()
-        .unwrap()
-}
 
 #[tokio::test]
 async fn api_errors_are_problem_json_and_api_allows_cors() {

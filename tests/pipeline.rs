@@ -6,6 +6,7 @@ mod common;
 
 use std::path::Path;
 
+use common::web::page;
 use common::{Options, Server, http};
 use serde_json::Value;
 
@@ -32,12 +33,6 @@ fn resolutions(video: &Value) -> Vec<i64> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-async fn get_text(url: &str) -> String {
-    let res = http().get(url).send().await.unwrap();
-    assert_eq!(res.status(), 200, "{url}");
-    res.text().await.unwrap()
 }
 
 /// A JPEG of the given size behind `path`.
@@ -92,7 +87,8 @@ async fn remux_plays_at_once_then_the_av1_ladder_joins_the_master_playlist() {
         })
         .await;
     assert_eq!(resolutions(&video), vec![72, 48]);
-    let master = get_text(
+    let master = page(
+        &http(),
         video["streamingPlaylists"][0]["playlistUrl"]
             .as_str()
             .unwrap(),
@@ -117,7 +113,7 @@ async fn remux_plays_at_once_then_the_av1_ladder_joins_the_master_playlist() {
         .as_str()
         .unwrap()
         .replace("-fragmented.mp4", ".m3u8");
-    assert!(get_text(&playlist).await.contains("#EXT-X-BYTERANGE"));
+    assert!(page(&http(), &playlist).await.contains("#EXT-X-BYTERANGE"));
     check_picture(&server, &video["thumbnailPath"], (280, 157)).await;
     check_picture(&server, &video["previewPath"], (850, 480)).await;
     assert_eq!(video["aspectRatio"], 1.7778);
@@ -229,7 +225,8 @@ async fn survives_crash_at(point: &str) {
         })
         .await;
     check_picture(&server, &video["thumbnailPath"], (280, 157)).await;
-    let master = get_text(
+    let master = page(
+        &http(),
         video["streamingPlaylists"][0]["playlistUrl"]
             .as_str()
             .unwrap(),
@@ -273,7 +270,8 @@ async fn audio_only_uploads_are_published_over_a_still_picture() {
         assert_eq!(files[0]["resolution"]["id"], 360, "{file}");
         assert_eq!(files[0]["hasAudio"], true, "{file}");
         assert!(video["duration"].as_i64().unwrap() > 0, "{file}");
-        let master = get_text(
+        let master = page(
+            &http(),
             video["streamingPlaylists"][0]["playlistUrl"]
                 .as_str()
                 .unwrap(),
