@@ -281,3 +281,61 @@ fn ten_bit_av1_is_remuxed_but_not_decoded() {
     assert!(s.browser_playable && !s.decodable);
     assert!(s.reason.unwrap().contains("8-bit"));
 }
+
+/// Bounded mutation test of the decoder: corrupted samples (flipped bits, overwritten runs, cut
+/// samples) of an AV1 stream should give pictures or errors, never a crash. rav1d sits behind
+/// its `extern "C"` API, where a panic aborts this whole test binary, and rav1d 1.1.0 does
+/// panic on round 12 of this seed (an `unwrap` of a missing frame header in `decode.rs`'s
+/// `on_error`, single-threaded too): kept as the reproduction until the decode is isolated.
+#[test]
+#[ignore = "rav1d 1.1.0 aborts the process on some corrupted streams (docs/MEDIA.md, Missing)"]
+fn corrupted_av1_samples_never_crash() {
+    let src = fixture("av1_opus.webm");
+    let mut inp = input::open(&src, &ProbeLimits::default()).unwrap();
+    let mut samples = Vec::new();
+    for i in 0..inp.video.samples.len() {
+        let mut buf = Vec::new();
+        input::read_samples(&mut inp.file, &inp.video, i..i + 1, &mut buf).unwrap();
+        samples.push(buf);
+    }
+    let mut rng = media_support::XorShift(0x0a71_dec0_de5e_ed00);
+    let (mut decoded, mut refused) = (0usize, 0usize);
+    for round in 0..40 {
+        let mut stream = samples.clone();
+        for _ in 0..1 + rng.below(4) {
+            let s = rng.below(stream.len());
+            let d = &mut stream[s];
+            match rng.below(3) {
+                0 => {
+                    let at = rng.below(d.len());
+                    d[at] ^= 1 << rng.below(8);
+                }
+                1 => {
+                    let at = rng.below(d.len().min(64));
+                    for b in d.iter_mut().skip(at).take(1 + rng.below(16)) {
+                        *b = rng.next() as u8;
+                    }
+                }
+                _ => d.truncate(rng.below(d.len())),
+            }
+        }
+        let threads = 1 + round % 2;
+        let mut dec = Av1Decoder::new(&inp.video_config, threads, 4096 * 4096).unwrap();
+        let mut result = Ok(());
+        for (i, s) in stream.iter().enumerate() {
+            match dec.send(s, i == 0, i as i64) {
+                Ok(p) => decoded += p.len(),
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        match result.and_then(|_| dec.finish()) {
+            Ok(p) => decoded += p.len(),
+            Err(_) => refused += 1,
+        }
+    }
+    eprintln!("corrupted streams: {decoded} pictures decoded, {refused} streams refused");
+    assert!(decoded > 0, "intact parts of the streams still decode");
+}
