@@ -115,6 +115,7 @@ fn av1_upload(dir: &std::path::Path) -> std::path::PathBuf {
 
 #[test]
 fn av1_upload_gets_lower_rungs_and_thumbnails() {
+    kinora::media::decode::av1::set_enabled(true);
     let dir = tempfile::tempdir().unwrap();
     let upload = av1_upload(dir.path());
     let report = probe(&upload).unwrap();
@@ -209,6 +210,7 @@ fn av1_upload_gets_lower_rungs_and_thumbnails() {
 /// lower rung with every frame, and bit-exact against ffmpeg's own AV1 decoder when present.
 #[test]
 fn svt_av1_webm_and_mp4_are_decoded() {
+    kinora::media::decode::av1::set_enabled(true);
     for name in ["av1_opus.webm", "av1_opus.mp4"] {
         let src = fixture(name);
         let cfg = LadderConfig {
@@ -271,6 +273,7 @@ fn svt_av1_webm_and_mp4_are_decoded() {
 
 #[test]
 fn ten_bit_av1_is_remuxed_but_not_decoded() {
+    kinora::media::decode::av1::set_enabled(true);
     use kinora::media::codec::{Codec, CodecDetails, support::assess};
     let d = CodecDetails {
         bit_depth: Some(10),
@@ -290,6 +293,7 @@ fn ten_bit_av1_is_remuxed_but_not_decoded() {
 #[test]
 #[ignore = "rav1d 1.1.0 aborts the process on some corrupted streams (docs/MEDIA.md, Missing)"]
 fn corrupted_av1_samples_never_crash() {
+    kinora::media::decode::av1::set_enabled(true);
     let src = fixture("av1_opus.webm");
     let mut inp = input::open(&src, &ProbeLimits::default()).unwrap();
     let mut samples = Vec::new();

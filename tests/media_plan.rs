@@ -54,6 +54,7 @@ fn portrait_source_keeps_its_orientation() {
 
 #[test]
 fn unplayable_sources_are_encoded_or_refused() {
+    kinora::media::decode::av1::set_enabled(true);
     // A non-remuxable H.264 MP4 (interlaced is refused, so fake it through the report): encode
     // at most the source size, once, never upscaled.
     let mut report = probe(fixture("h264_aac.mp4")).unwrap();

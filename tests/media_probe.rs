@@ -63,6 +63,7 @@ fn h264_mkv() {
 
 #[test]
 fn av1_opus_webm_and_mp4() {
+    kinora::media::decode::av1::set_enabled(true);
     let r = probe(fixture("av1_opus.webm")).unwrap();
     assert_eq!(r.container, Container::Webm);
     assert_eq!(r.streams[0].codec, Codec::Av1);

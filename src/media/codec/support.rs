@@ -45,11 +45,17 @@ pub fn assess(codec: Codec, d: &CodecDetails) -> Support {
             let layout_ok = d.chroma_format.is_none_or(|c| c == 420 || c == 400);
             let main = layout_ok && d.bit_depth.is_none_or(|b| b <= 10);
             let eight_bit = d.bit_depth.is_none_or(|b| b == 8);
+            let on = crate::media::decode::av1::enabled();
             Support {
-                decodable: main && eight_bit,
+                decodable: main && eight_bit && on,
                 browser_playable: main,
                 reason: if !main {
                     Some("only AV1 Main profile (4:2:0, 8 or 10 bit) is supported".into())
+                } else if !on {
+                    Some(
+                        "AV1 is playable as is; the server does not decode AV1 (no lower resolutions)"
+                            .into(),
+                    )
                 } else if !eight_bit {
                     Some(
                         "10-bit AV1 is playable as is, but Kinora decodes only 8-bit AV1 (no lower resolutions or re-encode)"

@@ -5,6 +5,7 @@
 
 use std::mem::MaybeUninit;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rav1d::include::dav1d::data::Dav1dData;
 use rav1d::include::dav1d::dav1d::{Dav1dContext, Dav1dLogger, Dav1dSettings};
@@ -18,6 +19,23 @@ use rav1d::src::lib::{
 use super::VideoDecoder;
 use crate::media::MediaError;
 use crate::media::picture::{Picture, chroma_size};
+
+/// Whether AV1 sources count as decodable in this process. rav1d 1.1.0 can abort the whole
+/// process on a corrupted stream (a panic inside its `extern "C"` API cannot unwind, so it
+/// cannot be caught; see docs/MEDIA.md). The server therefore leaves this off, so AV1 uploads
+/// are remuxed as they are, until the decode runs in a child process; `kinora media`, which
+/// works on one file for the person running it, turns it on.
+static ENABLED: AtomicBool = AtomicBool::new(false);
+
+/// Lets AV1 sources be decoded (probe reports them decodable, plans add lower rungs).
+pub fn set_enabled(on: bool) {
+    ENABLED.store(on, Ordering::Relaxed);
+}
+
+/// Whether AV1 sources are decoded in this process (see [`set_enabled`]).
+pub fn enabled() -> bool {
+    ENABLED.load(Ordering::Relaxed)
+}
 
 /// Frames decoded in parallel at most (frame threads). Each one in flight holds a picture and
 /// its reference state, so this bounds memory; more gained little on two cores.

@@ -34,7 +34,9 @@ pub fn open_video(
 ) -> Result<Box<dyn VideoDecoder>, MediaError> {
     match codec {
         Codec::H264 => Ok(Box::new(h264::H264Decoder::new(config)?)),
-        Codec::Av1 => Ok(Box::new(av1::Av1Decoder::new(config, threads, max_pixels)?)),
+        Codec::Av1 if av1::enabled() => {
+            Ok(Box::new(av1::Av1Decoder::new(config, threads, max_pixels)?))
+        }
         other => Err(MediaError::Unsupported(format!(
             "{other:?} video is not decoded by this build"
         ))),
