@@ -91,3 +91,76 @@ fn cover_art_is_the_still() {
         distinct(&generated)
     );
 }
+
+/// An M4A with an iTunes `covr` picture (written by the test): probe reports it, and the still
+/// video, its thumbnail and preview show it (left half red, right half blue) rather than the
+/// generated gradient.
+#[test]
+fn m4a_cover_art_is_the_still() {
+    use kinora::media::decode::VideoDecoder;
+    use kinora::media::decode::av1::Av1Decoder;
+    use media_support::progressive::track_samples;
+
+    let art = image::RgbImage::from_fn(64, 64, |x, _| {
+        if x < 32 {
+            image::Rgb([220, 20, 20])
+        } else {
+            image::Rgb([20, 20, 220])
+        }
+    });
+    let mut png = Vec::new();
+    art.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("cover.m4a");
+    let plain = std::fs::read(fixture("audio.m4a")).unwrap();
+    std::fs::write(&src, media_support::cover::with_cover(&plain, &png, true)).unwrap();
+
+    assert!(!probe(fixture("audio.m4a")).unwrap().cover_art);
+    assert!(probe(fixture("audio_cover.mp3")).unwrap().cover_art);
+    let report = probe(&src).unwrap();
+    assert!(report.cover_art, "the covr atom is reported");
+
+    let p = plan(&report, &LadderConfig::default()).unwrap();
+    let out = dir.path().join("out");
+    run(
+        &src,
+        &out,
+        &p,
+        &TranscodeOptions::default(),
+        &Control::new(),
+    )
+    .unwrap();
+    let red_then_blue = |left: [u8; 3], right: [u8; 3], what: &str| {
+        assert!(
+            left[0] > 150 && left[2] < 90 && right[2] > 150 && right[0] < 90,
+            "{what}: left {left:?}, right {right:?}"
+        );
+    };
+    // The cover is centred: the middle of the preview is the middle of the picture.
+    let preview = image::open(out.join("preview.jpg")).unwrap().to_rgb8();
+    red_then_blue(
+        preview.get_pixel(425 - 60, 240).0,
+        preview.get_pixel(425 + 60, 240).0,
+        "preview",
+    );
+    let thumb = image::open(out.join("thumbnail.jpg")).unwrap().to_rgb8();
+    red_then_blue(
+        thumb.get_pixel(140 - 20, 78).0,
+        thumb.get_pixel(140 + 20, 78).0,
+        "thumbnail",
+    );
+    // And the video itself: its first frame, decoded with rav1d.
+    let file = std::fs::read(out.join("360-fragmented.mp4")).unwrap();
+    let samples = track_samples(&file, 1);
+    let mut dec = Av1Decoder::new(&[], 1, 4096 * 4096).unwrap();
+    let mut frames = dec.send(&samples[0].data, true, 0).unwrap();
+    frames.extend(dec.finish().unwrap());
+    let frame = frames[0].1.to_rgb();
+    assert_eq!((frame.width(), frame.height()), (640, 360));
+    red_then_blue(
+        frame.get_pixel(320 - 50, 180).0,
+        frame.get_pixel(320 + 50, 180).0,
+        "video",
+    );
+}

@@ -54,6 +54,7 @@ fn portrait_source_keeps_its_orientation() {
 
 #[test]
 fn unplayable_sources_are_encoded_or_refused() {
+    kinora::media::decode::av1::set_enabled(true);
     // A non-remuxable H.264 MP4 (interlaced is refused, so fake it through the report): encode
     // at most the source size, once, never upscaled.
     let mut report = probe(fixture("h264_aac.mp4")).unwrap();
@@ -82,16 +83,19 @@ fn unplayable_sources_are_encoded_or_refused() {
         resolutions(&plan(&report, &cfg).unwrap()),
         vec![(180, true), (90, false)]
     );
-    // AV1 in MP4 is remuxed only (no AV1 decoder yet).
-    let report = probe(fixture("av1_opus.mp4")).unwrap();
-    let cfg = LadderConfig {
-        resolutions: vec![90],
-        ..Default::default()
-    };
-    assert_eq!(
-        resolutions(&plan(&report, &cfg).unwrap()),
-        vec![(180, true)]
-    );
+    // AV1 in MP4 and WebM: remuxed as the top rung, and decoded (rav1d) for the lower rungs.
+    for name in ["av1_opus.mp4", "av1_opus.webm"] {
+        let report = probe(fixture(name)).unwrap();
+        let cfg = LadderConfig {
+            resolutions: vec![90],
+            ..Default::default()
+        };
+        assert_eq!(
+            resolutions(&plan(&report, &cfg).unwrap()),
+            vec![(180, true), (90, false)],
+            "{name}"
+        );
+    }
     // HEVC cannot be decoded: a clear refusal.
     let report = probe(fixture("hevc.mp4")).unwrap();
     assert!(

@@ -63,13 +63,23 @@ fn h264_mkv() {
 
 #[test]
 fn av1_opus_webm_and_mp4() {
+    kinora::media::decode::av1::set_enabled(true);
     let r = probe(fixture("av1_opus.webm")).unwrap();
     assert_eq!(r.container, Container::Webm);
     assert_eq!(r.streams[0].codec, Codec::Av1);
     assert_eq!(r.streams[0].codec_string.as_deref(), Some("av01.0.00M.08"));
     assert_eq!(r.streams[1].codec, Codec::Opus);
     assert_eq!(r.streams[1].sample_rate, Some(48000));
+    // 8-bit 4:2:0 AV1 is decoded by rav1d.
+    assert!(
+        r.streams[0].decodable,
+        "{:?}",
+        r.streams[0].unsupported_reason
+    );
+    assert_eq!(r.streams[0].bit_depth, Some(8));
+    assert!(!r.cover_art);
     let r = probe(fixture("av1_opus.mp4")).unwrap();
+    assert!(r.streams[0].decodable);
     assert!(r.remuxable);
     assert_eq!(r.streams[0].codec, Codec::Av1);
     assert_eq!(r.streams[1].codec, Codec::Opus);

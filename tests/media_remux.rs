@@ -320,3 +320,23 @@ fn mutated_media_never_panics() {
     }
     eprintln!("mutations: {} remuxed, {} refused", outcomes.0, outcomes.1);
 }
+
+/// Outside `kinora media` (in the server), AV1 is remuxed but never decoded: rav1d can abort
+/// the process on a corrupted stream, so the server does not risk it (docs/MEDIA.md).
+#[test]
+fn the_server_remuxes_av1_without_decoding_it() {
+    for name in ["av1_opus.mp4", "av1_opus.webm"] {
+        let report = probe(fixture(name)).unwrap();
+        assert!(report.remuxable, "{name}");
+        let video = &report.streams[0];
+        assert!(!video.decodable, "{name}");
+        assert!(
+            video
+                .unsupported_reason
+                .as_deref()
+                .is_some_and(|r| r.contains("does not decode AV1")),
+            "{name}: {:?}",
+            video.unsupported_reason
+        );
+    }
+}

@@ -76,6 +76,9 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
 
 /// Runs one media subcommand; errors are printed by the caller, which exits non-zero.
 pub fn run(cmd: MediaCommand) -> anyhow::Result<()> {
+    // One file, for the person running the command: AV1 sources are decoded here (see
+    // `decode::av1::set_enabled` for why the server does not).
+    crate::media::decode::av1::set_enabled(true);
     match cmd {
         MediaCommand::Probe { file } => {
             let report =

@@ -114,9 +114,10 @@ pub fn plan(report: &ProbeReport, cfg: &LadderConfig) -> Result<Plan, MediaError
         _ => return Err(MediaError::malformed("video stream", "no picture size")),
     };
     let source_res = w.min(h);
-    // What this build's transcoder can read: H.264 from MP4/MOV/Matroska (see transcode::input).
+    // What this build's transcoder can read: H.264 or AV1 from MP4/MOV/Matroska (see
+    // transcode::input).
     let can_encode = video.decodable
-        && video.codec == Codec::H264
+        && matches!(video.codec, Codec::H264 | Codec::Av1)
         && matches!(
             report.container,
             Container::Mp4
@@ -129,7 +130,7 @@ pub fn plan(report: &ProbeReport, cfg: &LadderConfig) -> Result<Plan, MediaError
         return Err(MediaError::Unsupported(match &video.unsupported_reason {
             Some(reason) => reason.clone(),
             None if video.decodable => format!(
-                "{:?} video in {:?} can be neither remuxed nor transcoded by this build (H.264 in MP4/MOV/Matroska only)",
+                "{:?} video in {:?} can be neither remuxed nor transcoded by this build (H.264 or AV1 in MP4/MOV/Matroska only)",
                 video.codec, report.container
             ),
             None => format!("{:?} video cannot be decoded", video.codec),

@@ -108,6 +108,13 @@ fn read_with_symphonia(path: &Path, control: &Control) -> Result<AudioFile, Medi
     })
 }
 
+/// The iTunes `covr` picture of an MP4/M4A (from its `moov`, read again: it is small).
+fn mp4_cover(path: &Path) -> Result<Option<Vec<u8>>, MediaError> {
+    let (mut file, len) = super::probe::open(path)?;
+    let top = super::bmff::read_top_level(&mut file, len)?;
+    Ok(super::bmff::cover::find_cover(&top.moov))
+}
+
 /// A generated cover: a diagonal two-colour gradient (colours from the file's name, so uploads
 /// differ) with a disc and a bar suggesting a note. No text: that would need a font.
 pub fn generated_cover(seed: &str) -> RgbImage {
@@ -203,7 +210,7 @@ pub fn encode(
     let AudioFile { audio, cover } = match report.container {
         Container::M4a | Container::Mp4 | Container::Mov | Container::ThreeGp => AudioFile {
             audio: super::transcode::input::encode_audio_only(input, &opts.limits, control)?,
-            cover: None,
+            cover: mp4_cover(input)?,
         },
         _ => read_with_symphonia(input, control)?,
     };

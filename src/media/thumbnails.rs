@@ -101,7 +101,13 @@ pub fn from_keyframes(
         Err(e) => return Err(e),
     };
     let ts = f64::from(input.video.spec.timescale.max(1));
-    let mut decoder = super::decode::h264::H264Decoder::new(&input.avcc)?;
+    // One thread: only a few keyframes are decoded, each independently.
+    let mut decoder = super::decode::open_video(
+        input.video_codec,
+        &input.video_config,
+        1,
+        limits.max_pixels(),
+    )?;
     let mut picker = FramePicker::default();
     let mut sample = Vec::new();
     let keyframes: Vec<usize> = (0..input.video.samples.len())
@@ -121,9 +127,12 @@ pub fn from_keyframes(
             i..i + 1,
             &mut sample,
         )?;
-        if let Some(pic) = decoder.decode(&sample, true)? {
-            picker.offer(seconds, &pic);
+        for (pts, pic) in decoder.send(&sample, true, pts)? {
+            picker.offer(pts.max(0) as f64 / ts, &pic);
         }
+    }
+    for (pts, pic) in decoder.finish()? {
+        picker.offer(pts.max(0) as f64 / ts, &pic);
     }
     let Some(pic) = picker.best() else {
         return Ok(false);

@@ -5,6 +5,7 @@
 //! slice-based walker over the (small) `moov` box does exactly that in a few hundred lines.
 
 pub mod boxes;
+pub mod cover;
 pub mod movie;
 pub mod sample_entry;
 pub mod samples;

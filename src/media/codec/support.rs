@@ -5,7 +5,7 @@ use super::{Codec, CodecDetails};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Support {
-    /// A decoder in Kinora's codec set handles the stream (H.264 8-bit 4:2:0 progressive, AV1,
+    /// A decoder in Kinora's codec set handles the stream (H.264 8-bit 4:2:0 progressive, AV1 8-bit,
     /// AAC-LC, Opus, MP3, FLAC, Vorbis, PCM).
     pub decodable: bool,
     /// Browsers play the stream from a CMAF/HLS remux without re-encoding.
@@ -40,13 +40,30 @@ pub fn assess(codec: Codec, d: &CodecDetails) -> Support {
             }
         }
         Codec::Av1 => {
-            let main_420 =
-                d.chroma_format.is_none_or(|c| c == 420) && d.bit_depth.is_none_or(|b| b <= 10);
+            // Browsers play Main profile (4:2:0 or monochrome, 8 or 10 bit); rav1d is built
+            // for 8-bit only, so a 10-bit stream is remuxed but not decoded.
+            let layout_ok = d.chroma_format.is_none_or(|c| c == 420 || c == 400);
+            let main = layout_ok && d.bit_depth.is_none_or(|b| b <= 10);
+            let eight_bit = d.bit_depth.is_none_or(|b| b == 8);
+            let on = crate::media::decode::av1::enabled();
             Support {
-                decodable: main_420,
-                browser_playable: main_420,
-                reason: (!main_420)
-                    .then(|| "only AV1 Main profile (4:2:0, 8 or 10 bit) is supported".into()),
+                decodable: main && eight_bit && on,
+                browser_playable: main,
+                reason: if !main {
+                    Some("only AV1 Main profile (4:2:0, 8 or 10 bit) is supported".into())
+                } else if !on {
+                    Some(
+                        "AV1 is playable as is; the server does not decode AV1 (no lower resolutions)"
+                            .into(),
+                    )
+                } else if !eight_bit {
+                    Some(
+                        "10-bit AV1 is playable as is, but Kinora decodes only 8-bit AV1 (no lower resolutions or re-encode)"
+                            .into(),
+                    )
+                } else {
+                    None
+                },
             }
         }
         Codec::Hevc => no(

@@ -103,3 +103,23 @@ impl H264Decoder {
         }))
     }
 }
+
+impl super::VideoDecoder for H264Decoder {
+    /// rusty_h264 returns each access unit's picture as it is decoded, so nothing lags.
+    fn send(
+        &mut self,
+        sample: &[u8],
+        keyframe: bool,
+        pts: i64,
+    ) -> Result<Vec<(i64, Picture)>, MediaError> {
+        Ok(self
+            .decode(sample, keyframe)?
+            .map(|p| (pts, p))
+            .into_iter()
+            .collect())
+    }
+
+    fn finish(&mut self) -> Result<Vec<(i64, Picture)>, MediaError> {
+        Ok(Vec::new())
+    }
+}

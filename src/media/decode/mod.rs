@@ -1,4 +1,44 @@
-//! Decoding: H.264 access units to pictures, and the reorder buffer that puts them in display order.
+//! Decoding: compressed video samples to pictures (H.264, AV1), behind one trait the transcoder
+//! drives, and the reorder buffer that puts pictures in display order.
 
+pub mod av1;
 pub mod h264;
 pub mod reorder;
+
+use super::MediaError;
+use super::codec::Codec;
+use super::picture::Picture;
+
+/// A video decoder fed one sample (access unit or temporal unit) at a time, in decode order.
+/// Pictures come back tagged with the presentation time their sample was sent with; they may
+/// lag behind (frame threads) and may be out of display order (B-frames): the caller reorders.
+pub trait VideoDecoder {
+    fn send(
+        &mut self,
+        sample: &[u8],
+        keyframe: bool,
+        pts: i64,
+    ) -> Result<Vec<(i64, Picture)>, MediaError>;
+
+    /// End of stream: the pictures the decoder still holds.
+    fn finish(&mut self) -> Result<Vec<(i64, Picture)>, MediaError>;
+}
+
+/// A decoder for `codec` from its configuration record (`avcC` or `av1C`), using `threads`
+/// worker threads where the decoder has them and refusing frames over `max_pixels`.
+pub fn open_video(
+    codec: Codec,
+    config: &[u8],
+    threads: usize,
+    max_pixels: u64,
+) -> Result<Box<dyn VideoDecoder>, MediaError> {
+    match codec {
+        Codec::H264 => Ok(Box::new(h264::H264Decoder::new(config)?)),
+        Codec::Av1 if av1::enabled() => {
+            Ok(Box::new(av1::Av1Decoder::new(config, threads, max_pixels)?))
+        }
+        other => Err(MediaError::Unsupported(format!(
+            "{other:?} video is not decoded by this build"
+        ))),
+    }
+}

@@ -29,7 +29,7 @@ pub fn probe(file: File, len: u64) -> Result<ProbeReport, MediaError> {
 
 fn probe_inner(file: File, len: u64) -> Result<ProbeReport, MediaError> {
     let mss = MediaSourceStream::new(Box::new(file), Default::default());
-    let probed = symphonia::default::get_probe()
+    let mut probed = symphonia::default::get_probe()
         .format(
             &Hint::new(),
             mss,
@@ -41,7 +41,17 @@ fn probe_inner(file: File, len: u64) -> Result<ProbeReport, MediaError> {
             symphonia::core::errors::Error::Unsupported(_) => MediaError::UnknownFormat,
             other => MediaError::malformed("audio", other.to_string()),
         })?;
-    let format = probed.format;
+    // Pictures come with the container's tags (FLAC) or with tags in front of it (ID3).
+    let mut cover_art = probed
+        .metadata
+        .get()
+        .and_then(|m| m.current().map(|r| !r.visuals().is_empty()))
+        .unwrap_or(false);
+    let mut format = probed.format;
+    cover_art |= format
+        .metadata()
+        .current()
+        .is_some_and(|r| !r.visuals().is_empty());
     let mut streams = Vec::new();
     let mut container = None;
     let mut duration = None;
@@ -99,5 +109,6 @@ fn probe_inner(file: File, len: u64) -> Result<ProbeReport, MediaError> {
         streams,
         remuxable: false,
         remux_blocker: Some("audio-only files are not remuxed".into()),
+        cover_art,
     })
 }

@@ -50,6 +50,7 @@ pub fn probe(file: &mut File, len: u64) -> Result<ProbeReport, MediaError> {
         streams,
         remuxable: blocker.is_none(),
         remux_blocker: blocker,
+        cover_art: crate::media::bmff::cover::find_cover(&top.moov).is_some(),
     })
 }
 

@@ -80,5 +80,7 @@ pub fn probe(file: &mut File, len: u64) -> Result<ProbeReport, MediaError> {
         streams,
         remuxable: blocker.is_none(),
         remux_blocker: blocker,
+        // Matroska attachments are not read.
+        cover_art: false,
     })
 }

@@ -21,6 +21,13 @@ pub struct ProbeLimits {
     pub max_dimension: u32,
 }
 
+impl ProbeLimits {
+    /// The largest picture area accepted, for decoders that check frame headers themselves.
+    pub fn max_pixels(&self) -> u64 {
+        u64::from(self.max_dimension) * u64::from(self.max_dimension)
+    }
+}
+
 impl Default for ProbeLimits {
     fn default() -> Self {
         ProbeLimits {

@@ -43,6 +43,9 @@ pub struct ProbeReport {
     /// The file can be remuxed to HLS without re-encoding (see `remux_blocker` when not).
     pub remuxable: bool,
     pub remux_blocker: Option<String>,
+    /// The file carries a cover picture (MP4/M4A `covr`, ID3 APIC, FLAC PICTURE); an
+    /// audio-only upload shows it instead of a generated cover.
+    pub cover_art: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

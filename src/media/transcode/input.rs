@@ -1,5 +1,5 @@
-//! The transcode input: an MP4/MOV with H.264 video and optionally an audio track, both decoded
-//! (the audio is re-encoded to Opus once for every rendition).
+//! The transcode input: an MP4/MOV or Matroska/WebM with H.264 or AV1 video and optionally an
+//! audio track, both decoded (the audio is re-encoded to Opus once for every rendition).
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -17,7 +17,10 @@ pub struct Input {
     pub file: File,
     pub report: ProbeReport,
     pub video: SourceTrack,
-    pub avcc: Vec<u8>,
+    /// H.264 or AV1.
+    pub video_codec: Codec,
+    /// The decoder configuration: `avcC` for H.264, `av1C` for AV1 (may be empty for AV1).
+    pub video_config: Vec<u8>,
     pub rotation: u32,
     pub audio: Option<SourceTrack>,
     /// The audio track's codec and configuration (AudioSpecificConfig for AAC).
@@ -50,9 +53,9 @@ pub fn open(path: &Path, limits: &ProbeLimits) -> Result<Input, MediaError> {
                 .unwrap_or_else(|| "the video cannot be decoded".into()),
         ));
     }
-    if vi.codec != Codec::H264 {
+    if !matches!(vi.codec, Codec::H264 | Codec::Av1) {
         return Err(MediaError::Unsupported(format!(
-            "this build decodes H.264 video only ({:?} is not decoded yet)",
+            "this build decodes H.264 and AV1 video only ({:?} is not decoded)",
             vi.codec
         )));
     }
@@ -76,13 +79,16 @@ pub fn open(path: &Path, limits: &ProbeLimits) -> Result<Input, MediaError> {
         report.container,
         crate::media::Container::Matroska | crate::media::Container::Webm
     ) {
-        return open_matroska(file, len, &report, vi.rotation);
+        return open_matroska(file, len, &report, vi.codec, vi.rotation);
     }
     let top = read_top_level(&mut file, len)?;
     let movie = parse_moov(&top.moov)?;
     let vt = movie.tracks.get(vi.index).ok_or(MediaError::NoStreams)?;
-    let avcc = match &vt.entry.config {
-        Some((k, body)) if k.as_slice() == b"avcC" => body.clone(),
+    let video_config = match (&vt.entry.config, vi.codec) {
+        (Some((k, body)), Codec::H264) if k.as_slice() == b"avcC" => body.clone(),
+        (Some((k, body)), Codec::Av1) if k.as_slice() == b"av1C" => body.clone(),
+        // `av1C` is mandatory in MP4, but the sequence header also opens every keyframe.
+        (_, Codec::Av1) => Vec::new(),
         _ => return Err(MediaError::malformed("MP4", "H.264 track without 'avcC'")),
     };
     let video = source_track(vt, movie.timescale, len, 1, String::new())?;
@@ -133,7 +139,8 @@ pub fn open(path: &Path, limits: &ProbeLimits) -> Result<Input, MediaError> {
         rotation: vi.rotation,
         report: report.clone(),
         video,
-        avcc,
+        video_codec: vi.codec,
+        video_config,
         audio,
         audio_codec,
     })
@@ -143,14 +150,22 @@ fn open_matroska(
     mut file: File,
     len: u64,
     report: &ProbeReport,
+    codec: Codec,
     rotation: u32,
 ) -> Result<Input, MediaError> {
     let mkv = crate::media::remux::mkv_source::open(&mut file, len, report)?;
     let (video, vt) = mkv.video.ok_or(MediaError::NoStreams)?;
-    let avcc = vt
-        .codec_private
-        .clone()
-        .ok_or_else(|| MediaError::malformed("Matroska", "H.264 track without CodecPrivate"))?;
+    let video_config = match (vt.codec_private.clone(), codec) {
+        (Some(p), _) => p,
+        // V_AV1's CodecPrivate is optional: the sequence header opens every keyframe.
+        (None, Codec::Av1) => Vec::new(),
+        (None, _) => {
+            return Err(MediaError::malformed(
+                "Matroska",
+                "H.264 track without CodecPrivate",
+            ));
+        }
+    };
     let (audio, audio_codec) = match mkv.audio {
         Some((track, t)) => {
             let s = report
@@ -173,7 +188,8 @@ fn open_matroska(
         file,
         report: report.clone(),
         video,
-        avcc,
+        video_codec: codec,
+        video_config,
         rotation,
         audio,
         audio_codec,

@@ -1,4 +1,4 @@
-//! Transcode: one H.264 decode feeding every AV1 rendition of the ladder. Pictures come out of
+//! Transcode: one H.264 or AV1 decode feeding every AV1 rendition of the ladder. Pictures come out of
 //! the decoder in decode order, are put in display order, capped in frame rate, and handed to
 //! every rung's thread, which scales and encodes them with keyframes forced at segment
 //! boundaries (the same instants in every rung, so players can switch between them); each
@@ -14,8 +14,8 @@ use std::time::Instant;
 
 use super::MediaError;
 use super::control::{Control, Progress};
-use super::decode::h264::H264Decoder;
 use super::decode::reorder::{MAX_REORDER, Reorder};
+use super::decode::{VideoDecoder, open_video};
 use super::encode::av1::{Av1Settings, Av1Tuning};
 use super::mux::hls::media_playlist;
 use super::output::PendingFiles;
@@ -98,7 +98,12 @@ pub fn encode_rungs(
     // rung then muxes the same packets as its segments close.
     let opus = input::encode_audio(&mut input, control)?;
     let opus_spec = opus.as_ref().map(|a| opus_track(a, input.audio.as_ref()));
-    let mut decoder = H264Decoder::new(&input.avcc)?;
+    let mut decoder = open_video(
+        input.video_codec,
+        &input.video_config,
+        opts.threads,
+        opts.limits.max_pixels(),
+    )?;
     let total = input
         .video
         .samples
@@ -131,7 +136,7 @@ pub fn encode_rungs(
             handles.push(scope.spawn(move || rung.run(rx, shared, control)));
             senders.push(tx);
         }
-        let decoded = decode_all(&mut decoder, file, video, &ctx, control, |frame| {
+        let decoded = decode_all(decoder.as_mut(), file, video, &ctx, control, |frame| {
             let frame = Arc::new(frame);
             // A closed channel means that rung failed; its error is collected below.
             senders.iter().all(|tx| tx.send(frame.clone()).is_ok())
@@ -241,7 +246,7 @@ struct DecodeContext {
 /// to `deliver` (which returns false to stop). Returns the number of frames delivered and a
 /// representative picture for thumbnails.
 fn decode_all(
-    decoder: &mut H264Decoder,
+    decoder: &mut dyn VideoDecoder,
     file: &mut std::fs::File,
     video: &super::remux::source::SourceTrack,
     ctx: &DecodeContext,
@@ -265,12 +270,19 @@ fn decode_all(
             input::read_samples(file, video, i..i + 1, &mut sample)?;
             let pts =
                 s.dts as i64 + video.dts_delay as i64 + i64::from(s.cts_offset) - video.cts_shift;
-            match decoder.decode(&sample, s.sync)? {
-                Some(pic) => reorder.push(pts, pic).into_iter().collect(),
-                None => Vec::new(),
+            let mut ready = Vec::new();
+            for (pts, pic) in decoder.send(&sample, s.sync, pts)? {
+                ready.extend(reorder.push(pts, pic));
             }
+            ready
         } else {
-            std::iter::from_fn(|| reorder.pop()).collect()
+            // End of stream: what the decoder still holds (frame threads), then the buffer.
+            let mut ready = Vec::new();
+            for (pts, pic) in decoder.finish()? {
+                ready.extend(reorder.push(pts, pic));
+            }
+            ready.extend(std::iter::from_fn(|| reorder.pop()));
+            ready
         };
         for (pts, pic) in ready {
             // Frames before zero are cut by the edit list; frames too close together exceed the cap.

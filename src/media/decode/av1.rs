@@ -1,0 +1,262 @@
+//! AV1 decoding with rav1d (the Rust port of dav1d, built without assembly), behind a safe
+//! wrapper: rav1d exposes dav1d's C-style API, so every `unsafe` call of this crate into it lives
+//! here. Samples are fed one temporal unit at a time; pictures come back as 8-bit 4:2:0
+//! [`Picture`]s with the presentation time they were sent with.
+
+use std::mem::MaybeUninit;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rav1d::include::dav1d::data::Dav1dData;
+use rav1d::include::dav1d::dav1d::{Dav1dContext, Dav1dLogger, Dav1dSettings};
+use rav1d::include::dav1d::headers::{DAV1D_PIXEL_LAYOUT_I400, DAV1D_PIXEL_LAYOUT_I420};
+use rav1d::include::dav1d::picture::Dav1dPicture;
+use rav1d::src::lib::{
+    dav1d_close, dav1d_data_create, dav1d_data_unref, dav1d_default_settings, dav1d_get_picture,
+    dav1d_open, dav1d_picture_unref, dav1d_send_data,
+};
+
+use super::VideoDecoder;
+use crate::media::MediaError;
+use crate::media::picture::{Picture, chroma_size};
+
+/// Whether AV1 sources count as decodable in this process. rav1d 1.1.0 can abort the whole
+/// process on a corrupted stream (a panic inside its `extern "C"` API cannot unwind, so it
+/// cannot be caught; see docs/MEDIA.md). The server therefore leaves this off, so AV1 uploads
+/// are remuxed as they are, until the decode runs in a child process; `kinora media`, which
+/// works on one file for the person running it, turns it on.
+static ENABLED: AtomicBool = AtomicBool::new(false);
+
+/// Lets AV1 sources be decoded (probe reports them decodable, plans add lower rungs).
+pub fn set_enabled(on: bool) {
+    ENABLED.store(on, Ordering::Relaxed);
+}
+
+/// Whether AV1 sources are decoded in this process (see [`set_enabled`]).
+pub fn enabled() -> bool {
+    ENABLED.load(Ordering::Relaxed)
+}
+
+/// Frames decoded in parallel at most (frame threads). Each one in flight holds a picture and
+/// its reference state, so this bounds memory; more gained little on two cores.
+const MAX_FRAME_DELAY: i32 = 2;
+
+/// dav1d's "try again" result: the decoder wants its pictures taken before more data.
+fn eagain() -> i32 {
+    -rustix::io::Errno::AGAIN.raw_os_error()
+}
+
+fn failed(what: &str, code: i32) -> MediaError {
+    if code == -rustix::io::Errno::NOPROTOOPT.raw_os_error() {
+        // rav1d's answer for a bit depth it was built without (only 8-bit is compiled in).
+        return MediaError::Unsupported(
+            "AV1 with more than 8 bits per sample cannot be decoded by this build".into(),
+        );
+    }
+    MediaError::Decode(format!("AV1: {what} failed (error {code})"))
+}
+
+pub struct Av1Decoder {
+    ctx: Dav1dContext,
+    /// The `av1C` configuration OBUs (the sequence header), sent in front of the first sample:
+    /// MP4 and Matroska may keep it only there.
+    config_obus: Vec<u8>,
+    sent_any: bool,
+}
+
+impl Av1Decoder {
+    /// Opens a decoder. `av1c` is the AV1CodecConfigurationRecord (MP4 `av1C`, Matroska
+    /// CodecPrivate; may be empty), `threads` the worker threads to use, `max_pixels` the
+    /// largest frame accepted (a forged header cannot make it allocate more).
+    pub fn new(av1c: &[u8], threads: usize, max_pixels: u64) -> Result<Self, MediaError> {
+        let mut settings = MaybeUninit::<Dav1dSettings>::uninit();
+        // SAFETY: `dav1d_default_settings` writes a whole `Dav1dSettings` through the pointer,
+        // which points at writable, properly aligned storage for one; it reads nothing from it.
+        unsafe { dav1d_default_settings(NonNull::from(&mut settings).cast()) };
+        // SAFETY: fully initialised by the call just above.
+        let mut s = unsafe { settings.assume_init() };
+        let threads = threads.clamp(1, 64);
+        s.n_threads = threads as i32;
+        s.max_frame_delay = MAX_FRAME_DELAY.min(threads as i32);
+        // One picture per temporal unit: the highest spatial layer only.
+        s.all_layers = 0;
+        s.frame_size_limit = u32::try_from(max_pixels).unwrap_or(u32::MAX);
+        // SAFETY: a logger without a callback is valid (rav1d then logs nothing); decode errors
+        // reach us as return codes, and its default writes to our stderr.
+        s.logger = unsafe { Dav1dLogger::new(None, None) };
+        let mut ctx: Option<Dav1dContext> = None;
+        // SAFETY: both pointers come from live locals of the right types; `dav1d_open` reads the
+        // settings and writes the new context (or `None`) into `ctx`.
+        let r = unsafe { dav1d_open(Some(NonNull::from(&mut ctx)), Some(NonNull::from(&mut s))) };
+        let ctx = match (r.0, ctx) {
+            (0, Some(c)) => c,
+            (code, _) => return Err(failed("opening the decoder", code)),
+        };
+        let config_obus = if av1c.len() > 4 && av1c[0] & 0x7f == 1 {
+            av1c[4..].to_vec()
+        } else {
+            Vec::new()
+        };
+        Ok(Av1Decoder {
+            ctx,
+            config_obus,
+            sent_any: false,
+        })
+    }
+
+    /// Takes one decoded picture if the decoder has one ready.
+    fn take_picture(&mut self) -> Result<Option<(i64, Picture)>, MediaError> {
+        let mut pic = Dav1dPicture::default();
+        // SAFETY: `self.ctx` came from `dav1d_open` and is closed only in `drop`; `pic` is a
+        // live local that `dav1d_get_picture` overwrites.
+        let r = unsafe { dav1d_get_picture(Some(self.ctx), Some(NonNull::from(&mut pic))) };
+        if r.0 == eagain() {
+            return Ok(None);
+        }
+        if r.0 != 0 {
+            return Err(failed("decoding", r.0));
+        }
+        let copied = copy_picture(&pic);
+        // Read before the release below, which resets every field of `pic`.
+        let pts = pic.m.timestamp;
+        // SAFETY: `pic` holds the references `dav1d_get_picture` gave us; this releases them
+        // once, after the planes were copied out and before `pic` goes out of scope.
+        unsafe { dav1d_picture_unref(Some(NonNull::from(&mut pic))) };
+        Ok(Some((pts, copied?)))
+    }
+}
+
+/// Copies the planes of an 8-bit picture into a tightly packed 4:2:0 [`Picture`].
+fn copy_picture(pic: &Dav1dPicture) -> Result<Picture, MediaError> {
+    let (w, h) = (pic.p.w, pic.p.h);
+    if pic.p.bpc != 8 {
+        return Err(MediaError::Unsupported(format!(
+            "{}-bit AV1 is not decoded (8-bit only)",
+            pic.p.bpc
+        )));
+    }
+    let mono = pic.p.layout == DAV1D_PIXEL_LAYOUT_I400;
+    if !mono && pic.p.layout != DAV1D_PIXEL_LAYOUT_I420 {
+        return Err(MediaError::Unsupported(
+            "AV1 with 4:2:2 or 4:4:4 chroma is not supported (4:2:0 only)".into(),
+        ));
+    }
+    let (Ok(w), Ok(h)) = (u32::try_from(w), u32::try_from(h)) else {
+        return Err(MediaError::Decode(
+            "AV1: picture with a negative size".into(),
+        ));
+    };
+    let (cw, ch) = chroma_size(w, h);
+    let plane = |i: usize, stride: isize, pw: u32, ph: u32| -> Result<Vec<u8>, MediaError> {
+        let base =
+            pic.data[i].ok_or_else(|| MediaError::Decode("AV1: picture without pixels".into()))?;
+        if stride < pw as isize {
+            return Err(MediaError::Decode("AV1: picture stride too small".into()));
+        }
+        let mut out = Vec::with_capacity((pw * ph) as usize);
+        for row in 0..ph as isize {
+            // SAFETY: rav1d allocates every plane with `stride` bytes per row for each of the
+            // picture's rows (`ph` is the plane's height for this layout) and at least `pw`
+            // pixels in a row (checked against the stride above); the buffer stays alive
+            // until `dav1d_picture_unref`, which runs after this copy.
+            let line = unsafe {
+                std::slice::from_raw_parts(
+                    base.as_ptr().cast::<u8>().offset(row * stride),
+                    pw as usize,
+                )
+            };
+            out.extend_from_slice(line);
+        }
+        Ok(out)
+    };
+    let y = plane(0, pic.stride[0], w, h)?;
+    let (u, v) = if mono {
+        // Monochrome (Main profile 4:0:0): neutral chroma makes it 4:2:0 grey.
+        (vec![128; (cw * ch) as usize], vec![128; (cw * ch) as usize])
+    } else {
+        (
+            plane(1, pic.stride[1], cw, ch)?,
+            plane(2, pic.stride[1], cw, ch)?,
+        )
+    };
+    Ok(Picture {
+        width: w,
+        height: h,
+        y,
+        u,
+        v,
+    })
+}
+
+impl VideoDecoder for Av1Decoder {
+    fn send(
+        &mut self,
+        sample: &[u8],
+        _keyframe: bool,
+        pts: i64,
+    ) -> Result<Vec<(i64, Picture)>, MediaError> {
+        let prefix: &[u8] = if self.sent_any {
+            &[]
+        } else {
+            &self.config_obus
+        };
+        self.sent_any = true;
+        let len = prefix.len() + sample.len();
+        if len == 0 {
+            return Ok(Vec::new());
+        }
+        let mut data = Dav1dData::default();
+        // SAFETY: `data` is a live local; `dav1d_data_create` gives it a fresh reference-counted
+        // buffer of `len` bytes and returns its start (null on allocation failure).
+        let buf = unsafe { dav1d_data_create(Some(NonNull::from(&mut data)), len) };
+        if buf.is_null() {
+            return Err(MediaError::Decode("AV1: out of memory for a sample".into()));
+        }
+        // SAFETY: `buf` points at `len` writable bytes owned by `data`, which nothing else
+        // references yet.
+        let dst = unsafe { std::slice::from_raw_parts_mut(buf, len) };
+        dst[..prefix.len()].copy_from_slice(prefix);
+        dst[prefix.len()..].copy_from_slice(sample);
+        data.m.timestamp = pts;
+        let mut out = Vec::new();
+        let result = loop {
+            // SAFETY: `self.ctx` is open; `data` holds its own buffer, which the decoder takes
+            // (wholly or in part, shrinking `data.sz`) by reference.
+            let r = unsafe { dav1d_send_data(Some(self.ctx), Some(NonNull::from(&mut data))) };
+            if r.0 != 0 && r.0 != eagain() {
+                break Err(failed("reading a sample", r.0));
+            }
+            match self.take_picture() {
+                Ok(Some(p)) => out.push(p),
+                Ok(None) => {}
+                Err(e) => break Err(e),
+            }
+            if data.sz == 0 {
+                break Ok(out);
+            }
+        };
+        if data.sz > 0 {
+            // SAFETY: releases our reference to the part of the buffer the decoder did not take
+            // (after an error); `data` is not used afterwards.
+            unsafe { dav1d_data_unref(Some(NonNull::from(&mut data))) };
+        }
+        result
+    }
+
+    fn finish(&mut self) -> Result<Vec<(i64, Picture)>, MediaError> {
+        let mut out = Vec::new();
+        while let Some(p) = self.take_picture()? {
+            out.push(p);
+        }
+        Ok(out)
+    }
+}
+
+impl Drop for Av1Decoder {
+    fn drop(&mut self) {
+        let mut ctx = Some(self.ctx);
+        // SAFETY: the context came from `dav1d_open` and is closed exactly once, here; it joins
+        // the worker threads and frees the decoder. `self.ctx` is not used after this.
+        unsafe { dav1d_close(Some(NonNull::from(&mut ctx))) };
+    }
+}

@@ -1,0 +1,345 @@
+//! AV1 input: rav1d decodes AV1 uploads (MP4 `av01`, WebM `V_AV1`) so lower rungs and
+//! thumbnails come out of them. The AV1 source is made by Kinora's own encoder from an H.264
+//! fixture and packed into a progressive MP4 by the test support; the result is checked
+//! against the H.264 source by PSNR, and against ffmpeg's decoder when it is installed.
+
+mod media_support;
+
+use kinora::media::decode::av1::Av1Decoder;
+use kinora::media::decode::h264::H264Decoder;
+use kinora::media::decode::{VideoDecoder, reorder::Reorder};
+use kinora::media::picture::Picture;
+use kinora::media::transcode::input;
+use kinora::media::{
+    Control, LadderConfig, ProbeLimits, TopRung, TranscodeOptions, plan, probe, run,
+};
+use media_support::progressive::{progressive_mp4, sample_entry, track_samples};
+use media_support::{ffprobe, fixture};
+
+fn psnr(a: &[u8], b: &[u8]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    let mse = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (f64::from(*x) - f64::from(*y)).powi(2))
+        .sum::<f64>()
+        / a.len() as f64;
+    if mse == 0.0 {
+        f64::INFINITY
+    } else {
+        10.0 * (255.0f64 * 255.0 / mse).log10()
+    }
+}
+
+/// Mean luma PSNR over frames paired in order.
+fn mean_psnr(ours: &[Picture], reference: &[Picture]) -> f64 {
+    assert_eq!(ours.len(), reference.len());
+    let sum: f64 = ours
+        .iter()
+        .zip(reference)
+        .map(|(a, b)| psnr(&a.y, &b.y).min(99.0))
+        .sum();
+    sum / ours.len() as f64
+}
+
+/// Every picture of an H.264 fixture, in display order, with our H.264 decoder.
+fn h264_pictures(name: &str) -> Vec<Picture> {
+    let mut inp = input::open(&fixture(name), &ProbeLimits::default()).unwrap();
+    let mut dec = H264Decoder::new(&inp.video_config).unwrap();
+    let mut reorder = Reorder::new(16);
+    let mut out = Vec::new();
+    let mut buf = Vec::new();
+    for i in 0..inp.video.samples.len() {
+        let s = inp.video.samples[i];
+        input::read_samples(&mut inp.file, &inp.video, i..i + 1, &mut buf).unwrap();
+        let pts = s.dts as i64 + i64::from(s.cts_offset);
+        for (pts, pic) in dec.send(&buf, s.sync, pts).unwrap() {
+            out.extend(reorder.push(pts, pic).map(|x| x.1));
+        }
+    }
+    out.extend(std::iter::from_fn(|| reorder.pop()).map(|x| x.1));
+    out
+}
+
+/// Decodes the AV1 video track of one of our fragmented MP4 outputs with rav1d.
+fn av1_pictures(fmp4: &std::path::Path) -> Vec<Picture> {
+    let file = std::fs::read(fmp4).unwrap();
+    let (entry, _) = sample_entry(&file, 1);
+    // The `av1C` child of the `av01` entry (after its 86-byte visual sample entry header).
+    let at = 86 + entry[86..].windows(4).position(|w| w == b"av1C").unwrap();
+    let len = u32::from_be_bytes(entry[at - 4..at].try_into().unwrap()) as usize;
+    let av1c = &entry[at + 4..at - 4 + len];
+    let mut dec = Av1Decoder::new(av1c, 1, 4096 * 4096).unwrap();
+    let mut out = Vec::new();
+    for (i, s) in track_samples(&file, 1).iter().enumerate() {
+        out.extend(dec.send(&s.data, s.sync, i as i64).unwrap());
+    }
+    out.extend(dec.finish().unwrap());
+    let order: Vec<i64> = out.iter().map(|p| p.0).collect();
+    assert!(order.is_sorted(), "AV1 pictures come out in order");
+    out.into_iter().map(|p| p.1).collect()
+}
+
+/// Makes an AV1 upload from `short.mp4` (128x72, 50 frames) with Kinora's encoder: the AV1 rung
+/// at the source size, repacked as a progressive MP4 (our output is fragmented).
+fn av1_upload(dir: &std::path::Path) -> std::path::PathBuf {
+    let src = fixture("short.mp4");
+    let cfg = LadderConfig {
+        resolutions: vec![72],
+        top_rung: TopRung::ReplaceWithAv1,
+        av1_quantizer: 60,
+        ..Default::default()
+    };
+    let p = plan(&probe(&src).unwrap(), &cfg).unwrap();
+    let out = dir.join("first");
+    run(
+        &src,
+        &out,
+        &p,
+        &TranscodeOptions::default(),
+        &Control::new(),
+    )
+    .unwrap();
+    let fmp4 = std::fs::read(out.join("72-fragmented.mp4")).unwrap();
+    let (entry, timescale) = sample_entry(&fmp4, 1);
+    let samples = track_samples(&fmp4, 1);
+    assert_eq!(samples.len(), 50);
+    let upload = dir.join("av1.mp4");
+    std::fs::write(
+        &upload,
+        progressive_mp4(&entry, 128, 72, timescale, &samples),
+    )
+    .unwrap();
+    upload
+}
+
+#[test]
+fn av1_upload_gets_lower_rungs_and_thumbnails() {
+    kinora::media::decode::av1::set_enabled(true);
+    let dir = tempfile::tempdir().unwrap();
+    let upload = av1_upload(dir.path());
+    let report = probe(&upload).unwrap();
+    let v = &report.streams[0];
+    assert!(v.decodable, "{:?}", v.unsupported_reason);
+    assert_eq!(
+        (v.width, v.height, v.frame_count),
+        (Some(128), Some(72), Some(50))
+    );
+
+    // Our decode of the upload against the H.264 source it was encoded from.
+    let source = h264_pictures("short.mp4");
+    assert_eq!(source.len(), 50);
+    let mut inp = input::open(&upload, &ProbeLimits::default()).unwrap();
+    let mut dec = Av1Decoder::new(&inp.video_config, 2, 4096 * 4096).unwrap();
+    let mut first_gen = Vec::new();
+    let mut buf = Vec::new();
+    for i in 0..inp.video.samples.len() {
+        input::read_samples(&mut inp.file, &inp.video, i..i + 1, &mut buf).unwrap();
+        let s = inp.video.samples[i];
+        first_gen.extend(dec.send(&buf, s.sync, s.dts as i64).unwrap());
+    }
+    first_gen.extend(dec.finish().unwrap());
+    let times: Vec<i64> = first_gen.iter().map(|p| p.0).collect();
+    let sent: Vec<i64> = inp.video.samples.iter().map(|s| s.dts as i64).collect();
+    assert_eq!(
+        times, sent,
+        "each picture carries its sample's time, in order"
+    );
+    let first_gen: Vec<Picture> = first_gen.into_iter().map(|p| p.1).collect();
+    assert!(first_gen.iter().all(|p| (p.width, p.height) == (128, 72)));
+    let direct = mean_psnr(&first_gen, &source);
+    eprintln!("AV1 upload against its H.264 source: {direct:.2} dB");
+    assert!(direct > 32.0, "decoded AV1 upload: {direct:.2} dB");
+
+    // The ladder: remux of the AV1 original on top, an AV1 rung below it from one decode.
+    let cfg = LadderConfig {
+        resolutions: vec![36],
+        ..Default::default()
+    };
+    let p = plan(&report, &cfg).unwrap();
+    assert_eq!(p.renditions.len(), 2, "{p:?}");
+    let out = dir.path().join("ladder");
+    let result = run(
+        &upload,
+        &out,
+        &p,
+        &TranscodeOptions::default(),
+        &Control::new(),
+    )
+    .unwrap();
+    assert!(result.renditions[0].remuxed);
+    let low = &result.renditions[1];
+    assert_eq!((low.resolution, low.width, low.height), (36, 64, 36));
+    assert!(!low.remuxed);
+
+    let lower = av1_pictures(&out.join("36-fragmented.mp4"));
+    assert_eq!(lower.len(), 50, "every frame reaches the lower rung");
+    assert!(lower.iter().all(|p| (p.width, p.height) == (64, 36)));
+    let reference: Vec<Picture> = source.iter().map(|p| p.scaled(64, 36)).collect();
+    let ladder = mean_psnr(&lower, &reference);
+    eprintln!("36p rung from the AV1 upload against the scaled source: {ladder:.2} dB");
+    assert!(ladder > 26.0, "lower rung: {ladder:.2} dB");
+
+    // Thumbnail and preview come from a decoded AV1 frame: not flat.
+    let thumb = image::open(out.join("thumbnail.jpg")).unwrap().to_luma8();
+    assert_eq!((thumb.width(), thumb.height()), (280, 157));
+    let (min, max) = thumb
+        .pixels()
+        .fold((255u8, 0u8), |(lo, hi), p| (lo.min(p.0[0]), hi.max(p.0[0])));
+    assert!(
+        max - min > 100,
+        "a real picture, not a flat one ({min}..{max})"
+    );
+    assert!(out.join("preview.jpg").exists());
+
+    if let Some(text) = ffprobe(
+        &[
+            "-count_frames",
+            "-show_entries",
+            "stream=codec_name,width,height,nb_read_frames",
+            "-of",
+            "compact=p=0:nk=1",
+        ],
+        &out.join("36-fragmented.mp4"),
+    ) {
+        assert!(text.starts_with("av1|64|36|50"), "{text}");
+    }
+}
+
+/// An AV1 upload of another encoder (SVT-AV1 through ffmpeg) in WebM and MP4: decoded to the
+/// lower rung with every frame, and bit-exact against ffmpeg's own AV1 decoder when present.
+#[test]
+fn svt_av1_webm_and_mp4_are_decoded() {
+    kinora::media::decode::av1::set_enabled(true);
+    for name in ["av1_opus.webm", "av1_opus.mp4"] {
+        let src = fixture(name);
+        let cfg = LadderConfig {
+            resolutions: vec![90],
+            ..Default::default()
+        };
+        let p = plan(&probe(&src).unwrap(), &cfg).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let result = run(
+            &src,
+            dir.path(),
+            &p,
+            &TranscodeOptions::default(),
+            &Control::new(),
+        )
+        .unwrap();
+        let low = &result.renditions[1];
+        assert_eq!((low.width, low.height), (160, 90), "{name}");
+        let frames = av1_pictures(&dir.path().join("90-fragmented.mp4"));
+        assert_eq!(frames.len(), 60, "{name}: 2 s at 30 fps");
+        assert!(dir.path().join("thumbnail.jpg").exists());
+    }
+
+    // The first frames of the WebM through rav1d and through ffmpeg.
+    let src = fixture("av1_opus.webm");
+    let mut inp = input::open(&src, &ProbeLimits::default()).unwrap();
+    let mut dec = Av1Decoder::new(&inp.video_config, 1, 4096 * 4096).unwrap();
+    let mut buf = Vec::new();
+    let mut ours = Vec::new();
+    for i in 0..5 {
+        input::read_samples(&mut inp.file, &inp.video, i..i + 1, &mut buf).unwrap();
+        ours.extend(dec.send(&buf, i == 0, i as i64).unwrap());
+    }
+    ours.extend(dec.finish().unwrap());
+    assert_eq!(ours.len(), 5);
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&src)
+        .args([
+            "-frames:v",
+            "5",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "yuv420p",
+            "-",
+        ])
+        .output();
+    let Ok(out) = out else {
+        eprintln!("ffmpeg not on PATH: skipping the comparison with its decoder");
+        return;
+    };
+    let ours: Vec<u8> = ours
+        .iter()
+        .flat_map(|(_, p)| [p.y.as_slice(), &p.u, &p.v].concat())
+        .collect();
+    let db = psnr(&ours, &out.stdout);
+    assert!(db > 50.0, "rav1d against ffmpeg's decoder: {db:.1} dB");
+}
+
+#[test]
+fn ten_bit_av1_is_remuxed_but_not_decoded() {
+    kinora::media::decode::av1::set_enabled(true);
+    use kinora::media::codec::{Codec, CodecDetails, support::assess};
+    let d = CodecDetails {
+        bit_depth: Some(10),
+        chroma_format: Some(420),
+        ..Default::default()
+    };
+    let s = assess(Codec::Av1, &d);
+    assert!(s.browser_playable && !s.decodable);
+    assert!(s.reason.unwrap().contains("8-bit"));
+}
+
+/// Bounded mutation test of the decoder: corrupted samples (flipped bits, overwritten runs, cut
+/// samples) of an AV1 stream should give pictures or errors, never a crash. rav1d sits behind
+/// its `extern "C"` API, where a panic aborts this whole test binary, and rav1d 1.1.0 does
+/// panic on round 12 of this seed (an `unwrap` of a missing frame header in `decode.rs`'s
+/// `on_error`, single-threaded too): kept as the reproduction until the decode is isolated.
+#[test]
+#[ignore = "rav1d 1.1.0 aborts the process on some corrupted streams (docs/MEDIA.md, Missing)"]
+fn corrupted_av1_samples_never_crash() {
+    kinora::media::decode::av1::set_enabled(true);
+    let src = fixture("av1_opus.webm");
+    let mut inp = input::open(&src, &ProbeLimits::default()).unwrap();
+    let mut samples = Vec::new();
+    for i in 0..inp.video.samples.len() {
+        let mut buf = Vec::new();
+        input::read_samples(&mut inp.file, &inp.video, i..i + 1, &mut buf).unwrap();
+        samples.push(buf);
+    }
+    let mut rng = media_support::XorShift(0x0a71_dec0_de5e_ed00);
+    let (mut decoded, mut refused) = (0usize, 0usize);
+    for round in 0..40 {
+        let mut stream = samples.clone();
+        for _ in 0..1 + rng.below(4) {
+            let s = rng.below(stream.len());
+            let d = &mut stream[s];
+            match rng.below(3) {
+                0 => {
+                    let at = rng.below(d.len());
+                    d[at] ^= 1 << rng.below(8);
+                }
+                1 => {
+                    let at = rng.below(d.len().min(64));
+                    for b in d.iter_mut().skip(at).take(1 + rng.below(16)) {
+                        *b = rng.next() as u8;
+                    }
+                }
+                _ => d.truncate(rng.below(d.len())),
+            }
+        }
+        let threads = 1 + round % 2;
+        let mut dec = Av1Decoder::new(&inp.video_config, threads, 4096 * 4096).unwrap();
+        let mut result = Ok(());
+        for (i, s) in stream.iter().enumerate() {
+            match dec.send(s, i == 0, i as i64) {
+                Ok(p) => decoded += p.len(),
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        match result.and_then(|_| dec.finish()) {
+            Ok(p) => decoded += p.len(),
+            Err(_) => refused += 1,
+        }
+    }
+    eprintln!("corrupted streams: {decoded} pictures decoded, {refused} streams refused");
+    assert!(decoded > 0, "intact parts of the streams still decode");
+}
