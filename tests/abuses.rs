@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::fed::{eventually, get_json, remote_videos, subscribe};
+use common::fed::{comment, eventually, get_json, remote_videos, subscribe};
 use common::web::{page, sign_in};
 use common::{Options, Server, expect_problem, http};
 use serde_json::{Value, json};
@@ -76,16 +76,7 @@ async fn reports_are_filed_listed_judged_and_deleted() {
         .publish(&admin, "short.mp4", &[("name", "Reported clip".into())])
         .await;
     let uuid = video["uuid"].as_str().unwrap().to_string();
-    let res = post(
-        &server,
-        Some(&bob),
-        &format!("/videos/{uuid}/comment-threads"),
-        &json!({ "text": "a rude comment" }),
-    )
-    .await;
-    let comment_id = res.json::<Value>().await.unwrap()["comment"]["id"]
-        .as_i64()
-        .unwrap();
+    let comment_id = comment(&server, &bob, &uuid, "a rude comment").await;
     let bob_account = get_json(&server.api("/accounts/bob"), None).await.1["id"]
         .as_i64()
         .unwrap();
@@ -427,16 +418,7 @@ async fn reports_of_remote_content_reach_its_origin_as_flag() {
     })
     .await;
     // A comment by A's root on its video reaches B (Bob follows the channel).
-    let res = post(
-        &a,
-        Some(&a_admin),
-        &format!("/videos/{uuid}/comment-threads"),
-        &json!({ "text": "Buy my pills" }),
-    )
-    .await;
-    let a_comment = res.json::<Value>().await.unwrap()["comment"]["id"]
-        .as_i64()
-        .unwrap();
+    let a_comment = comment(&a, &a_admin, &uuid, "Buy my pills").await;
     let threads = b.api(&format!("/videos/{uuid}/comment-threads"));
     eventually(20, "the comment reaching B", &[&a, &b], || async {
         get_json(&threads, None).await.1["total"] == 1
@@ -627,16 +609,7 @@ async fn comment_account_and_channel_report_forms() {
         .publish(&admin, "short.mp4", &[("name", "Forms clip".into())])
         .await;
     let uuid = video["uuid"].as_str().unwrap().to_string();
-    let res = post(
-        &server,
-        Some(&admin),
-        &format!("/videos/{uuid}/comment-threads"),
-        &json!({ "text": "A comment worth reporting" }),
-    )
-    .await;
-    let comment = res.json::<Value>().await.unwrap()["comment"]["id"]
-        .as_i64()
-        .unwrap();
+    let comment = comment(&server, &admin, &uuid, "A comment worth reporting").await;
     let host = server.host();
     let alice = sign_in(&server, "alice", "secret-pass-1").await;
 

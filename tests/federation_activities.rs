@@ -6,33 +6,11 @@
 mod common;
 
 use common::fed::{
-    Signer, a_video_followed_by_two, counter, eventually, followers_of, get_json, query_i64,
-    remote_videos, subscribe,
+    Signer, a_video_followed_by_two, comment, counter, eventually, followers_of, get_json,
+    query_i64, remote_videos, subscribe, threads,
 };
 use common::{Server, expect_problem, http};
 use serde_json::{Value, json};
-
-async fn threads(server: &Server, uuid: &str) -> Value {
-    get_json(
-        &server.api(&format!("/videos/{uuid}/comment-threads")),
-        None,
-    )
-    .await
-    .1
-}
-
-async fn comment(server: &Server, token: &str, uuid: &str, text: &str) -> i64 {
-    let res = http()
-        .post(server.api(&format!("/videos/{uuid}/comment-threads")))
-        .bearer_auth(token)
-        .json(&json!({ "text": text }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let v: Value = res.json().await.unwrap();
-    v["comment"]["id"].as_i64().unwrap()
-}
 
 async fn video_field(server: &Server, uuid: &str, field: &str) -> Value {
     get_json(&server.api(&format!("/videos/{uuid}")), None)

@@ -15,7 +15,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use common::fed::{eventually, followers_of, get_json};
+use common::fed::{eventually, followers_of, get_json, threads};
 use common::{Server, http};
 use serde_json::{Value, json};
 
@@ -121,15 +121,6 @@ impl Drop for Peer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-async fn threads(server: &Server, uuid: &str) -> Value {
-    get_json(
-        &server.api(&format!("/videos/{uuid}/comment-threads")),
-        None,
-    )
-    .await
-    .1
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

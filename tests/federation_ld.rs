@@ -4,19 +4,10 @@
 
 mod common;
 
-use common::fed::{Signer, a_video_followed_by_two, eventually, get_json, private_key_of};
-use common::{Server, http};
+use common::fed::{Signer, a_video_followed_by_two, eventually, private_key_of, threads};
+use common::http;
 use kinora::federation::{keys, ld};
 use serde_json::{Value, json};
-
-async fn threads(server: &Server, uuid: &str) -> Value {
-    get_json(
-        &server.api(&format!("/videos/{uuid}/comment-threads")),
-        None,
-    )
-    .await
-    .1
-}
 
 fn texts(list: &Value) -> Vec<String> {
     list["data"]

@@ -14,7 +14,7 @@ use kinora::media::{
     Control, LadderConfig, ProbeLimits, TopRung, TranscodeOptions, plan, probe, run,
 };
 use media_support::progressive::{progressive_mp4, sample_entry, track_samples};
-use media_support::{ffprobe, fixture};
+use media_support::{ffmpeg_frames, ffprobe, fixture};
 
 fn psnr(a: &[u8], b: &[u8]) -> f64 {
     assert_eq!(a.len(), b.len());
@@ -246,28 +246,14 @@ fn svt_av1_webm_and_mp4_are_decoded() {
     }
     ours.extend(dec.finish().unwrap());
     assert_eq!(ours.len(), 5);
-    let out = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(&src)
-        .args([
-            "-frames:v",
-            "5",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "yuv420p",
-            "-",
-        ])
-        .output();
-    let Ok(out) = out else {
-        eprintln!("ffmpeg not on PATH: skipping the comparison with its decoder");
+    let Some(reference) = ffmpeg_frames(&src, 5) else {
         return;
     };
     let ours: Vec<u8> = ours
         .iter()
         .flat_map(|(_, p)| [p.y.as_slice(), &p.u, &p.v].concat())
         .collect();
-    let db = psnr(&ours, &out.stdout);
+    let db = psnr(&ours, &reference);
     assert!(db > 50.0, "rav1d against ffmpeg's decoder: {db:.1} dB");
 }
 

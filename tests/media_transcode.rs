@@ -8,7 +8,7 @@ use kinora::media::transcode::input;
 use kinora::media::{
     Control, LadderConfig, MediaError, ProbeLimits, TranscodeOptions, plan, probe, run,
 };
-use media_support::{ffprobe, fixture, fragments, parse_media_playlist};
+use media_support::{ffmpeg_frames, ffprobe, fixture, fragments, parse_media_playlist};
 
 #[test]
 fn ladder_of_remux_and_av1_with_aligned_segments() {
@@ -103,24 +103,9 @@ fn decoded_frames_match_ffmpeg() {
         .unwrap()
         .expect("a picture for the IDR frame");
     assert_eq!((first.width, first.height), (320, 180));
-    let out = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(&src)
-        .args([
-            "-frames:v",
-            "1",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "yuv420p",
-            "-",
-        ])
-        .output();
-    let Ok(out) = out else {
-        eprintln!("ffmpeg not on PATH: skipping the PSNR comparison");
+    let Some(reference) = ffmpeg_frames(&src, 1) else {
         return;
     };
-    let reference = out.stdout;
     let ours: Vec<u8> = [first.y.as_slice(), &first.u, &first.v].concat();
     assert_eq!(reference.len(), ours.len());
     let mse = reference

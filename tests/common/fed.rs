@@ -203,3 +203,27 @@ pub fn query_i64(server: &Server, sql: &str) -> i64 {
     let db = rusqlite::Connection::open(server.data_dir.join("kinora.sqlite3")).unwrap();
     db.query_row(sql, [], |r| r.get(0)).unwrap()
 }
+
+/// A video's comment threads on `server`, as its API lists them.
+pub async fn threads(server: &Server, uuid: &str) -> Value {
+    get_json(
+        &server.api(&format!("/videos/{uuid}/comment-threads")),
+        None,
+    )
+    .await
+    .1
+}
+
+/// Starts a comment thread on a video as the holder of `token`; the comment's id.
+pub async fn comment(server: &Server, token: &str, uuid: &str, text: &str) -> i64 {
+    let res = http()
+        .post(server.api(&format!("/videos/{uuid}/comment-threads")))
+        .bearer_auth(token)
+        .json(&json!({ "text": text }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "comment on {uuid}");
+    let v: Value = res.json().await.unwrap();
+    v["comment"]["id"].as_i64().unwrap()
+}

@@ -209,6 +209,29 @@ pub fn ffprobe(args: &[&str], file: &Path) -> Option<String> {
     }
 }
 
+/// The first `frames` frames of `file` decoded by ffmpeg, as packed 8-bit 4:2:0 planes one
+/// frame after another, when ffmpeg is installed; `None` (with a note) otherwise.
+pub fn ffmpeg_frames(file: &Path, frames: usize) -> Option<Vec<u8>> {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(file)
+        .args(["-frames:v", &frames.to_string()])
+        .args(["-f", "rawvideo", "-pix_fmt", "yuv420p", "-"])
+        .output();
+    match out {
+        Ok(o) if o.status.success() => Some(o.stdout),
+        Ok(o) => panic!(
+            "ffmpeg failed on {}: {}",
+            file.display(),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(_) => {
+            eprintln!("ffmpeg not on PATH: skipping the comparison with its decoder");
+            None
+        }
+    }
+}
+
 /// Deterministic xorshift generator for mutation tests (no extra dependency, reproducible).
 pub struct XorShift(pub u64);
 
