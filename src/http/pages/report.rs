@@ -144,17 +144,8 @@ async fn report_account(
         Ok((account, _)) => account,
         Err(e) => return refused(&page, e),
     };
-    if account.user_id == Some(me.id) {
-        return refused(
-            &page,
-            DomainError::Forbidden("You cannot report your own account".into()),
-        );
-    }
-    let req = ReportRequest {
-        account_id: Some(account.id),
-        ..form.into_inner().request()
-    };
-    file(&state, &me, req, &page).await
+    let own = "You cannot report your own account";
+    file_account_report(&state, &me, (account.id, account.user_id), own, &page, form).await
 }
 
 /// A channel is reported as its owner's account (PeerTube's reports have no channel target).
@@ -172,15 +163,26 @@ async fn report_channel(
         Ok(details) => details.owner,
         Err(e) => return refused(&page, e),
     };
-    if owner.user_id == Some(me.id) {
-        return refused(
-            &page,
-            DomainError::Forbidden("You cannot report your own channel".into()),
-        );
+    let own = "You cannot report your own channel";
+    file_account_report(&state, &me, (owner.id, owner.user_id), own, &page, form).await
+}
+
+/// Files a report of an account (its id and its local user, if any) from `page`, refusing
+/// one's own with `own` as the reason.
+async fn file_account_report(
+    state: &AppState,
+    me: &UserRow,
+    (account_id, owner): (i64, Option<i64>),
+    own: &str,
+    page: &str,
+    form: web::Form<ReportForm>,
+) -> ApiResult<HttpResponse> {
+    if owner == Some(me.id) {
+        return refused(page, DomainError::Forbidden(own.into()));
     }
     let req = ReportRequest {
-        account_id: Some(owner.id),
+        account_id: Some(account_id),
         ..form.into_inner().request()
     };
-    file(&state, &me, req, &page).await
+    file(state, me, req, page).await
 }
