@@ -135,6 +135,11 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
     let mut state = AppState::new(config, store.clone())?;
     state.live = instance_settings::LiveConfig::new(base, (*state.config).clone());
     state.tls_status = tls.as_ref().map(|t| t.status.clone());
+    // AV1 uploads get lower rungs and thumbnails from a decoder in a child process, so a
+    // stream that crashes rav1d fails its own job, never the server.
+    if let Err(e) = crate::media::decode::av1::decode_in_child_processes() {
+        tracing::warn!(error = %e, "cannot find this executable: AV1 uploads will only be remuxed");
+    }
     let job_store = store.clone();
     let result = actix_web::rt::System::new().block_on(async move {
         let mut pool = WorkerPool::new(job_store.clone(), PoolConfig::default());

@@ -321,10 +321,9 @@ fn mutated_media_never_panics() {
     eprintln!("mutations: {} remuxed, {} refused", outcomes.0, outcomes.1);
 }
 
-/// Outside `kinora media` (in the server), AV1 is remuxed but never decoded: rav1d can abort
-/// the process on a corrupted stream, so the server does not risk it (docs/MEDIA.md).
+/// With AV1 decoding off (a process that has no worker executable), AV1 is still remuxed.
 #[test]
-fn the_server_remuxes_av1_without_decoding_it() {
+fn av1_is_remuxed_when_decoding_is_off() {
     for name in ["av1_opus.mp4", "av1_opus.webm"] {
         let report = probe(fixture(name)).unwrap();
         assert!(report.remuxable, "{name}");
@@ -334,7 +333,7 @@ fn the_server_remuxes_av1_without_decoding_it() {
             video
                 .unsupported_reason
                 .as_deref()
-                .is_some_and(|r| r.contains("does not decode AV1")),
+                .is_some_and(|r| r.contains("AV1 decoding is off")),
             "{name}: {:?}",
             video.unsupported_reason
         );

@@ -63,6 +63,14 @@ pub enum MediaCommand {
         #[arg(long)]
         plan_only: bool,
     },
+    /// Internal: decodes one AV1 stream for a parent kinora process over stdin and stdout.
+    #[command(hide = true)]
+    Av1DecodeWorker {
+        #[arg(long)]
+        threads: usize,
+        #[arg(long)]
+        max_pixels: u64,
+    },
 }
 
 /// Prints JSON to stdout; a closed pipe (`| head`) is an error to report, not a panic.
@@ -76,10 +84,25 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
 
 /// Runs one media subcommand; errors are printed by the caller, which exits non-zero.
 pub fn run(cmd: MediaCommand) -> anyhow::Result<()> {
-    // One file, for the person running the command: AV1 sources are decoded here (see
-    // `decode::av1::set_enabled` for why the server does not).
-    crate::media::decode::av1::set_enabled(true);
+    use crate::media::decode::av1;
+    if !matches!(cmd, MediaCommand::Av1DecodeWorker { .. }) {
+        // In a child process, so a stream that crashes rav1d ends in an error, not an abort.
+        if let Err(e) = av1::decode_in_child_processes() {
+            eprintln!(
+                "warning: AV1 sources will not be decoded (cannot find this executable: {e})"
+            );
+        }
+    }
     match cmd {
+        MediaCommand::Av1DecodeWorker {
+            threads,
+            max_pixels,
+        } => {
+            av1::set_enabled(true);
+            let (input, output) = (std::io::stdin().lock(), std::io::stdout().lock());
+            super::decode::av1_worker::serve(threads, max_pixels, input, output)
+                .context("AV1 decode worker")?;
+        }
         MediaCommand::Probe { file } => {
             let report =
                 super::probe(&file).with_context(|| format!("probing {}", file.display()))?;

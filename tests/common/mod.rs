@@ -390,9 +390,20 @@ impl Server {
         file: &str,
         fields: &[(&str, String)],
     ) -> reqwest::Response {
+        self.upload_bytes(token, file, fixture(file), fields).await
+    }
+
+    /// A legacy multipart upload of `bytes` named `file`, with extra form fields.
+    pub async fn upload_bytes(
+        &self,
+        token: &str,
+        file: &str,
+        bytes: Vec<u8>,
+        fields: &[(&str, String)],
+    ) -> reqwest::Response {
         let mut form = reqwest::multipart::Form::new().part(
             "videofile",
-            reqwest::multipart::Part::bytes(fixture(file))
+            reqwest::multipart::Part::bytes(bytes)
                 .file_name(file.to_string())
                 .mime_str("video/mp4")
                 .unwrap(),

@@ -248,3 +248,44 @@ impl XorShift {
         (self.next() % n.max(1) as u64) as usize
     }
 }
+
+/// Damages 1 to 4 samples of `stream` the way a broken upload is damaged: a flipped bit, a run
+/// of overwritten bytes near the start, or a cut-off sample.
+pub fn corrupt(stream: &mut [Vec<u8>], rng: &mut XorShift) {
+    for _ in 0..1 + rng.below(4) {
+        let s = rng.below(stream.len());
+        let d = &mut stream[s];
+        match rng.below(3) {
+            0 => {
+                let at = rng.below(d.len());
+                d[at] ^= 1 << rng.below(8);
+            }
+            1 => {
+                let at = rng.below(d.len().min(64));
+                for b in d.iter_mut().skip(at).take(1 + rng.below(16)) {
+                    *b = rng.next() as u8;
+                }
+            }
+            _ => d.truncate(rng.below(d.len())),
+        }
+    }
+}
+
+/// Decodes a whole AV1 stream (samples in decode order) as the server does, in a worker process
+/// of the `kinora` binary under test.
+pub fn decode_av1_in_worker(
+    config: &[u8],
+    stream: &[Vec<u8>],
+    threads: usize,
+) -> Result<Vec<(i64, kinora::media::picture::Picture)>, kinora::media::MediaError> {
+    use kinora::media::decode::VideoDecoder;
+    let exe = Path::new(env!("CARGO_BIN_EXE_kinora"));
+    let mut dec =
+        kinora::media::decode::av1_child::Av1ChildDecoder::new(exe, config, threads, 4096 * 4096)?;
+    let mut out = Vec::new();
+    for (i, s) in stream.iter().enumerate() {
+        out.extend(dec.send(s, i == 0, i as i64)?);
+    }
+    out.extend(dec.finish()?);
+    Ok(out)
+}

@@ -53,7 +53,7 @@ pub fn assess(codec: Codec, d: &CodecDetails) -> Support {
                     Some("only AV1 Main profile (4:2:0, 8 or 10 bit) is supported".into())
                 } else if !on {
                     Some(
-                        "AV1 is playable as is; the server does not decode AV1 (no lower resolutions)"
+                        "AV1 is playable as is; AV1 decoding is off in this process (no lower resolutions)"
                             .into(),
                     )
                 } else if !eight_bit {

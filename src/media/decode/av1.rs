@@ -4,8 +4,9 @@
 //! [`Picture`]s with the presentation time they were sent with.
 
 use std::mem::MaybeUninit;
+use std::path::PathBuf;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::RwLock;
 
 use rav1d::include::dav1d::data::Dav1dData;
 use rav1d::include::dav1d::dav1d::{Dav1dContext, Dav1dLogger, Dav1dSettings};
@@ -20,21 +21,52 @@ use super::VideoDecoder;
 use crate::media::MediaError;
 use crate::media::picture::{Picture, chroma_size};
 
-/// Whether AV1 sources count as decodable in this process. rav1d 1.1.0 can abort the whole
-/// process on a corrupted stream (a panic inside its `extern "C"` API cannot unwind, so it
-/// cannot be caught; see docs/MEDIA.md). The server therefore leaves this off, so AV1 uploads
-/// are remuxed as they are, until the decode runs in a child process; `kinora media`, which
-/// works on one file for the person running it, turns it on.
-static ENABLED: AtomicBool = AtomicBool::new(false);
-
-/// Lets AV1 sources be decoded (probe reports them decodable, plans add lower rungs).
-pub fn set_enabled(on: bool) {
-    ENABLED.store(on, Ordering::Relaxed);
+/// Where AV1 is decoded in this process. rav1d 1.1.0 can abort the whole process on a
+/// corrupted stream (a panic inside its `extern "C"` API cannot unwind, so it cannot be
+/// caught; see docs/MEDIA.md), so the server and `kinora media` decode in a child process
+/// ([`super::av1_child`]); only the worker itself, and tests, decode in process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Av1Mode {
+    /// AV1 is not decoded: sources are remuxed as they are, with no lower rungs.
+    Off,
+    InProcess,
+    /// In `kinora media av1-decode-worker` started from this executable.
+    ChildProcess(PathBuf),
 }
 
-/// Whether AV1 sources are decoded in this process (see [`set_enabled`]).
+static MODE: RwLock<Av1Mode> = RwLock::new(Av1Mode::Off);
+
+pub fn set_mode(mode: Av1Mode) {
+    *MODE.write().unwrap_or_else(|e| e.into_inner()) = mode;
+}
+
+pub fn mode() -> Av1Mode {
+    MODE.read().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// Decodes AV1 in this process (`true`) or not at all (`false`).
+pub fn set_enabled(on: bool) {
+    set_mode(if on { Av1Mode::InProcess } else { Av1Mode::Off });
+}
+
+/// Decodes AV1 in worker processes of the running executable, or not at all when the
+/// executable cannot be found (the caller is told why).
+pub fn decode_in_child_processes() -> std::io::Result<()> {
+    match std::env::current_exe() {
+        Ok(exe) => {
+            set_mode(Av1Mode::ChildProcess(exe));
+            Ok(())
+        }
+        Err(e) => {
+            set_mode(Av1Mode::Off);
+            Err(e)
+        }
+    }
+}
+
+/// Whether AV1 sources count as decodable (probe reports them so, plans add lower rungs).
 pub fn enabled() -> bool {
-    ENABLED.load(Ordering::Relaxed)
+    mode() != Av1Mode::Off
 }
 
 /// Frames decoded in parallel at most (frame threads). Each one in flight holds a picture and

@@ -2,6 +2,9 @@
 //! drives, and the reorder buffer that puts pictures in display order.
 
 pub mod av1;
+pub mod av1_child;
+pub mod av1_pipe;
+pub mod av1_worker;
 pub mod h264;
 pub mod reorder;
 
@@ -34,9 +37,17 @@ pub fn open_video(
 ) -> Result<Box<dyn VideoDecoder>, MediaError> {
     match codec {
         Codec::H264 => Ok(Box::new(h264::H264Decoder::new(config)?)),
-        Codec::Av1 if av1::enabled() => {
-            Ok(Box::new(av1::Av1Decoder::new(config, threads, max_pixels)?))
-        }
+        Codec::Av1 => match av1::mode() {
+            av1::Av1Mode::InProcess => {
+                Ok(Box::new(av1::Av1Decoder::new(config, threads, max_pixels)?))
+            }
+            av1::Av1Mode::ChildProcess(exe) => Ok(Box::new(av1_child::Av1ChildDecoder::new(
+                &exe, config, threads, max_pixels,
+            )?)),
+            av1::Av1Mode::Off => Err(MediaError::Unsupported(
+                "AV1 video is not decoded by this process".into(),
+            )),
+        },
         other => Err(MediaError::Unsupported(format!(
             "{other:?} video is not decoded by this build"
         ))),

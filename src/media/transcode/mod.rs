@@ -152,7 +152,12 @@ pub fn encode_rungs(
             .collect();
         (decoded, done)
     });
-    // A rung's own failure explains a stopped decode better than the decode's "stopped".
+    // A decode that failed on its own starved the rungs: its error is the one to tell.
+    let decoded = match decoded {
+        Err(e) if !matches!(e, MediaError::Encode(_)) => return Err(e),
+        other => other,
+    };
+    // Otherwise a rung's own failure explains a stopped decode better than "an encoder stopped".
     let mut rungs = Vec::new();
     for d in done {
         rungs.push(d?);
