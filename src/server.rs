@@ -164,6 +164,7 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
             Arc::new(TranscodeVideo(pipeline)),
         );
         crate::federation::hooks::install(&state.base_url(), &state.config.instance_name);
+        crate::store::notify::set_local_host(&state.host());
         pool.register(
             crate::federation::outbox::DELIVER_JOB,
             state.config.federation.delivery_concurrency,

@@ -2,7 +2,8 @@
 //! comments, follows and published videos, reporters of judgements and messages; the list with
 //! its unread filter and order, marking read, the settings (0 = not created); errors (401,
 //! 400); the page with its header count and "mark all as read" form; and between two
-//! instances, a federated Flag, a remote comment and a remote follow notifying on the origin.
+//! instances, a federated Flag, a remote comment and a remote follow notifying on the origin;
+//! subscribers told of new videos (local and remote), mentioned users, moderators of sign-ups.
 
 mod common;
 
@@ -437,6 +438,94 @@ async fn the_notifications_page_and_header_count() {
 
 /// A on one side, B on the other: B's follow of A's channel, B's comment on A's video and B's
 /// report of it (a Flag) each notify A's administrator, who owns the video.
+/// NEW_VIDEO_FROM_SUBSCRIPTION (1), NEW_USER_REGISTRATION (9) and COMMENT_MENTION (11).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscribers_mentioned_users_and_moderators_of_sign_ups_are_notified() {
+    let server = common::Server::start_with(common::Options {
+        args: vec!["--registration", "open"],
+        env: vec![],
+    });
+    let admin = server.admin_token().await;
+    let (_, alice) = server.create_user(&admin, "alice", 2).await;
+    let (_, bob) = server.create_user(&admin, "bob", 2).await;
+    let (_, carol) = server.create_user(&admin, "carol", 2).await;
+    let host = server.host();
+    subscribe(&server, &bob, &format!("alice_channel@{host}")).await;
+    subscribe(&server, &alice, &format!("alice_channel@{host}")).await;
+
+    // A private upload is no news; made public, it is, once.
+    let private = server
+        .publish(
+            &alice,
+            "short.mp4",
+            &[("name", "Rough cut".into()), ("privacy", "3".into())],
+        )
+        .await;
+    let uuid = private["uuid"].as_str().unwrap().to_string();
+    assert!(of_type(&server, &bob, 1).await.is_empty());
+    for _ in 0..2 {
+        let res = send(
+            &server,
+            reqwest::Method::PUT,
+            Some(&alice),
+            &format!("/videos/{uuid}"),
+            Some(json!({ "privacy": 1 })),
+        )
+        .await;
+        assert_eq!(res.status(), 204);
+    }
+    let told = of_type(&server, &bob, 1).await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0]["video"]["uuid"], uuid.as_str());
+    assert_eq!(told[0]["video"]["channel"]["name"], "alice_channel");
+    assert!(
+        of_type(&server, &alice, 1).await.is_empty(),
+        "the owner is not told of their own video"
+    );
+    assert!(
+        of_type(&server, &carol, 1).await.is_empty(),
+        "not subscribed"
+    );
+
+    // Mentions: bare names in local comments, full handles on this host; not the video's
+    // owner (told of the comment anyway) nor the author; a handle elsewhere is someone else.
+    comment(
+        &server,
+        &carol,
+        &uuid,
+        &format!("@bob@{host}, look! @alice @carol @bob@elsewhere.example"),
+    )
+    .await;
+    let mentions = of_type(&server, &bob, 11).await;
+    assert_eq!(mentions.len(), 1, "{mentions:?}");
+    assert_eq!(mentions[0]["comment"]["account"]["name"], "carol");
+    assert_eq!(mentions[0]["comment"]["video"]["uuid"], uuid.as_str());
+    assert!(of_type(&server, &alice, 11).await.is_empty());
+    assert_eq!(of_type(&server, &alice, 2).await.len(), 1);
+    assert!(of_type(&server, &carol, 11).await.is_empty());
+
+    // A sign-up tells the administrators and moderators, with the new account.
+    let res = http()
+        .post(server.api("/users/register"))
+        .json(&json!({ "username": "newbie", "password": "secret-pass-1",
+                       "email": "newbie@example.org" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let signed_up = of_type(&server, &admin, 9).await;
+    assert_eq!(signed_up.len(), 1, "{signed_up:?}");
+    assert_eq!(signed_up[0]["account"]["name"], "newbie");
+    assert!(of_type(&server, &bob, 9).await.is_empty());
+
+    // The page shows each of them.
+    let web = sign_in(&server, "bob", "secret-pass-1").await;
+    let html = page(&web, &format!("{}/my-account/notifications", server.url)).await;
+    assert!(html.contains("data-notification-type=\"1\""), "{html}");
+    assert!(html.contains("mentioned you on"), "{html}");
+    assert!(html.contains("published"), "{html}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn federated_follow_comment_and_flag_notify_the_origin() {
     let mut servers = Server::start_federated(2);
@@ -448,6 +537,7 @@ async fn federated_follow_comment_and_flag_notify_the_origin() {
         .await;
     let uuid = video["uuid"].as_str().unwrap().to_string();
     let (_, carol) = b.create_user(&b_admin, "carol", 2).await;
+    let (_, dave) = a.create_user(&a_admin, "dave", 2).await;
     subscribe(&b, &carol, &format!("root_channel@{}", a.host())).await;
     eventually(20, "the follow notifying A", &[&a, &b], || async {
         !of_type(&a, &a_admin, 10).await.is_empty()
@@ -462,12 +552,35 @@ async fn federated_follow_comment_and_flag_notify_the_origin() {
         remote_videos(&b).await["total"] == 1
     })
     .await;
-    comment(&b, &carol, &uuid, "Greetings from B").await;
+    // A new remote video tells its channel's subscribers on B (this one is minutes old).
+    let told = of_type(&b, &carol, 1).await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0]["video"]["uuid"], uuid.as_str());
+    assert_eq!(told[0]["video"]["channel"]["name"], "root_channel");
+    assert_eq!(told[0]["video"]["channel"]["host"], a.host().as_str());
+    assert!(of_type(&b, &b_admin, 1).await.is_empty(), "not subscribed");
+    comment(
+        &b,
+        &carol,
+        &uuid,
+        &format!(
+            "Greetings from B, @root@{} and @dave@{} (and @dave)",
+            a.host(),
+            a.host()
+        ),
+    )
+    .await;
     eventually(20, "the remote comment notifying A", &[&a, &b], || async {
         !of_type(&a, &a_admin, 2).await.is_empty()
     })
     .await;
     let c = &of_type(&a, &a_admin, 2).await[0]["comment"];
+    // A user of A mentioned by full handle in a remote comment is told; the owner, mentioned
+    // too, is told once, of the comment.
+    let mentions = of_type(&a, &dave, 11).await;
+    assert_eq!(mentions.len(), 1, "{mentions:?}");
+    assert_eq!(mentions[0]["comment"]["account"]["host"], b.host().as_str());
+    assert!(of_type(&a, &a_admin, 11).await.is_empty());
     assert_eq!(c["account"]["name"], "carol");
     assert_eq!(c["account"]["host"], b.host().as_str());
     assert_eq!(c["video"]["uuid"], uuid.as_str());

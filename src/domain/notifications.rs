@@ -66,6 +66,8 @@ pub struct NotificationView {
     pub comment: Option<CommentInfo>,
     pub abuse: Option<AbuseInfo>,
     pub follow: Option<FollowInfo>,
+    /// The account a notification is about (a new user's, for type 9).
+    pub account: Option<ActorInfo>,
 }
 
 fn video_info(conn: &Connection, id: i64) -> DomainResult<Option<(VideoInfo, i64)>> {
@@ -217,12 +219,17 @@ fn view(conn: &Connection, row: NotificationRow) -> DomainResult<NotificationVie
         Some(f) => follow_info(conn, f)?,
         None => None,
     };
+    let account = match row.account_id {
+        Some(a) => account_info(conn, a)?,
+        None => None,
+    };
     Ok(NotificationView {
         row,
         video,
         comment,
         abuse,
         follow,
+        account,
     })
 }
 

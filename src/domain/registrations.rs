@@ -70,6 +70,13 @@ pub async fn sign_up(
         )),
         RegistrationMode::Open if !reason_required => {
             let created = users::create(store, as_new_user(&s, &policy)).await?;
+            let account = created.account_id;
+            store
+                .write(move |tx| {
+                    crate::store::notify::user_registered(tx, account);
+                    Ok::<_, DomainError>(())
+                })
+                .await?;
             Ok(SignUpOutcome::Created(created))
         }
         RegistrationMode::Open => Err(DomainError::Forbidden(

@@ -16,6 +16,7 @@ pub mod history;
 pub mod images;
 pub mod instance_settings;
 pub mod jobs;
+pub mod mentions;
 pub mod notifications;
 pub mod notify;
 pub mod registrations;

@@ -6,10 +6,13 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use super::{StoreError, now};
 
 /// PeerTube's UserNotificationType numbers Kinora produces.
+pub const NEW_VIDEO_FROM_SUBSCRIPTION: i64 = 1;
 pub const NEW_COMMENT_ON_MY_VIDEO: i64 = 2;
 pub const NEW_ABUSE_FOR_MODERATORS: i64 = 3;
 pub const MY_VIDEO_PUBLISHED: i64 = 6;
+pub const NEW_USER_REGISTRATION: i64 = 9;
 pub const NEW_FOLLOW: i64 = 10;
+pub const COMMENT_MENTION: i64 = 11;
 pub const NEW_INSTANCE_FOLLOWER: i64 = 13;
 pub const ABUSE_STATE_CHANGE: i64 = 15;
 pub const ABUSE_NEW_MESSAGE: i64 = 16;

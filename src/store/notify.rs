@@ -3,10 +3,25 @@
 //! and the ActivityPub inbox all notify the same way. A producer never undoes the change that
 //! called it: its work runs under a savepoint that is rolled back, and logged, on failure.
 
+use std::sync::OnceLock;
+
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::StoreError;
 use super::notifications::{self as n, Refs};
+
+/// This instance's host as it appears in handles (`host` or `host:port`), for mentions.
+static LOCAL_HOST: OnceLock<String> = OnceLock::new();
+
+/// Called once by `serve`; until then (CLI commands, unit tests) only bare `@name` mentions in
+/// local comments are recognised.
+pub fn set_local_host(host: &str) {
+    let _ = LOCAL_HOST.set(host.to_string());
+}
+
+/// How old a remote video may be and still be news to its channel's subscribers. Older ones
+/// arrive by crawling a channel just followed or by a search: its back catalogue, not news.
+const REMOTE_NEWS_WINDOW: time::Duration = time::Duration::days(2);
 
 fn guarded(conn: &Connection, what: &str, f: impl FnOnce(&Connection) -> Result<(), StoreError>) {
     if conn.execute_batch("SAVEPOINT notify").is_err() {
@@ -155,34 +170,54 @@ pub fn abuse_message_added(conn: &Connection, abuse_id: i64, author_account_id: 
 /// A new comment (local or remote) on a local user's video, unless the owner wrote it.
 pub fn comment_created(conn: &Connection, comment_id: i64) {
     guarded(conn, "new comment", |c| {
-        let Some((video_id, author)): Option<(i64, Option<i64>)> = c
+        let Some((video_id, author, text, remote)): Option<(i64, Option<i64>, String, bool)> = c
             .query_row(
-                "SELECT video_id, account_id FROM video_comments WHERE id = ?1",
+                "SELECT video_id, account_id, text, url IS NOT NULL FROM video_comments \
+                 WHERE id = ?1",
                 [comment_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?
         else {
             return Ok(());
         };
-        let Some((user, owner_account)) = video_owner(c, video_id)? else {
-            return Ok(());
-        };
-        if author == Some(owner_account) {
-            return Ok(());
-        }
         let refs = Refs {
             comment_id: Some(comment_id),
             video_id: Some(video_id),
             ..Default::default()
         };
-        tell(
-            c,
-            user,
-            n::NEW_COMMENT_ON_MY_VIDEO,
-            "new_comment_on_my_video",
-            refs,
-        )
+        let owner = video_owner(c, video_id)?;
+        if let Some((user, owner_account)) = owner
+            && author != Some(owner_account)
+        {
+            tell(
+                c,
+                user,
+                n::NEW_COMMENT_ON_MY_VIDEO,
+                "new_comment_on_my_video",
+                refs,
+            )?;
+        }
+        // Mentioned users, except the author and the video's owner (told above), as PeerTube.
+        let host = LOCAL_HOST.get().map(String::as_str);
+        for name in super::mentions::local_mentions(&text, host, !remote) {
+            let mentioned: Option<(i64, i64)> = c
+                .query_row(
+                    "SELECT acc.user_id, acc.id FROM actors a JOIN accounts acc ON acc.actor_id = a.id \
+                     WHERE a.host IS NULL AND a.kind = 'Person' AND lower(a.name) = ?1 \
+                     AND acc.user_id IS NOT NULL",
+                    [&name],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((user, account)) = mentioned
+                && Some(account) != author
+                && owner.is_none_or(|(owner_user, _)| owner_user != user)
+            {
+                tell(c, user, n::COMMENT_MENTION, "comment_mention", refs)?;
+            }
+        }
+        Ok(())
     });
 }
 
@@ -251,6 +286,68 @@ pub fn video_published(conn: &Connection, video_id: i64) {
                 ..Default::default()
             };
             tell(c, user, n::MY_VIDEO_PUBLISHED, "my_video_published", refs)?;
+        }
+        Ok(())
+    });
+}
+
+/// A public video of a channel that local users subscribe to became visible (a local video
+/// published, or made public, a recent remote one received): each subscriber but the channel's
+/// owner is told, once per video.
+pub fn video_from_subscription(conn: &Connection, video_id: i64) {
+    guarded(conn, "new video from subscription", |c| {
+        let cutoff = super::timestamp(time::OffsetDateTime::now_utc() - REMOTE_NEWS_WINDOW);
+        let news: bool = c.query_row(
+            "SELECT EXISTS (SELECT 1 FROM videos WHERE id = ?1 AND privacy = 1 AND state = 1 \
+             AND published_at IS NOT NULL AND (url IS NULL OR published_at >= ?2)) \
+             AND NOT EXISTS (SELECT 1 FROM notifications WHERE video_id = ?1 AND type = ?3)",
+            params![video_id, cutoff, n::NEW_VIDEO_FROM_SUBSCRIPTION],
+            |r| r.get(0),
+        )?;
+        if !news {
+            return Ok(());
+        }
+        let subscribers = ids(
+            c,
+            "SELECT DISTINCT acc.user_id FROM videos v JOIN channels ch ON ch.id = v.channel_id \
+             JOIN follows f ON f.target_id = ch.actor_id AND f.state = 'accepted' \
+             JOIN accounts acc ON acc.actor_id = f.follower_id \
+             WHERE v.id = ?1 AND acc.user_id IS NOT NULL AND acc.id IS NOT ch.account_id",
+            video_id,
+        )?;
+        let refs = Refs {
+            video_id: Some(video_id),
+            ..Default::default()
+        };
+        for user in subscribers {
+            tell(
+                c,
+                user,
+                n::NEW_VIDEO_FROM_SUBSCRIPTION,
+                "new_video_from_subscription",
+                refs,
+            )?;
+        }
+        Ok(())
+    });
+}
+
+/// Someone signed up without needing approval: the administrators and moderators (PeerTube
+/// tells the users who may manage users).
+pub fn user_registered(conn: &Connection, account_id: i64) {
+    guarded(conn, "new user registration", |c| {
+        let refs = Refs {
+            account_id: Some(account_id),
+            ..Default::default()
+        };
+        for user in moderators(c)? {
+            tell(
+                c,
+                user,
+                n::NEW_USER_REGISTRATION,
+                "new_user_registration",
+                refs,
+            )?;
         }
         Ok(())
     });

@@ -79,6 +79,7 @@ pub fn upsert_video(conn: &Connection, v: &RemoteVideo) -> Result<i64, StoreErro
             params![id, tag],
         )?;
     }
+    super::notify::video_from_subscription(conn, id);
     Ok(id)
 }
 

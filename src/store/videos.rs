@@ -219,6 +219,7 @@ pub fn publish(conn: &Connection, id: i64, duration: i64) -> Result<(), StoreErr
     if first {
         super::notify::video_published(conn, id);
     }
+    super::notify::video_from_subscription(conn, id);
     Ok(())
 }
 
@@ -588,6 +589,10 @@ pub fn update(conn: &Connection, id: i64, m: &VideoMetadata) -> Result<(), Store
             "INSERT OR IGNORE INTO video_tags (video_id, tag) VALUES (?1, ?2)",
             params![id, tag],
         )?;
+    }
+    // Made public after its publication: news to the channel's subscribers (once).
+    if m.privacy == 1 {
+        super::notify::video_from_subscription(conn, id);
     }
     Ok(())
 }

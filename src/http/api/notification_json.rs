@@ -86,7 +86,7 @@ pub fn notification(urls: &Urls, v: &NotificationView) -> Value {
         "abuse": abuse,
         "videoAbuse": video_abuse,
         "videoBlacklist": null,
-        "account": null,
+        "account": v.account.as_ref().map(|a| actor(urls, a)),
         "actorFollow": follow,
         "createdAt": r.created_at,
         "updatedAt": r.updated_at,
