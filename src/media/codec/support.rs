@@ -40,29 +40,24 @@ pub fn assess(codec: Codec, d: &CodecDetails) -> Support {
             }
         }
         Codec::Av1 => {
-            // Browsers play Main profile (4:2:0 or monochrome, 8 or 10 bit); rav1d is built
-            // for 8-bit only, so a 10-bit stream is remuxed but not decoded.
+            // Browsers play Main profile (4:2:0 or monochrome, 8 or 10 bit); rav1d decodes every
+            // profile and bit depth, and the pictures are converted to 8-bit 4:2:0.
             let layout_ok = d.chroma_format.is_none_or(|c| c == 420 || c == 400);
             let main = layout_ok && d.bit_depth.is_none_or(|b| b <= 10);
-            let eight_bit = d.bit_depth.is_none_or(|b| b == 8);
             let on = crate::media::decode::av1::enabled();
             Support {
-                decodable: main && eight_bit && on,
+                decodable: on,
                 browser_playable: main,
-                reason: if !main {
-                    Some("only AV1 Main profile (4:2:0, 8 or 10 bit) is supported".into())
-                } else if !on {
-                    Some(
+                reason: match (on, main) {
+                    (true, _) => None,
+                    (false, true) => Some(
                         "AV1 is playable as is; AV1 decoding is off in this process (no lower resolutions)"
                             .into(),
-                    )
-                } else if !eight_bit {
-                    Some(
-                        "10-bit AV1 is playable as is, but Kinora decodes only 8-bit AV1 (no lower resolutions or re-encode)"
+                    ),
+                    (false, false) => Some(
+                        "AV1 beyond Main profile (4:2:2, 4:4:4 or 12-bit) is not playable in browsers, and AV1 decoding is off in this process"
                             .into(),
-                    )
-                } else {
-                    None
+                    ),
                 },
             }
         }

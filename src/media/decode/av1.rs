@@ -10,7 +10,10 @@ use std::sync::RwLock;
 
 use rav1d::include::dav1d::data::Dav1dData;
 use rav1d::include::dav1d::dav1d::{Dav1dContext, Dav1dLogger, Dav1dSettings};
-use rav1d::include::dav1d::headers::{DAV1D_PIXEL_LAYOUT_I400, DAV1D_PIXEL_LAYOUT_I420};
+use rav1d::include::dav1d::headers::{
+    DAV1D_PIXEL_LAYOUT_I400, DAV1D_PIXEL_LAYOUT_I420, DAV1D_PIXEL_LAYOUT_I422,
+    DAV1D_PIXEL_LAYOUT_I444,
+};
 use rav1d::include::dav1d::picture::Dav1dPicture;
 use rav1d::src::lib::{
     dav1d_close, dav1d_data_create, dav1d_data_unref, dav1d_default_settings, dav1d_get_picture,
@@ -18,8 +21,9 @@ use rav1d::src::lib::{
 };
 
 use super::VideoDecoder;
+use super::to420::{self, Layout, Planes};
 use crate::media::MediaError;
-use crate::media::picture::{Picture, chroma_size};
+use crate::media::picture::Picture;
 
 /// Where AV1 is decoded in this process. rav1d 1.1.0 can abort the whole process on a
 /// corrupted stream (a panic inside its `extern "C"` API cannot unwind, so it cannot be
@@ -79,12 +83,6 @@ fn eagain() -> i32 {
 }
 
 fn failed(what: &str, code: i32) -> MediaError {
-    if code == -rustix::io::Errno::NOPROTOOPT.raw_os_error() {
-        // rav1d's answer for a bit depth it was built without (only 8-bit is compiled in).
-        return MediaError::Unsupported(
-            "AV1 with more than 8 bits per sample cannot be decoded by this build".into(),
-        );
-    }
     MediaError::Decode(format!("AV1: {what} failed (error {code})"))
 }
 
@@ -158,66 +156,105 @@ impl Av1Decoder {
     }
 }
 
-/// Copies the planes of an 8-bit picture into a tightly packed 4:2:0 [`Picture`].
+/// Copies the planes of a decoded picture into a tightly packed 8-bit 4:2:0 [`Picture`]:
+/// directly when it is one already, else through [`to420::convert`].
 fn copy_picture(pic: &Dav1dPicture) -> Result<Picture, MediaError> {
-    let (w, h) = (pic.p.w, pic.p.h);
-    if pic.p.bpc != 8 {
-        return Err(MediaError::Unsupported(format!(
-            "{}-bit AV1 is not decoded (8-bit only)",
-            pic.p.bpc
-        )));
+    let layout = match pic.p.layout {
+        DAV1D_PIXEL_LAYOUT_I400 => Layout::Yuv400,
+        DAV1D_PIXEL_LAYOUT_I420 => Layout::Yuv420,
+        DAV1D_PIXEL_LAYOUT_I422 => Layout::Yuv422,
+        DAV1D_PIXEL_LAYOUT_I444 => Layout::Yuv444,
+        _ => return Err(MediaError::Decode("AV1: unknown pixel layout".into())),
+    };
+    let bits = u32::try_from(pic.p.bpc).unwrap_or(0);
+    if !(8..=12).contains(&bits) {
+        return Err(MediaError::Decode(format!("AV1: {bits}-bit samples")));
     }
-    let mono = pic.p.layout == DAV1D_PIXEL_LAYOUT_I400;
-    if !mono && pic.p.layout != DAV1D_PIXEL_LAYOUT_I420 {
-        return Err(MediaError::Unsupported(
-            "AV1 with 4:2:2 or 4:4:4 chroma is not supported (4:2:0 only)".into(),
-        ));
-    }
-    let (Ok(w), Ok(h)) = (u32::try_from(w), u32::try_from(h)) else {
+    // rav1d keeps samples over 8 bits in 16-bit words.
+    let sample_bytes = if bits > 8 { 2 } else { 1 };
+    let (Ok(w), Ok(h)) = (u32::try_from(pic.p.w), u32::try_from(pic.p.h)) else {
         return Err(MediaError::Decode(
             "AV1: picture with a negative size".into(),
         ));
     };
-    let (cw, ch) = chroma_size(w, h);
-    let plane = |i: usize, stride: isize, pw: u32, ph: u32| -> Result<Vec<u8>, MediaError> {
+    // Calls `row` with each row's bytes of plane `i` (`pw` x `ph` samples).
+    let rows = |i: usize,
+                stride: isize,
+                pw: u32,
+                ph: u32,
+                row: &mut dyn FnMut(&[u8])|
+     -> Result<(), MediaError> {
         let base =
             pic.data[i].ok_or_else(|| MediaError::Decode("AV1: picture without pixels".into()))?;
-        if stride < pw as isize {
+        let line_bytes = pw as usize * sample_bytes;
+        if stride < line_bytes as isize {
             return Err(MediaError::Decode("AV1: picture stride too small".into()));
         }
-        let mut out = Vec::with_capacity((pw * ph) as usize);
-        for row in 0..ph as isize {
+        for y in 0..ph as isize {
             // SAFETY: rav1d allocates every plane with `stride` bytes per row for each of the
             // picture's rows (`ph` is the plane's height for this layout) and at least `pw`
-            // pixels in a row (checked against the stride above); the buffer stays alive
-            // until `dav1d_picture_unref`, which runs after this copy.
+            // samples of `sample_bytes` in a row (checked against the stride above); the buffer
+            // stays alive until `dav1d_picture_unref`, which runs after this copy.
             let line = unsafe {
                 std::slice::from_raw_parts(
-                    base.as_ptr().cast::<u8>().offset(row * stride),
-                    pw as usize,
+                    base.as_ptr().cast::<u8>().offset(y * stride),
+                    line_bytes,
                 )
             };
-            out.extend_from_slice(line);
+            row(line);
         }
-        Ok(out)
+        Ok(())
     };
-    let y = plane(0, pic.stride[0], w, h)?;
-    let (u, v) = if mono {
-        // Monochrome (Main profile 4:0:0): neutral chroma makes it 4:2:0 grey.
-        (vec![128; (cw * ch) as usize], vec![128; (cw * ch) as usize])
-    } else {
-        (
-            plane(1, pic.stride[1], cw, ch)?,
-            plane(2, pic.stride[1], cw, ch)?,
-        )
-    };
-    Ok(Picture {
+    let (cw, ch) = layout.chroma_size(w, h);
+    if bits == 8 && layout == Layout::Yuv420 {
+        // The common case: rows copied as they are.
+        let mut planes = [Vec::new(), Vec::new(), Vec::new()];
+        for (i, (pw, ph)) in [(w, h), (cw, ch), (cw, ch)].into_iter().enumerate() {
+            let out = &mut planes[i];
+            out.reserve((pw * ph) as usize);
+            rows(i, pic.stride[i.min(1)], pw, ph, &mut |line| {
+                out.extend_from_slice(line)
+            })?;
+        }
+        let [y, u, v] = planes;
+        return Ok(Picture {
+            width: w,
+            height: h,
+            y,
+            u,
+            v,
+        });
+    }
+    let mut planes = [Vec::new(), Vec::new(), Vec::new()];
+    let count = if layout == Layout::Yuv400 { 1 } else { 3 };
+    for (i, (pw, ph)) in [(w, h), (cw, ch), (cw, ch)]
+        .into_iter()
+        .enumerate()
+        .take(count)
+    {
+        let out = &mut planes[i];
+        out.reserve((pw * ph) as usize);
+        rows(i, pic.stride[i.min(1)], pw, ph, &mut |line| {
+            if sample_bytes == 2 {
+                out.extend(
+                    line.chunks_exact(2)
+                        .map(|b| u16::from_ne_bytes([b[0], b[1]])),
+                );
+            } else {
+                out.extend(line.iter().map(|&b| u16::from(b)));
+            }
+        })?;
+    }
+    let [y, u, v] = planes;
+    Ok(to420::convert(&Planes {
         width: w,
         height: h,
+        bits,
+        layout,
         y,
         u,
         v,
-    })
+    }))
 }
 
 impl VideoDecoder for Av1Decoder {

@@ -7,6 +7,7 @@ pub mod av1_pipe;
 pub mod av1_worker;
 pub mod h264;
 pub mod reorder;
+pub mod to420;
 
 use super::MediaError;
 use super::codec::Codec;
