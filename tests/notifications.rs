@@ -436,6 +436,55 @@ async fn the_notifications_page_and_header_count() {
     );
 }
 
+/// What a muted account does tells the muter nothing (comments, mentions, follows), while
+/// others are still told; unmuted, it tells again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn muted_accounts_notify_nobody_who_muted_them() {
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    let (_, alice) = server.create_user(&admin, "alice", 2).await;
+    let (_, bob) = server.create_user(&admin, "bob", 2).await;
+    let (_, carol) = server.create_user(&admin, "carol", 2).await;
+    let video = server
+        .publish(&alice, "short.mp4", &[("name", "Quiet clip".into())])
+        .await;
+    let uuid = video["uuid"].as_str().unwrap().to_string();
+    post(
+        &server,
+        &alice,
+        "/users/me/blocklist/accounts",
+        json!({ "accountName": "bob" }),
+    )
+    .await;
+    comment(&server, &bob, &uuid, "@carol have a look").await;
+    subscribe(&server, &bob, &format!("alice_channel@{}", server.host())).await;
+    assert!(
+        of_type(&server, &alice, 2).await.is_empty(),
+        "muted comment"
+    );
+    assert!(
+        of_type(&server, &alice, 10).await.is_empty(),
+        "muted follow"
+    );
+    assert_eq!(
+        of_type(&server, &carol, 11).await.len(),
+        1,
+        "carol did not mute bob"
+    );
+
+    let res = send(
+        &server,
+        reqwest::Method::DELETE,
+        Some(&alice),
+        "/users/me/blocklist/accounts/bob",
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    comment(&server, &bob, &uuid, "Unmuted now").await;
+    assert_eq!(of_type(&server, &alice, 2).await.len(), 1);
+}
+
 /// The page in pages of 50, and its settings form: an unticked kind is no longer recorded, a
 /// ticked one is, and the e-mail bit set through the API survives the form.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -633,6 +682,14 @@ async fn federated_follow_comment_and_flag_notify_the_origin() {
     let uuid = video["uuid"].as_str().unwrap().to_string();
     let (_, carol) = b.create_user(&b_admin, "carol", 2).await;
     let (_, dave) = a.create_user(&a_admin, "dave", 2).await;
+    let (_, erin) = a.create_user(&a_admin, "erin", 2).await;
+    post(
+        &a,
+        &erin,
+        "/users/me/blocklist/servers",
+        json!({ "host": b.host() }),
+    )
+    .await;
     subscribe(&b, &carol, &format!("root_channel@{}", a.host())).await;
     eventually(20, "the follow notifying A", &[&a, &b], || async {
         !of_type(&a, &a_admin, 10).await.is_empty()
@@ -659,8 +716,7 @@ async fn federated_follow_comment_and_flag_notify_the_origin() {
         &carol,
         &uuid,
         &format!(
-            "Greetings from B, @root@{} and @dave@{} (and @dave)",
-            a.host(),
+            "Greetings from B, @root@{0} and @dave@{0} (and @dave), @erin@{0}",
             a.host()
         ),
     )
@@ -675,6 +731,7 @@ async fn federated_follow_comment_and_flag_notify_the_origin() {
     let mentions = of_type(&a, &dave, 11).await;
     assert_eq!(mentions.len(), 1, "{mentions:?}");
     assert_eq!(mentions[0]["comment"]["account"]["host"], b.host().as_str());
+    assert!(of_type(&a, &erin, 11).await.is_empty(), "erin muted B");
     assert!(of_type(&a, &a_admin, 11).await.is_empty());
     assert_eq!(c["account"]["name"], "carol");
     assert_eq!(c["account"]["host"], b.host().as_str());

@@ -1,7 +1,8 @@
 //! Who is told of what: the producers of user notifications, called by the store functions that
 //! create reports, comments, follows and messages and publish videos, so the API, the web pages
 //! and the ActivityPub inbox all notify the same way. A producer never undoes the change that
-//! called it: its work runs under a savepoint that is rolled back, and logged, on failure.
+//! called it: its work runs under a savepoint that is rolled back, and logged, on failure. What
+//! an account or server the user (or the instance) muted did tells that user nothing.
 
 use std::sync::OnceLock;
 
@@ -50,6 +51,60 @@ fn tell(
         n::insert(conn, user_id, kind, refs)?;
     }
     Ok(())
+}
+
+/// Whether `user` has muted the actor behind a notification, or its server, or the instance has
+/// (PeerTube's `isBlockedByServerOrAccount`): then nothing is recorded.
+fn muted(conn: &Connection, user_id: i64, actor_id: i64) -> Result<bool, StoreError> {
+    let Some((host, account)): Option<(Option<String>, Option<i64>)> = conn
+        .query_row(
+            "SELECT a.host, acc.id FROM actors a LEFT JOIN accounts acc ON acc.actor_id = a.id \
+             WHERE a.id = ?1",
+            [actor_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+    else {
+        return Ok(false);
+    };
+    let own: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM accounts WHERE user_id = ?1",
+            [user_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    // The instance's own lists (no owner), then the user's.
+    for owner in std::iter::once(None).chain(own.map(Some)) {
+        if let Some(target) = account
+            && super::blocklist::is_account_blocked(conn, owner, target)?
+        {
+            return Ok(true);
+        }
+        if let Some(h) = &host
+            && super::blocklist::is_host_blocked(conn, owner, h)?
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// [`tell`], unless the user muted `actor_id` (who caused it) or its server.
+fn tell_unless_muted(
+    conn: &Connection,
+    user_id: i64,
+    actor_id: Option<i64>,
+    kind: i64,
+    setting: &str,
+    refs: Refs,
+) -> Result<(), StoreError> {
+    if let Some(actor) = actor_id
+        && muted(conn, user_id, actor)?
+    {
+        return Ok(());
+    }
+    tell(conn, user_id, kind, setting, refs)
 }
 
 fn ids(conn: &Connection, sql: &str, arg: i64) -> Result<Vec<i64>, StoreError> {
@@ -170,12 +225,14 @@ pub fn abuse_message_added(conn: &Connection, abuse_id: i64, author_account_id: 
 /// A new comment (local or remote) on a local user's video, unless the owner wrote it.
 pub fn comment_created(conn: &Connection, comment_id: i64) {
     guarded(conn, "new comment", |c| {
-        let Some((video_id, author, text, remote)): Option<(i64, Option<i64>, String, bool)> = c
+        type Row = (i64, Option<i64>, Option<i64>, String, bool);
+        let Some((video_id, author, author_actor, text, remote)): Option<Row> = c
             .query_row(
-                "SELECT video_id, account_id, text, url IS NOT NULL FROM video_comments \
-                 WHERE id = ?1",
+                "SELECT vc.video_id, vc.account_id, acc.actor_id, vc.text, vc.url IS NOT NULL \
+                 FROM video_comments vc LEFT JOIN accounts acc ON acc.id = vc.account_id \
+                 WHERE vc.id = ?1",
                 [comment_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .optional()?
         else {
@@ -190,9 +247,10 @@ pub fn comment_created(conn: &Connection, comment_id: i64) {
         if let Some((user, owner_account)) = owner
             && author != Some(owner_account)
         {
-            tell(
+            tell_unless_muted(
                 c,
                 user,
+                author_actor,
                 n::NEW_COMMENT_ON_MY_VIDEO,
                 "new_comment_on_my_video",
                 refs,
@@ -214,7 +272,14 @@ pub fn comment_created(conn: &Connection, comment_id: i64) {
                 && Some(account) != author
                 && owner.is_none_or(|(owner_user, _)| owner_user != user)
             {
-                tell(c, user, n::COMMENT_MENTION, "comment_mention", refs)?;
+                tell_unless_muted(
+                    c,
+                    user,
+                    author_actor,
+                    n::COMMENT_MENTION,
+                    "comment_mention",
+                    refs,
+                )?;
             }
         }
         Ok(())
@@ -252,9 +317,10 @@ pub fn follow_created(conn: &Connection, follow_id: i64) {
         };
         if kind == "Application" {
             for admin in ids(c, "SELECT id FROM users WHERE role = ?1", 0)? {
-                tell(
+                tell_unless_muted(
                     c,
                     admin,
+                    Some(follower),
                     n::NEW_INSTANCE_FOLLOWER,
                     "new_instance_follower",
                     refs,
@@ -273,7 +339,7 @@ pub fn follow_created(conn: &Connection, follow_id: i64) {
         if own {
             return Ok(());
         }
-        tell(c, user, n::NEW_FOLLOW, "new_follow", refs)
+        tell_unless_muted(c, user, Some(follower), n::NEW_FOLLOW, "new_follow", refs)
     });
 }
 
