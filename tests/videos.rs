@@ -610,3 +610,58 @@ async fn lists_show_internal_videos_to_members_and_any_privacy_to_moderators() {
     expect_problem(list(Some(member), "?privacyOneOf=3").await.unwrap(), 403).await;
     expect_problem(list(Some(admin), "?privacyOneOf=9").await.unwrap(), 400).await;
 }
+
+/// Anonymous lists are answered from a cache of whole pages (`store::page_cache`): the same
+/// answer while nothing changes, and a fresh one after any commit, by the server or by another
+/// process writing the same database file.
+#[tokio::test]
+async fn anonymous_lists_follow_every_change_of_the_database() {
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    let video = server
+        .publish(&admin, "short.mp4", &[("name", "First name".into())])
+        .await;
+    let uuid = video["uuid"].as_str().unwrap().to_string();
+    let list = server.api("/videos?count=5");
+    let names = || async {
+        let body = http().get(&list).send().await.unwrap().text().await.unwrap();
+        let v: Value = serde_json::from_str(&body).unwrap();
+        (body, v["data"][0]["name"].as_str().unwrap().to_string())
+    };
+    let (first, name) = names().await;
+    assert_eq!(name, "First name");
+    for _ in 0..4 {
+        assert_eq!(names().await.0, first, "unchanged while nothing changes");
+    }
+
+    let res = http()
+        .put(server.api(&format!("/videos/{uuid}")))
+        .bearer_auth(&admin)
+        .json(&json!({ "name": "Renamed here" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    for _ in 0..4 {
+        assert_eq!(names().await.1, "Renamed here");
+    }
+
+    let db = rusqlite::Connection::open(server.data_dir.join("kinora.sqlite3")).unwrap();
+    db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+    db.execute("UPDATE videos SET name = 'Renamed outside' WHERE uuid = ?1", [&uuid])
+        .unwrap();
+    for _ in 0..4 {
+        assert_eq!(names().await.1, "Renamed outside");
+    }
+    // Signed in, the same list is not the cached anonymous one but says the same.
+    let signed_in: Value = http()
+        .get(&list)
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(signed_in["data"][0]["name"], "Renamed outside");
+}

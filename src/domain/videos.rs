@@ -1,6 +1,7 @@
 //! Videos: creation from an uploaded file (sniffed with the media prober), who may see what
 //! (privacy), listing, and deletion with the files and jobs that belong to a video.
 
+use rusqlite::Connection;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -328,34 +329,76 @@ pub async fn get(
 pub async fn list(store: &Store, filter: VideoFilter) -> DomainResult<(i64, Vec<VideoDetails>)> {
     let counted = store.clone();
     store
+        .read(move |conn| list_in(conn, &counted, &filter))
+        .await
+}
+
+/// A list rendered by `render` on the blocking thread that read it. With a `cache_key` (an
+/// answer that depends on nothing but the filter and the database), a rendering made since the
+/// database last changed is served instead (`store::page_cache`).
+pub async fn list_rendered<R>(
+    store: &Store,
+    filter: VideoFilter,
+    cache_key: Option<String>,
+    render: R,
+) -> DomainResult<bytes::Bytes>
+where
+    R: FnOnce(i64, &[VideoDetails]) -> DomainResult<bytes::Bytes> + Send + 'static,
+{
+    let cached = store.clone();
+    store
         .read(move |conn| {
-            let (total, rows) = videos::list(conn, &filter, counted.counts())?;
-            // A page's tags and files in two queries, and each channel looked up once (a page
-            // often holds many videos of one channel).
-            let ids: Vec<i64> = rows.iter().map(|v| v.id).collect();
-            let mut tags = videos::tags_of(conn, &ids)?;
-            let mut files = videos::files_of(conn, &ids)?;
-            let mut channels: HashMap<i64, Arc<ChannelDetails>> = HashMap::new();
-            let mut list = Vec::with_capacity(rows.len());
-            for video in rows {
-                let channel = match channels.get(&video.channel_id) {
-                    Some(c) => c.clone(),
-                    None => {
-                        let c = Arc::new(channel_details(conn, video.channel_id)?);
-                        channels.insert(video.channel_id, c.clone());
-                        c
+            let pages = cached.pages();
+            let epoch = match &cache_key {
+                Some(key) => {
+                    let epoch = pages.epoch(conn)?;
+                    if let Some(body) = pages.get(key, epoch) {
+                        return Ok(body);
                     }
-                };
-                list.push(VideoDetails {
-                    tags: tags.remove(&video.id).unwrap_or_default(),
-                    files: files.remove(&video.id).unwrap_or_default(),
-                    channel,
-                    video,
-                });
+                    Some(epoch)
+                }
+                None => None,
+            };
+            let (total, list) = list_in(conn, &cached, &filter)?;
+            let body = render(total, &list)?;
+            if let (Some(key), Some(epoch)) = (cache_key, epoch) {
+                pages.put(key, epoch, body.clone());
             }
-            Ok((total, list))
+            Ok(body)
         })
         .await
+}
+
+fn list_in(
+    conn: &Connection,
+    store: &Store,
+    filter: &VideoFilter,
+) -> DomainResult<(i64, Vec<VideoDetails>)> {
+    let (total, rows) = videos::list(conn, filter, store.counts())?;
+    // A page's tags and files in two queries, and each channel looked up once (a page
+    // often holds many videos of one channel).
+    let ids: Vec<i64> = rows.iter().map(|v| v.id).collect();
+    let mut tags = videos::tags_of(conn, &ids)?;
+    let mut files = videos::files_of(conn, &ids)?;
+    let mut channels: HashMap<i64, Arc<ChannelDetails>> = HashMap::new();
+    let mut list = Vec::with_capacity(rows.len());
+    for video in rows {
+        let channel = match channels.get(&video.channel_id) {
+            Some(c) => c.clone(),
+            None => {
+                let c = Arc::new(channel_details(conn, video.channel_id)?);
+                channels.insert(video.channel_id, c.clone());
+                c
+            }
+        };
+        list.push(VideoDetails {
+            tags: tags.remove(&video.id).unwrap_or_default(),
+            files: files.remove(&video.id).unwrap_or_default(),
+            channel,
+            video,
+        });
+    }
+    Ok((total, list))
 }
 
 /// Deletes a video: its jobs are cancelled, its row and files removed. Owner or moderator.

@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod mentions;
 pub mod notifications;
 pub mod notify;
+pub mod page_cache;
 pub mod registrations;
 pub mod remote;
 pub mod secrets;
@@ -68,6 +69,7 @@ struct Inner {
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     counts: count_cache::CountCache,
+    pages: page_cache::PageCache,
 }
 
 /// The database: cheap to clone, safe to share between threads.
@@ -134,6 +136,7 @@ impl Store {
                 readers,
                 next_reader: AtomicUsize::new(0),
                 counts: count_cache::CountCache::default(),
+                pages: page_cache::PageCache::default(),
             }),
         })
     }
@@ -149,6 +152,11 @@ impl Store {
     /// Remembered totals of list queries (see `count_cache`).
     pub fn counts(&self) -> &count_cache::CountCache {
         &self.inner.counts
+    }
+
+    /// Remembered answers of anonymous list queries (see `page_cache`).
+    pub fn pages(&self) -> &page_cache::PageCache {
+        &self.inner.pages
     }
 
     pub fn path(&self) -> &Path {

@@ -2,6 +2,7 @@
 //! /videos/{id}` (numeric id, UUID or shortUUID, trailing slash accepted), the description,
 //! ratings, views, and the per-user, per-account and per-channel lists.
 
+use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -11,7 +12,7 @@ use super::users::urls;
 use super::{video_json, video_query};
 use crate::app::AppState;
 use crate::domain::video_pictures::{self, PictureUploads};
-use crate::domain::{accounts, channels, history, videos};
+use crate::domain::{DomainError, accounts, channels, history, videos};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{AuthUser, MaybeUser, client_ip};
 use crate::http::multipart::read_video_form;
@@ -48,12 +49,30 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// A page of videos in PeerTube's list shape.
 pub async fn respond_list(state: &AppState, filter: VideoFilter) -> ApiResult<HttpResponse> {
-    let (total, list) = videos::list(&state.store, filter).await?;
+    respond_list_cached(state, filter, None).await
+}
+
+/// A list, serialised on the blocking thread that read it; with a `cache_key`, served from
+/// the answers kept since the database last changed (`store::page_cache`).
+async fn respond_list_cached(
+    state: &AppState,
+    filter: VideoFilter,
+    cache_key: Option<String>,
+) -> ApiResult<HttpResponse> {
     let urls = urls(state);
-    Ok(HttpResponse::Ok().json(json::list(
-        total,
-        list.iter().map(|d| video_json::summary(&urls, d)).collect(),
-    )))
+    let body = videos::list_rendered(&state.store, filter, cache_key, move |total, list| {
+        let page = json::list(
+            total,
+            list.iter().map(|d| video_json::summary(&urls, d)).collect(),
+        );
+        serde_json::to_vec(&page)
+            .map(web::Bytes::from)
+            .map_err(|_| DomainError::TaskFailed)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(body))
 }
 
 /// A public list, narrowed to what the viewer may list.
@@ -66,7 +85,11 @@ async fn public_list(
     let mut filter = video_query::parse(req)?;
     video_query::restrict(&mut filter, viewer)?;
     scope(&mut filter);
-    respond_list(state, filter).await
+    // An anonymous answer depends on the filter and the database alone, except a trending
+    // one, whose window moves with the clock.
+    let cache_key =
+        (viewer.is_none() && filter.trending_since.is_none()).then(|| format!("videos:{filter:?}"));
+    respond_list_cached(state, filter, cache_key).await
 }
 
 async fn list(
