@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 
 use common::web::page;
-use common::{Options, Server, http};
+use common::{Options, Server, http, resolutions};
 use serde_json::Value;
 
 fn ladder(resolutions: &str) -> Vec<String> {
@@ -22,17 +22,6 @@ fn start(args: &[String], env: &[(&str, &str)]) -> Server {
         args: args.iter().map(String::as_str).collect(),
         env: env.to_vec(),
     })
-}
-
-fn resolutions(video: &Value) -> Vec<i64> {
-    video["streamingPlaylists"][0]["files"]
-        .as_array()
-        .map(|f| {
-            f.iter()
-                .map(|f| f["resolution"]["id"].as_i64().unwrap())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// A JPEG of the given size behind `path`.

@@ -5,7 +5,8 @@
 mod common;
 mod media_support;
 
-use common::{Options, Server, http};
+use common::fed::{eventually, get_json};
+use common::{Options, Server, http, resolutions};
 use kinora::media::decode::av1::Av1Mode;
 use kinora::media::transcode::input;
 use kinora::media::{Control, ProbeLimits, RemuxOptions, remux};
@@ -16,17 +17,6 @@ fn start(extra: &[&'static str]) -> Server {
     let mut args = vec!["--set", "transcoding.resolutions=48"];
     args.extend(extra);
     Server::start_with(Options { args, env: vec![] })
-}
-
-fn resolutions(video: &Value) -> Vec<i64> {
-    video["streamingPlaylists"][0]["files"]
-        .as_array()
-        .map(|f| {
-            f.iter()
-                .map(|f| f["resolution"]["id"].as_i64().unwrap())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 async fn upload(server: &Server, token: &str, name: &str, bytes: Vec<u8>) -> String {
@@ -123,37 +113,20 @@ async fn a_stream_that_crashes_the_av1_decoder_fails_its_job_not_the_server() {
     // The remux decodes nothing, so the upload still plays as it is.
     let video = server.wait_processed(&admin, &uuid).await;
     assert_eq!(video["state"]["id"], 1, "{video}");
-    let mut failure = None;
-    for _ in 0..600 {
-        let failed: Value = http()
-            .get(server.api("/jobs/failed?jobType=video-transcode"))
-            .bearer_auth(&admin)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if let Some(job) = failed["data"].as_array().and_then(|d| d.first()) {
-            failure = Some(job.clone());
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let job = failure.unwrap_or_else(|| panic!("no failed transcode; log:\n{}", server.log()));
-    let error = job["error"].as_str().unwrap();
+    let failed_jobs = server.api("/jobs/failed?jobType=video-transcode");
+    eventually(60, "the transcode job failing", &[&server], || async {
+        get_json(&failed_jobs, Some(&admin)).await.1["data"]
+            .as_array()
+            .is_some_and(|d| !d.is_empty())
+    })
+    .await;
+    let (_, failed) = get_json(&failed_jobs, Some(&admin)).await;
+    let error = failed["data"][0]["error"].as_str().unwrap();
     assert!(error.contains("AV1 decoder stopped"), "{error}");
     assert!(server.log().contains("the AV1 decoder process failed"));
 
     // Still serving, and still decoding AV1 for the next upload.
-    let video: Value = http()
-        .get(server.api(&format!("/videos/{uuid}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, video) = get_json(&server.api(&format!("/videos/{uuid}")), None).await;
     assert_eq!(resolutions(&video), vec![180]);
     let next = upload(
         &server,

@@ -624,7 +624,14 @@ async fn anonymous_lists_follow_every_change_of_the_database() {
     let uuid = video["uuid"].as_str().unwrap().to_string();
     let list = server.api("/videos?count=5");
     let names = || async {
-        let body = http().get(&list).send().await.unwrap().text().await.unwrap();
+        let body = http()
+            .get(&list)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let v: Value = serde_json::from_str(&body).unwrap();
         (body, v["data"][0]["name"].as_str().unwrap().to_string())
     };
@@ -648,20 +655,15 @@ async fn anonymous_lists_follow_every_change_of_the_database() {
 
     let db = rusqlite::Connection::open(server.data_dir.join("kinora.sqlite3")).unwrap();
     db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
-    db.execute("UPDATE videos SET name = 'Renamed outside' WHERE uuid = ?1", [&uuid])
-        .unwrap();
+    db.execute(
+        "UPDATE videos SET name = 'Renamed outside' WHERE uuid = ?1",
+        [&uuid],
+    )
+    .unwrap();
     for _ in 0..4 {
         assert_eq!(names().await.1, "Renamed outside");
     }
     // Signed in, the same list is not the cached anonymous one but says the same.
-    let signed_in: Value = http()
-        .get(&list)
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, signed_in) = common::fed::get_json(&list, Some(&admin)).await;
     assert_eq!(signed_in["data"][0]["name"], "Renamed outside");
 }

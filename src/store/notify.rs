@@ -257,12 +257,13 @@ pub fn comment_created(conn: &Connection, comment_id: i64) {
             )?;
         }
         // Mentioned users, except the author and the video's owner (told above), as PeerTube.
+        // Usernames are lower-case, as the mentions are, so the name index answers.
         let host = LOCAL_HOST.get().map(String::as_str);
         for name in super::mentions::local_mentions(&text, host, !remote) {
             let mentioned: Option<(i64, i64)> = c
                 .query_row(
                     "SELECT acc.user_id, acc.id FROM actors a JOIN accounts acc ON acc.actor_id = a.id \
-                     WHERE a.host IS NULL AND a.kind = 'Person' AND lower(a.name) = ?1 \
+                     WHERE a.host IS NULL AND a.kind = 'Person' AND a.name = ?1 \
                      AND acc.user_id IS NOT NULL",
                     [&name],
                     |r| Ok((r.get(0)?, r.get(1)?)),

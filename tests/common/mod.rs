@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fed;
+pub mod notify;
 pub mod web;
 
 use std::io::{BufRead, BufReader};
@@ -357,6 +358,18 @@ pub fn run_cli(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> (boo
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// The resolutions of a video's HLS files, in the order the API lists them.
+pub fn resolutions(video: &Value) -> Vec<i64> {
+    video["streamingPlaylists"][0]["files"]
+        .as_array()
+        .map(|f| {
+            f.iter()
+                .map(|f| f["resolution"]["id"].as_i64().unwrap())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// A file from `tests/fixtures/media`.
