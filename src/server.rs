@@ -87,6 +87,12 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
     let _lock = lock_data_dir(&config.data_dir)?;
     let store = Store::open(&config.database_path(), config.db_readers)
         .with_context(|| format!("cannot open database {}", config.database_path().display()))?;
+    if !crate::media::SIMD_ASSEMBLY {
+        tracing::info!(
+            "built without the codecs' SIMD assembly: AV1 encoding takes about 3x the CPU time \
+             (build with --features asm, which needs nasm on x86_64)"
+        );
+    }
     // The lock proves no other server runs here: jobs left running were a crashed process's.
     let orphans = store.write_blocking(|tx| crate::store::jobs::requeue_running(tx))?;
     if orphans > 0 {

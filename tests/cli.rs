@@ -11,6 +11,13 @@ fn version_prints_version_and_commit() {
     let (ok, out, _) = run_cli(&["--version"], None, &[]);
     assert!(ok);
     assert!(out.starts_with("kinora 0.1.0 (commit "), "{out}");
+    // The build says whether the codecs' SIMD assembly is in (the `asm` feature).
+    let codecs = if cfg!(feature = "asm") {
+        ", codecs with SIMD assembly)"
+    } else {
+        ", codecs in pure Rust)"
+    };
+    assert!(out.trim_end().ends_with(codecs), "{out}");
 }
 
 #[tokio::test]

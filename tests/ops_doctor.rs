@@ -35,6 +35,12 @@ async fn doctor_passes_a_healthy_instance_and_fails_a_stopped_one() {
         "{out}"
     );
     assert!(out.contains("passes SQLite's quick check"), "{out}");
+    let codecs = if cfg!(feature = "asm") {
+        line(&out, "ok", "media")
+    } else {
+        line(&out, "info", "media")
+    };
+    assert!(codecs.unwrap().contains("SIMD assembly"), "{out}");
     assert!(out.contains("all checks passed"), "{out}");
 
     assert!(server.stop().success());

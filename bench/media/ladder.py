@@ -11,6 +11,8 @@ times, in this order, so the shared cores' load hits all of them alike:
   - Kinora's full AV1 ladder: 360p + 720p (`--resolutions 360,720 --top-rung replace_with_av1`),
     once per variant (extra `--av1 key=value` settings, to show what each one buys);
   - ffmpeg making the same two rungs with libx264 `-preset veryfast` (PeerTube's default) and AAC.
+`--also NAME=PATH` runs the Kinora runs with a second binary as well, in the same repetition (a
+build with the codecs' SIMD assembly against a pure-Rust one, say).
 Then it measures each video stream's bitrate (packet sizes) and PSNR against the 720p source
 (360p rungs upscaled with the same bicubic filter for both encoders), and prints every run's
 wall time, real-time ratio, peak RSS (GNU time) and the Kinora/ffmpeg time ratio per repetition.
@@ -90,9 +92,10 @@ def psnr(path, source):
     return float(m.group(1)) if m else float("nan")
 
 
-def kinora(src, out, extra):
+def kinora(src, out, extra, binary=None):
     sh(["rm", "-rf", out])
-    return timed([KINORA, "media", "transcode", src, "--out", out, "--threads", "2"] + extra)
+    return timed([binary or KINORA, "media", "transcode", src, "--out", out, "--threads", "2"]
+                 + extra)
 
 
 def x264(src, out):
@@ -118,7 +121,11 @@ def main():
     ap.add_argument("--default-variants", default="base",
                     help="variants of the default policy (remux 720p + AV1 360p)")
     ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--also", action="append", default=[], metavar="NAME=PATH",
+                    help="run the default policy and each variant with this binary too, in the "
+                         "same repetition (e.g. pure=target/pure/kinora against an asm build)")
     a = ap.parse_args()
+    binaries = [("", None)] + [(f"@{n}", p) for n, p in (x.split("=", 1) for x in a.also)]
     global SECONDS
     SECONDS = a.seconds
     os.makedirs(OUT, exist_ok=True)
@@ -128,24 +135,29 @@ def main():
         for rep in range(a.repeat):
             load = os.getloadavg()[0]
             row = {"clip": name, "rep": rep, "load": load}
-            for v in a.default_variants.split(","):
-                row[f"default-{v}"] = kinora(src, f"{OUT}/k-default-{v}", ["--resolutions", "360"]
-                                             + VARIANTS[v])
-            for v in filter(None, a.variants.split(",")):
-                row[v] = kinora(src, f"{OUT}/k-{v}", ["--resolutions", "360,720",
-                                                      "--top-rung", "replace_with_av1"]
-                                + VARIANTS[v])
+            for tag, binary in binaries:
+                for v in a.default_variants.split(","):
+                    row[f"default-{v}{tag}"] = kinora(
+                        src, f"{OUT}/k-default-{v}{tag}", ["--resolutions", "360"] + VARIANTS[v],
+                        binary)
+                for v in filter(None, a.variants.split(",")):
+                    row[f"{v}{tag}"] = kinora(
+                        src, f"{OUT}/k-{v}{tag}",
+                        ["--resolutions", "360,720", "--top-rung", "replace_with_av1"]
+                        + VARIANTS[v], binary)
             row["x264"] = x264(src, f"{OUT}/x264")
             if rep == 0:
                 row["quality"] = {
                     "x264": quality({r: f"{OUT}/x264/{r}.mp4" for r in ("360", "720")}, src)}
-                for v in filter(None, a.variants.split(",")):
+                for v in (f"{v}{tag}" for v in filter(None, a.variants.split(","))
+                          for tag, _ in binaries):
                     row["quality"][v] = quality(
                         {r: f"{OUT}/k-{v}/{r}-fragmented.mp4" for r in ("360", "720")}, src)
             results.append(row)
             print(json.dumps(row), flush=True)
-    runs = [f"default-{v}" for v in a.default_variants.split(",")] + list(
-        filter(None, a.variants.split(",")))
+    runs = [f"{run}{tag}" for tag, _ in binaries
+            for run in [f"default-{v}" for v in a.default_variants.split(",")]
+            + list(filter(None, a.variants.split(",")))]
     print("\nclip   rep load | run: wall, real-time, peak RSS, time vs ffmpeg | x264 ladder")
     for r in results:
         parts = [f"{v} {r[v][0]:.1f}s wall {r[v][2]:.1f}s CPU {r[v][1]:.0f}MB "
