@@ -92,6 +92,46 @@ fn cover_art_is_the_still() {
     );
 }
 
+fn red_then_blue(left: [u8; 3], right: [u8; 3], what: &str) {
+    assert!(
+        left[0] > 150 && left[2] < 90 && right[2] > 150 && right[0] < 90,
+        "{what}: left {left:?}, right {right:?}"
+    );
+}
+
+/// The preview and thumbnail in `out` show a centred cover whose left half is red and right
+/// half blue.
+fn previews_show_red_then_blue(out: &std::path::Path) {
+    // The cover is centred: the middle of the preview is the middle of the picture.
+    let preview = image::open(out.join("preview.jpg")).unwrap().to_rgb8();
+    red_then_blue(
+        preview.get_pixel(425 - 60, 240).0,
+        preview.get_pixel(425 + 60, 240).0,
+        "preview",
+    );
+    let thumb = image::open(out.join("thumbnail.jpg")).unwrap().to_rgb8();
+    red_then_blue(
+        thumb.get_pixel(140 - 20, 78).0,
+        thumb.get_pixel(140 + 20, 78).0,
+        "thumbnail",
+    );
+}
+
+/// Audio-only WebM (Opus) and Matroska (FLAC) become still videos through our own Matroska
+/// demuxer; the Matroska file's attached `cover.jpg` (after a text attachment) is the still.
+#[test]
+fn webm_and_matroska_audio_become_still_videos_with_the_attached_cover() {
+    still_video("audio.webm", 2.0);
+    assert!(!probe(fixture("audio.webm")).unwrap().cover_art);
+    assert!(probe(fixture("audio_cover.mka")).unwrap().cover_art);
+    let preview = still_video("audio_cover.mka", 2.0);
+    red_then_blue(
+        preview.get_pixel(425 - 60, 240).0,
+        preview.get_pixel(425 + 60, 240).0,
+        "preview",
+    );
+}
+
 /// An M4A with an iTunes `covr` picture (written by the test): probe reports it, and the still
 /// video, its thumbnail and preview show it (left half red, right half blue) rather than the
 /// generated gradient.
@@ -131,25 +171,7 @@ fn m4a_cover_art_is_the_still() {
         &Control::new(),
     )
     .unwrap();
-    let red_then_blue = |left: [u8; 3], right: [u8; 3], what: &str| {
-        assert!(
-            left[0] > 150 && left[2] < 90 && right[2] > 150 && right[0] < 90,
-            "{what}: left {left:?}, right {right:?}"
-        );
-    };
-    // The cover is centred: the middle of the preview is the middle of the picture.
-    let preview = image::open(out.join("preview.jpg")).unwrap().to_rgb8();
-    red_then_blue(
-        preview.get_pixel(425 - 60, 240).0,
-        preview.get_pixel(425 + 60, 240).0,
-        "preview",
-    );
-    let thumb = image::open(out.join("thumbnail.jpg")).unwrap().to_rgb8();
-    red_then_blue(
-        thumb.get_pixel(140 - 20, 78).0,
-        thumb.get_pixel(140 + 20, 78).0,
-        "thumbnail",
-    );
+    previews_show_red_then_blue(&out);
     // And the video itself: its first frame, decoded with rav1d.
     let file = std::fs::read(out.join("360-fragmented.mp4")).unwrap();
     let samples = track_samples(&file, 1);

@@ -17,6 +17,11 @@ const SEGMENT: u32 = 0x1853_8067;
 const INFO: u32 = 0x1549_A966;
 const TRACKS: u32 = 0x1654_AE6B;
 const CLUSTER: u32 = 0x1F43_B675;
+const SEEK_HEAD: u32 = 0x114D_9B74;
+const SEEK: u32 = 0x4DBB;
+const SEEK_ID: u32 = 0x53AB;
+const SEEK_POSITION: u32 = 0x53AC;
+pub(crate) const ATTACHMENTS: u32 = 0x1941_A469;
 const TIMECODE_SCALE: u32 = 0x2A_D7B1;
 const DURATION: u32 = 0x4489;
 const TRACK_ENTRY: u32 = 0xAE;
@@ -66,6 +71,9 @@ pub struct MkvInfo {
     /// Where the first cluster starts, and where the segment ends.
     pub first_cluster: Option<u64>,
     pub segment_end: u64,
+    /// Where the `Attachments` element starts (its header), when the file has one: seen before
+    /// the first cluster or listed in the SeekHead (muxers may write it after the clusters).
+    pub attachments_at: Option<u64>,
 }
 
 /// An element header: ID (with its marker bits, as the spec writes IDs), body size, header length.
@@ -134,7 +142,7 @@ fn float(b: &[u8]) -> Option<f64> {
     }
 }
 
-fn text(b: &[u8]) -> String {
+pub(crate) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b)
         .trim_end_matches('\0')
         .to_string()
@@ -243,6 +251,13 @@ pub fn read_info<R: Read + Seek>(r: &mut R, file_len: u64) -> Result<MkvInfo, Me
                     }
                 }
             }
+            (ATTACHMENTS, Some(_)) => info.attachments_at = Some(p),
+            (SEEK_HEAD, Some(size)) if info.attachments_at.is_none() => {
+                let body = read_body(r, body_at, size, file_len)?;
+                info.attachments_at = seek_target(&body, ATTACHMENTS)
+                    .map(|offset| seg_start.saturating_add(offset))
+                    .filter(|&at| at < seg_end);
+            }
             (TRACKS, Some(size)) => {
                 let body = read_body(r, body_at, size, file_len)?;
                 info.tracks = children(&body)
@@ -273,6 +288,26 @@ pub fn read_info<R: Read + Seek>(r: &mut R, file_len: u64) -> Result<MkvInfo, Me
         .filter(|d| d.is_finite() && *d > 0.0)
         .map(|d| d * timecode_scale as f64 / 1e9);
     Ok(info)
+}
+
+/// The segment-relative position the SeekHead `body` gives for element `id`.
+fn seek_target(body: &[u8], id: u32) -> Option<u64> {
+    children(body)
+        .filter(|(child, _)| *child == SEEK)
+        .find_map(|(_, seek)| {
+            let mut target = None;
+            let mut position = None;
+            for (child, b) in children(seek) {
+                match child {
+                    SEEK_ID => target = Some(uint(b)),
+                    SEEK_POSITION => position = Some(uint(b)),
+                    _ => {}
+                }
+            }
+            (target == Some(u64::from(id)))
+                .then_some(position)
+                .flatten()
+        })
 }
 
 fn track(body: &[u8]) -> MkvTrack {
@@ -310,4 +345,36 @@ fn track(body: &[u8]) -> MkvTrack {
         }
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seek_head_gives_the_attachments_position() {
+        // Seek { SeekID = Cues' ID, SeekPosition = 10 }, Seek { SeekID = Attachments', 4660 }.
+        let seek = |id: &[u8], pos: &[u8]| {
+            let body = [
+                &[0x53, 0xAB, 0x80 | id.len() as u8][..],
+                id,
+                &[0x53, 0xAC, 0x80 | pos.len() as u8],
+                pos,
+            ]
+            .concat();
+            [&[0x4D, 0xBB, 0x80 | body.len() as u8][..], &body].concat()
+        };
+        let body = [
+            seek(&[0x1C, 0x53, 0xBB, 0x6B], &[10]),
+            seek(&[0x19, 0x41, 0xA4, 0x69], &[0x12, 0x34]),
+        ]
+        .concat();
+        assert_eq!(seek_target(&body, ATTACHMENTS), Some(0x1234));
+        assert_eq!(seek_target(&body, TRACKS), None);
+        assert_eq!(
+            seek_target(&body[..body.len() - 3], ATTACHMENTS),
+            None,
+            "cut short"
+        );
+    }
 }

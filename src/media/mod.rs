@@ -14,6 +14,7 @@ pub mod error;
 pub mod hls_dir;
 pub mod matroska;
 pub mod matroska_blocks;
+pub mod matroska_cover;
 pub mod mux;
 pub mod output;
 pub mod picture;

@@ -1,4 +1,4 @@
-//! Audio-only uploads (MP3, FLAC, WAV, Ogg, M4A): the audio encoded to Opus with a video made
+//! Audio-only uploads (MP3, FLAC, WAV, Ogg, M4A, Matroska/WebM audio): the audio encoded to Opus with a video made
 //! of one still picture (the file's cover art when it has one, else a generated cover), in the
 //! same HLS layout as any other video, with thumbnail and preview from that picture.
 
@@ -115,6 +115,13 @@ fn mp4_cover(path: &Path) -> Result<Option<Vec<u8>>, MediaError> {
     Ok(super::bmff::cover::find_cover(&top.moov))
 }
 
+/// The attached cover picture of a Matroska/WebM (`Attachments`, found by the header walk).
+fn matroska_cover(path: &Path) -> Result<Option<Vec<u8>>, MediaError> {
+    let (mut file, len) = super::probe::open(path)?;
+    let info = super::matroska::read_info(&mut file, len)?;
+    Ok(super::matroska_cover::find_cover(&mut file, &info, len))
+}
+
 /// A generated cover: a diagonal two-colour gradient (colours from the file's name, so uploads
 /// differ) with a disc and a bar suggesting a note. No text: that would need a font.
 pub fn generated_cover(seed: &str) -> RgbImage {
@@ -211,6 +218,10 @@ pub fn encode(
         Container::M4a | Container::Mp4 | Container::Mov | Container::ThreeGp => AudioFile {
             audio: super::transcode::input::encode_audio_only(input, &opts.limits, control)?,
             cover: mp4_cover(input)?,
+        },
+        Container::Matroska | Container::Webm => AudioFile {
+            audio: super::transcode::input::encode_audio_only(input, &opts.limits, control)?,
+            cover: matroska_cover(input)?,
         },
         _ => read_with_symphonia(input, control)?,
     };

@@ -149,7 +149,7 @@ async fn config(state: web::Data<AppState>) -> HttpResponse {
         "banner": { "file": { "size": { "max": c.avatar_max_size }, "extensions": IMAGE_EXTENSIONS } },
         "video": {
             "image": { "size": { "max": c.avatar_max_size }, "extensions": IMAGE_EXTENSIONS },
-            "file": { "extensions": [".mp4", ".m4v", ".mov", ".mkv", ".webm", ".3gp", ".mp3", ".m4a", ".flac", ".ogg", ".opus", ".wav"] },
+            "file": { "extensions": [".mp4", ".m4v", ".mov", ".mkv", ".webm", ".3gp", ".mp3", ".m4a", ".flac", ".ogg", ".opus", ".wav", ".mka"] },
         },
         "videoCaption": { "file": { "size": { "max": 20 * 1024 * 1024 }, "extensions": [".vtt", ".srt"] } },
         "videoFile": { "update": { "enabled": false } },

@@ -80,7 +80,6 @@ pub fn probe(file: &mut File, len: u64) -> Result<ProbeReport, MediaError> {
         streams,
         remuxable: blocker.is_none(),
         remux_blocker: blocker,
-        // Matroska attachments are not read.
-        cover_art: false,
+        cover_art: crate::media::matroska_cover::locate(file, &info, len).is_some(),
     })
 }

@@ -1,10 +1,12 @@
 //! The transcode input: an MP4/MOV or Matroska/WebM with H.264 or AV1 video and optionally an
-//! audio track, both decoded (the audio is re-encoded to Opus once for every rendition).
+//! audio track, both decoded (the audio is re-encoded to Opus once for every rendition); and the
+//! audio track of an audio-only MP4/M4A or Matroska/WebM.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
+use crate::media::audio::opus::EncodedAudio;
 use crate::media::bmff::movie::parse_moov;
 use crate::media::bmff::read_top_level;
 use crate::media::codec::Codec;
@@ -260,11 +262,68 @@ pub fn read_samples(
 pub fn encode_audio(
     input: &mut Input,
     control: &crate::media::Control,
-) -> Result<Option<crate::media::audio::opus::EncodedAudio>, MediaError> {
-    use crate::media::audio::{Timing, decode::AudioDecoder, encode_all};
+) -> Result<Option<EncodedAudio>, MediaError> {
     let (Some(track), Some(codec)) = (&input.audio, &input.audio_codec) else {
         return Ok(None);
     };
+    encode_track(&mut input.file, track, codec, control).map(Some)
+}
+
+/// Encodes the audio track of an audio-only file (MP4/M4A or Matroska/WebM) to Opus.
+pub fn encode_audio_only(
+    path: &Path,
+    limits: &ProbeLimits,
+    control: &crate::media::Control,
+) -> Result<EncodedAudio, MediaError> {
+    let report = probe_with(path, limits)?;
+    let s = report
+        .streams
+        .iter()
+        .find(|s| s.kind == StreamKind::Audio)
+        .ok_or(MediaError::NoStreams)?;
+    let (mut file, len) = probe::open(path)?;
+    let (track, config) = if matches!(
+        report.container,
+        crate::media::Container::Matroska | crate::media::Container::Webm
+    ) {
+        let mkv = crate::media::remux::mkv_source::open(&mut file, len, &report)?;
+        let (track, t) = mkv.audio.ok_or(MediaError::NoStreams)?;
+        let config = matroska_audio_config(s.codec, t.codec_private.as_deref())?;
+        (track, config)
+    } else {
+        let top = read_top_level(&mut file, len)?;
+        let movie = parse_moov(&top.moov)?;
+        let t = movie.tracks.get(s.index).ok_or(MediaError::NoStreams)?;
+        let config = match &t.entry.config {
+            Some((k, body)) if k.as_slice() == b"esds" => {
+                parse_esds(body).and_then(|e| e.decoder_specific.map(<[u8]>::to_vec))
+            }
+            _ => None,
+        };
+        (
+            source_track(t, movie.timescale, len, 2, String::new())?,
+            config,
+        )
+    };
+    let codec = AudioCodec {
+        codec: s.codec,
+        config,
+        sample_rate: s.sample_rate.unwrap_or(0),
+        channels: s.channels.unwrap_or(2),
+        end_seconds: None,
+    };
+    encode_track(&mut file, &track, &codec, control)
+}
+
+/// Decodes `track` sample by sample from `file` and encodes it to Opus, its first sample placed
+/// where the track's timing (decode delay, edit list) puts it.
+fn encode_track(
+    file: &mut File,
+    track: &SourceTrack,
+    codec: &AudioCodec,
+    control: &crate::media::Control,
+) -> Result<EncodedAudio, MediaError> {
+    use crate::media::audio::{Timing, decode::AudioDecoder, encode_all};
     let decoder = AudioDecoder::for_codec(
         codec.codec,
         codec.config.as_deref(),
@@ -277,60 +336,6 @@ pub fn encode_audio(
         first_sample_seconds: first as f64 / f64::from(track.spec.timescale.max(1)),
         end_seconds: codec.end_seconds,
     };
-    let file = &mut input.file;
-    let mut i = 0;
-    let encoded = encode_all(
-        decoder,
-        timing,
-        |buf| {
-            if i >= track.samples.len() {
-                return Ok(false);
-            }
-            read_samples(file, track, i..i + 1, buf)?;
-            i += 1;
-            Ok(true)
-        },
-        control,
-    )?;
-    Ok(Some(encoded))
-}
-
-/// Encodes the audio track of an audio-only MP4/M4A to Opus.
-pub fn encode_audio_only(
-    path: &Path,
-    limits: &ProbeLimits,
-    control: &crate::media::Control,
-) -> Result<crate::media::audio::opus::EncodedAudio, MediaError> {
-    use crate::media::audio::{Timing, decode::AudioDecoder, encode_all};
-    let report = probe_with(path, limits)?;
-    let s = report
-        .streams
-        .iter()
-        .find(|s| s.kind == StreamKind::Audio)
-        .ok_or(MediaError::NoStreams)?;
-    let (mut file, len) = probe::open(path)?;
-    let top = read_top_level(&mut file, len)?;
-    let movie = parse_moov(&top.moov)?;
-    let t = movie.tracks.get(s.index).ok_or(MediaError::NoStreams)?;
-    let config = match &t.entry.config {
-        Some((k, body)) if k.as_slice() == b"esds" => {
-            parse_esds(body).and_then(|e| e.decoder_specific.map(<[u8]>::to_vec))
-        }
-        _ => None,
-    };
-    let track = source_track(t, movie.timescale, len, 2, String::new())?;
-    let decoder = AudioDecoder::for_codec(
-        s.codec,
-        config.as_deref(),
-        s.sample_rate.unwrap_or(0),
-        s.channels.unwrap_or(2),
-    )?;
-    let first = track.samples.first().map(|x| x.dts).unwrap_or(0) as i64 + track.dts_delay as i64
-        - track.spec.edit_media_time.unwrap_or(0) as i64;
-    let timing = Timing {
-        first_sample_seconds: first as f64 / f64::from(track.spec.timescale.max(1)),
-        end_seconds: None,
-    };
     let mut i = 0;
     encode_all(
         decoder,
@@ -339,7 +344,7 @@ pub fn encode_audio_only(
             if i >= track.samples.len() {
                 return Ok(false);
             }
-            read_samples(&mut file, &track, i..i + 1, buf)?;
+            read_samples(file, track, i..i + 1, buf)?;
             i += 1;
             Ok(true)
         },
