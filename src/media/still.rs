@@ -1,6 +1,7 @@
-//! Audio-only uploads (MP3, FLAC, WAV, Ogg, M4A, Matroska/WebM audio): the audio encoded to Opus with a video made
-//! of one still picture (the file's cover art when it has one, else a generated cover), in the
-//! same HLS layout as any other video, with thumbnail and preview from that picture.
+//! Audio-only uploads (MP3, FLAC, WAV, Ogg, M4A, Matroska/WebM audio): the audio encoded to
+//! Opus with a video made of one still picture (the file's cover art when it has one, else a
+//! generated cover), in the same HLS layout as any other video, with thumbnail and preview from
+//! that picture.
 
 use std::fs::File;
 use std::path::Path;
