@@ -99,16 +99,19 @@ fn red_then_blue(left: [u8; 3], right: [u8; 3], what: &str) {
     );
 }
 
-/// The preview and thumbnail in `out` show a centred cover whose left half is red and right
-/// half blue.
-fn previews_show_red_then_blue(out: &std::path::Path) {
-    // The cover is centred: the middle of the preview is the middle of the picture.
-    let preview = image::open(out.join("preview.jpg")).unwrap().to_rgb8();
+/// The cover is centred: the middle of the preview is the middle of the picture.
+fn preview_shows_red_then_blue(preview: &image::RgbImage) {
     red_then_blue(
         preview.get_pixel(425 - 60, 240).0,
         preview.get_pixel(425 + 60, 240).0,
         "preview",
     );
+}
+
+/// The preview and thumbnail in `out` show a centred cover whose left half is red and right
+/// half blue.
+fn previews_show_red_then_blue(out: &std::path::Path) {
+    preview_shows_red_then_blue(&image::open(out.join("preview.jpg")).unwrap().to_rgb8());
     let thumb = image::open(out.join("thumbnail.jpg")).unwrap().to_rgb8();
     red_then_blue(
         thumb.get_pixel(140 - 20, 78).0,
@@ -124,12 +127,7 @@ fn webm_and_matroska_audio_become_still_videos_with_the_attached_cover() {
     still_video("audio.webm", 2.0);
     assert!(!probe(fixture("audio.webm")).unwrap().cover_art);
     assert!(probe(fixture("audio_cover.mka")).unwrap().cover_art);
-    let preview = still_video("audio_cover.mka", 2.0);
-    red_then_blue(
-        preview.get_pixel(425 - 60, 240).0,
-        preview.get_pixel(425 + 60, 240).0,
-        "preview",
-    );
+    preview_shows_red_then_blue(&still_video("audio_cover.mka", 2.0));
 }
 
 /// An M4A with an iTunes `covr` picture (written by the test): probe reports it, and the still
