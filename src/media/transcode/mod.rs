@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use super::MediaError;
 use super::control::{Control, Progress};
-use super::decode::reorder::{MAX_REORDER, Reorder};
+use super::decode::reorder::{Reorder, depth_needed};
 use super::decode::{VideoDecoder, open_video};
 use super::encode::av1::{Av1Settings, Av1Tuning};
 use super::mux::hls::media_playlist;
@@ -259,7 +259,12 @@ fn decode_all(
     mut deliver: impl FnMut(SourceFrame) -> bool,
 ) -> Result<(usize, Option<Picture>), MediaError> {
     let ts = ctx.ts;
-    let mut reorder = Reorder::new(MAX_REORDER);
+    let pts_of = |s: &super::bmff::samples::Sample| {
+        s.dts as i64 + video.dts_delay as i64 + i64::from(s.cts_offset) - video.cts_shift
+    };
+    let decode_order: Vec<i64> = video.samples.iter().map(pts_of).collect();
+    let mut reorder = Reorder::new(depth_needed(&decode_order));
+    drop(decode_order);
     let mut picker = super::thumbnails::FramePicker::default();
     let min_gap = (ts as f64 / ctx.max_fps.max(1.0) * 0.999) as i64;
     let mut next_boundary = 0.0f64;
@@ -273,8 +278,7 @@ fn decode_all(
         let ready: Vec<(i64, Picture)> = if i < n {
             let s = video.samples[i];
             input::read_samples(file, video, i..i + 1, &mut sample)?;
-            let pts =
-                s.dts as i64 + video.dts_delay as i64 + i64::from(s.cts_offset) - video.cts_shift;
+            let pts = pts_of(&s);
             let mut ready = Vec::new();
             for (pts, pic) in decoder.send(&sample, s.sync, pts)? {
                 ready.extend(reorder.push(pts, pic));
