@@ -10,6 +10,7 @@ pub mod fsutil;
 pub mod http;
 pub mod jobs;
 pub mod logging;
+pub mod malloc;
 pub mod media;
 pub mod metrics;
 pub mod ops;

@@ -146,6 +146,17 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
     if let Err(e) = crate::media::decode::av1::decode_in_child_processes() {
         tracing::warn!(error = %e, "cannot find this executable: AV1 uploads will only be remuxed");
     }
+    // Processing passes run in worker processes of this executable (crate::media::worker).
+    let worker = match std::env::current_exe() {
+        Ok(exe) => Some(crate::media::worker::Launcher {
+            exe,
+            json_logs: state.config.log_format == crate::config::LogFormat::Json,
+        }),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot find this executable: media passes run in the server");
+            None
+        }
+    };
     let job_store = store.clone();
     let result = actix_web::rt::System::new().block_on(async move {
         let mut pool = WorkerPool::new(job_store.clone(), PoolConfig::default());
@@ -156,6 +167,7 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
             settings: state.live.clone(),
             transcoding_enabled: state.config.transcoding_enabled,
             threads: state.config.transcoding_threads,
+            worker,
         });
         // Probing and remuxing are mostly I/O: two at once keep uploads flowing while a long
         // encode runs in the transcoding workers.

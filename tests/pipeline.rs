@@ -312,3 +312,145 @@ async fn a_graceful_stop_cancels_a_running_transcode_and_the_next_start_finishes
     wait_jobs_done(&server, &admin).await;
     assert_no_orphans(&server.data_dir, &[&uuid]);
 }
+
+/// The process id of the server's media worker (`kinora media run-worker --parent PID`).
+fn media_worker_of(server_pid: u32) -> Option<u32> {
+    let parent = server_pid.to_string();
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid = entry.file_name().to_string_lossy().parse::<u32>().ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+            let is_worker = args.contains(&b"run-worker".as_slice())
+                && args
+                    .windows(2)
+                    .any(|w| w[0] == b"--parent" && w[1] == parent.as_bytes());
+            is_worker.then_some(pid)
+        })
+}
+
+/// Fields of `/proc/PID/stat` after the command name (state first), or none once the process
+/// is gone; a zombie counts as gone.
+fn proc_stat(pid: u32) -> Option<Vec<String>> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<String> = stat
+        .rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    (fields.first().map(String::as_str) != Some("Z")).then_some(fields)
+}
+
+/// A process's nice value (field 19 of `/proc/PID/stat`).
+fn nice_of(pid: u32) -> i64 {
+    proc_stat(pid).expect("process alive")[16].parse().unwrap()
+}
+
+/// Transcodes run in a worker process below the server's priority, and a server killed with
+/// `kill -9` takes its worker with it (nothing goes on writing into the work directory of a
+/// job the next start runs again).
+#[tokio::test]
+async fn a_killed_server_takes_its_media_worker_with_it() {
+    let server = start(&ladder("48"), &[("KINORA_HOLD_AT", "worker:encode")]);
+    let admin = server.admin_token().await;
+    let video = server
+        .publish(&admin, "short.mp4", &[("name", "Worked".into())])
+        .await;
+    let uuid = video["uuid"].as_str().unwrap().to_string();
+    let mut worker = None;
+    for _ in 0..600 {
+        worker = media_worker_of(server.pid());
+        if worker.is_some() && server.log().contains("hold point worker:encode") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let worker = worker.unwrap_or_else(|| panic!("no media worker; log:\n{}", server.log()));
+    assert_eq!(nice_of(worker), (nice_of(server.pid()) + 10).min(19));
+
+    let mut server = server;
+    server.kill();
+    let mut gone = false;
+    for _ in 0..100 {
+        if proc_stat(worker).is_none() {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(gone, "the media worker outlived its server");
+    let args = ladder("48");
+    let server = server.respawn(Options {
+        args: args.iter().map(String::as_str).collect(),
+        ..Options::default()
+    });
+    let admin = server.admin_token().await;
+    server
+        .wait_for(&admin, &uuid, "given its AV1 rung after the restart", |v| {
+            resolutions(v).len() == 2
+        })
+        .await;
+    wait_jobs_done(&server, &admin).await;
+    assert_no_orphans(&server.data_dir, &[&uuid]);
+}
+
+/// A media worker that crashes (as a codec aborting would) fails its attempt, not the server:
+/// the video keeps playing, and the job is tried again; here it succeeds once the next start
+/// no longer crashes.
+#[tokio::test]
+async fn a_crashed_media_worker_is_retried_while_the_server_goes_on() {
+    let server = start(&ladder("48"), &[("KINORA_CRASH_AT", "worker:encode")]);
+    let admin = server.admin_token().await;
+    let video = server
+        .publish(&admin, "short.mp4", &[("name", "Crashed".into())])
+        .await;
+    assert_eq!(video["state"]["id"], 1, "the remux published it: {video}");
+    let uuid = video["uuid"].as_str().unwrap().to_string();
+    let mut stopped = false;
+    for _ in 0..600 {
+        if server
+            .log()
+            .contains("the media worker stopped without an answer")
+        {
+            stopped = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(stopped, "the worker never crashed; log:\n{}", server.log());
+    let delayed: Value = http()
+        .get(server.api("/jobs/delayed?jobType=video-transcode"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        delayed["total"], 1,
+        "the transcode waits for another try: {delayed}"
+    );
+    let error = delayed["data"][0]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("media worker stopped"), "{delayed}");
+    // Still serving the remuxed video meanwhile.
+    let (_, still) = common::fed::get_json(&server.api(&format!("/videos/{uuid}")), None).await;
+    assert_eq!(resolutions(&still), vec![72]);
+
+    let args = ladder("48");
+    let server = server.restart(Options {
+        args: args.iter().map(String::as_str).collect(),
+        ..Options::default()
+    });
+    let admin = server.admin_token().await;
+    server
+        .wait_for(&admin, &uuid, "given its AV1 rung on the retry", |v| {
+            resolutions(v).len() == 2
+        })
+        .await;
+    wait_jobs_done(&server, &admin).await;
+    assert_no_orphans(&server.data_dir, &[&uuid]);
+}

@@ -63,6 +63,17 @@ pub enum MediaCommand {
         #[arg(long)]
         plan_only: bool,
     },
+    /// Internal: runs one processing pass for a parent kinora server: the job on stdin,
+    /// progress and the result on stdout (see `media::worker`).
+    #[command(hide = true)]
+    RunWorker {
+        /// The server's process id: the worker ends with it.
+        #[arg(long)]
+        parent: u32,
+        /// Log as JSON lines, like the server.
+        #[arg(long)]
+        json_logs: bool,
+    },
     /// Internal: decodes one AV1 stream for a parent kinora process over stdin and stdout.
     #[command(hide = true)]
     Av1DecodeWorker {
@@ -85,6 +96,9 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
 /// Runs one media subcommand; errors are printed by the caller, which exits non-zero.
 pub fn run(cmd: MediaCommand) -> anyhow::Result<()> {
     use crate::media::decode::av1;
+    // One job per process, most of its memory in pictures freed on several threads: one arena
+    // keeps the least (see crate::malloc).
+    crate::malloc::limit_arenas(1);
     if !matches!(cmd, MediaCommand::Av1DecodeWorker { .. }) {
         // In a child process, so a stream that crashes rav1d ends in an error, not an abort.
         if let Err(e) = av1::decode_in_child_processes() {
@@ -94,6 +108,16 @@ pub fn run(cmd: MediaCommand) -> anyhow::Result<()> {
         }
     }
     match cmd {
+        MediaCommand::RunWorker { parent, json_logs } => {
+            let format = if json_logs {
+                crate::config::LogFormat::Json
+            } else {
+                crate::config::LogFormat::Text
+            };
+            crate::logging::init_with("info", format);
+            let (input, output) = (std::io::stdin().lock(), std::io::stdout());
+            super::worker::serve(parent, input, output).context("media worker")?;
+        }
         MediaCommand::Av1DecodeWorker {
             threads,
             max_pixels,

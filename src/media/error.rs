@@ -36,6 +36,13 @@ pub enum MediaError {
     Encode(String),
     #[error("cancelled")]
     Cancelled,
+    /// A failure a worker process reported, in its own words (see [`super::worker`]).
+    #[error("{0}")]
+    Reported(String),
+    /// The worker process ended without an answer: killed (out of memory, the service
+    /// stopping) or crashed. Worth another attempt, unlike a reported failure.
+    #[error("{0}")]
+    WorkerStopped(String),
 }
 
 impl MediaError {

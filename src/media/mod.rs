@@ -25,6 +25,7 @@ pub mod run;
 pub mod still;
 pub mod thumbnails;
 pub mod transcode;
+pub mod worker;
 
 /// Whether rav1e and rav1d were built with their SIMD assembly (the `asm` cargo feature): the
 /// same bitstreams, about a third of the CPU time per AV1 encode.

@@ -31,9 +31,7 @@ impl PendingFiles {
 
     /// Opens a temporary file that becomes `name` on commit.
     pub fn create(&mut self, name: &str) -> Result<File, MediaError> {
-        let tmp = self
-            .dir
-            .join(format!(".{name}.partial-{}", std::process::id()));
+        let tmp = self.dir.join(partial_name(name, std::process::id()));
         let file = File::create(&tmp).map_err(MediaError::Io)?;
         self.items.push((tmp, self.dir.join(name)));
         Ok(file)
@@ -61,6 +59,27 @@ impl PendingFiles {
         }
         self.committed = true;
         Ok(done)
+    }
+}
+
+/// The temporary name of `name` while process `pid` writes it.
+fn partial_name(name: &str, pid: u32) -> String {
+    format!(".{name}.partial-{pid}")
+}
+
+/// Removes the temporaries that process `pid` left in `dir`: a worker killed before it could
+/// drop its [`PendingFiles`].
+pub fn remove_partials_of(dir: &Path, pid: u32) {
+    let suffix = format!(".partial-{pid}");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') && name.ends_with(&suffix) {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 

@@ -43,7 +43,7 @@ impl Default for LadderConfig {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Action {
     /// Copy the original's streams into CMAF without re-encoding.
@@ -53,7 +53,7 @@ pub enum Action {
 }
 
 /// One rendition to produce.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlannedRendition {
     pub resolution: u32,
     pub width: u32,
@@ -64,7 +64,7 @@ pub struct PlannedRendition {
     pub replaces_original: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     /// In execution order: the remux first (instant playback), then encodes from the lowest up.
     pub renditions: Vec<PlannedRendition>,

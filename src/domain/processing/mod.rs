@@ -32,6 +32,8 @@ pub struct Pipeline {
     /// False: remux only; uploads that need encoding fail with a reason.
     pub transcoding_enabled: bool,
     pub threads: usize,
+    /// Passes run in a worker process started this way; `None` runs them in this process.
+    pub worker: Option<crate::media::worker::Launcher>,
 }
 
 pub type SharedPipeline = Arc<Pipeline>;

@@ -60,12 +60,21 @@ impl Pipeline {
         let remuxed = plan.renditions.iter().any(|r| r.action == Action::Remux);
         let stage = if remuxed { "remux" } else { "encode" };
         crashpoint::hold(&format!("{stage}:running"), &control.cancel);
-        let out = match media::run(&original, &work.0, plan, &opts, &control) {
+        let ran = match &self.worker {
+            Some(launcher) => {
+                media::worker::run(launcher, &original, &work.0, plan, &opts, &control)
+            }
+            None => media::run(&original, &work.0, plan, &opts, &control),
+        };
+        let out = match ran {
             Ok(out) => out,
             Err(MediaError::Cancelled) => return Ok(None),
             Err(MediaError::Io(e)) | Err(MediaError::Open { source: e, .. }) => {
                 return Err(JobError::Retry(format!("file system error: {e}")));
             }
+            // Killed or crashed: another attempt may well finish (the queue gives up after a
+            // few, and then tells the owner this reason).
+            Err(MediaError::WorkerStopped(why)) => return Err(JobError::Retry(why)),
             Err(e) => return Err(on_failure(e.to_string())),
         };
         crashpoint::hit(&format!("{stage}:ran"));

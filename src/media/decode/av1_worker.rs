@@ -16,15 +16,7 @@ pub fn serve(
     input: impl Read,
     output: impl Write,
 ) -> io::Result<()> {
-    // A crash here is expected on hostile input and already reported by the parent; a core
-    // file of it would only fill the disk.
-    let _ = rustix::process::setrlimit(
-        rustix::process::Resource::Core,
-        rustix::process::Rlimit {
-            current: Some(0),
-            maximum: Some(0),
-        },
-    );
+    crate::media::worker::disable_core_dumps();
     let mut input = BufReader::new(input);
     let mut output = BufWriter::new(output);
     let config = read_config(&mut input)?;

@@ -24,7 +24,7 @@ pub struct Av1Settings {
 
 /// rav1e settings beyond the speed preset, chosen by measurement (docs/BENCHMARKS.md): each one
 /// is a field so the benchmark can switch it and report what it buys.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Av1Tuning {
     /// Optimise for PSNR rather than rav1e's psychovisual tuning. The psychovisual tuning turns
     /// off transform-domain distortion (every RDO candidate is reconstructed and compared in

@@ -15,7 +15,7 @@ pub use report::{Container, ProbeReport, StreamKind, StreamReport};
 use super::MediaError;
 
 /// Limits applied while probing, from configuration.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct ProbeLimits {
     /// Largest accepted width and height of a video stream (the default is 4096).
     pub max_dimension: u32,

@@ -81,7 +81,7 @@ fn file_name(p: &Path) -> String {
 }
 
 /// Everything a remux or transcode wrote.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct HlsOutput {
     pub master: PathBuf,
     pub segments_sha256: PathBuf,

@@ -26,7 +26,7 @@ use super::remux::RenditionOutput;
 use rung::{FrameTiming, Rung, RungDone, Shared, SourceFrame};
 
 /// Transcode settings beyond the plan.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TranscodeOptions {
     pub segment_seconds: f64,
     /// Encoder threads per rung (rungs also run concurrently with each other).
