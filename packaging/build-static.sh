@@ -6,6 +6,8 @@
 #   packaging/build-static.sh            # x86_64-unknown-linux-gnu
 #   TARGET=aarch64-unknown-linux-gnu packaging/build-static.sh   # with the cross linker installed
 #   FEATURES= packaging/build-static.sh   # pure Rust, without the codecs' SIMD assembly
+#   PROFILE=static-check FEATURES= packaging/build-static.sh
+#       # the same linking with unoptimised code: what tests/packaging_static.rs checks in CI
 #
 # By default the codecs' SIMD assembly is built in (the `asm` feature, about 3x less CPU per AV1
 # encode); on x86_64 it needs nasm (`apt-get install nasm`), on aarch64 only the cross compiler.
@@ -23,14 +25,15 @@ fi
 # An explicit --target keeps RUSTFLAGS away from build scripts and proc macros, which must stay
 # dynamic executables for the build host.
 FEATURES="${FEATURES-asm}"
+PROFILE="${PROFILE:-release}"
 if [ -n "$FEATURES" ] && [ "${TARGET%%-*}" = "x86_64" ] && ! command -v nasm >/dev/null; then
     echo "error: the asm feature needs nasm on x86_64 (apt-get install nasm), or build" \
         "without it: FEATURES= $0" >&2
     exit 1
 fi
-cargo build --release --locked --target "$TARGET" --bin kinora --features "$FEATURES"
+cargo build --profile "$PROFILE" --locked --target "$TARGET" --bin kinora --features "$FEATURES"
 mkdir -p "$OUT"
-cp "target/$TARGET/release/kinora" "$OUT/kinora"
+cp "target/$TARGET/$PROFILE/kinora" "$OUT/kinora"
 
 echo "== file"
 file "$OUT/kinora"
