@@ -8,7 +8,8 @@ Needs wrk and nginx (apt-get install wrk nginx-light) and ffmpeg to make the cli
 is needed by Kinora itself.
 
 1. `GET /api/v1/videos?count=25` with VIDEOS published videos in the store (seeded by the
-   `seed_videos` example): requests/s and p99 latency from wrk at CONNECTIONS connections.
+   `seed_videos` example): requests/s and p99 latency from wrk at CONNECTIONS connections,
+   anonymous (answered from the page cache) and signed in (built for the viewer each time).
 2. Segment serving: a 60 s 720p H.264/AAC clip is uploaded and remuxed; wrk then requests the
    byte ranges of its HLS segments (the `#EXT-X-BYTERANGE` lines of the media playlist, in turn)
    from Kinora and, in the same run, from nginx serving the same files from the same data
@@ -22,10 +23,12 @@ from publish import BIN, ROOT, call, free_port, login, peak_rss_mb, wait_until_u
 
 SEED = os.path.join(ROOT, "target", "release", "examples", "seed_videos")
 
-def wrk(url, seconds, connections, script=None):
+def wrk(url, seconds, connections, script=None, token=None):
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if script:
         cmd += ["-s", script]
+    if token:
+        cmd += ["-H", f"Authorization: Bearer {token}"]
     out = subprocess.run(cmd + [url], check=True, capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"\s99%\s+([\d.]+)(us|ms|s)", out)
@@ -147,6 +150,9 @@ def main():
             time.sleep(0.1)
 
         listing = wrk(f"{base}/api/v1/videos?count=25", args.seconds, args.connections)
+        # Signed in, the page is made for the viewer (no shared page cache): the cache-miss cost.
+        listing_signed_in = wrk(f"{base}/api/v1/videos?count=25", args.seconds, args.connections,
+                                token=token)
         _, _, body = call("GET", f"{base}/api/v1/videos?count=25")
         total = json.loads(body)["total"]
 
@@ -168,6 +174,7 @@ def main():
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
             "videos_in_store": total,
             "list_count_25": listing,
+            "list_count_25_signed_in": listing_signed_in,
             "segments": len(ranges),
             "kinora_segments": kinora_media,
             "nginx_segments": nginx_media,

@@ -599,6 +599,22 @@ async fn lists_show_internal_videos_to_members_and_any_privacy_to_moderators() {
         .unwrap();
     assert_eq!(names(&res), ["Members", "Open"]);
     assert_eq!(res["total"], 2);
+    // Lists are answered from pages kept until the database changes (`store::page_cache`):
+    // with nothing written in between, anonymous and signed-in answers must stay apart.
+    for _ in 0..2 {
+        let anonymous: Value = list(None, "").await.unwrap().json().await.unwrap();
+        assert_eq!(
+            (names(&anonymous), &anonymous["total"]),
+            (vec!["Open".to_string()], &json!(1))
+        );
+        let signed_in: Value = list(Some(member.clone()), "")
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(names(&signed_in), ["Members", "Open"]);
+    }
     let res: Value = list(Some(admin.clone()), "?privacyOneOf=2&privacyOneOf=3")
         .await
         .unwrap()

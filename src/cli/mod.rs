@@ -223,7 +223,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 return Ok(());
             }
             crate::logging::init(&config);
-            crate::malloc::limit_arenas(2);
             crate::server::run(config)
         }
         Command::Admin(cmd) => {

@@ -1,4 +1,4 @@
-//! Whole answers of anonymous list queries (the rendered JSON of `GET /api/v1/videos` and its
+//! Whole answers of public list queries (the rendered JSON of `GET /api/v1/videos` and its
 //! kin), kept until the database changes: a front page asked for by many visitors is queried
 //! and serialised once per change instead of once per visitor.
 //!

@@ -85,10 +85,13 @@ async fn public_list(
     let mut filter = video_query::parse(req)?;
     video_query::restrict(&mut filter, viewer)?;
     scope(&mut filter);
-    // An anonymous answer depends on the filter and the database alone, except a trending
-    // one, whose window moves with the clock.
-    let cache_key =
-        (viewer.is_none() && filter.trending_since.is_none()).then(|| format!("videos:{filter:?}"));
+    // The answer depends on the filter and the database alone (the viewer counts only through
+    // `restrict`, which put what they may list into the filter: every signed-in viewer lists
+    // public and internal videos), except a trending one, whose window moves with the clock.
+    let cache_key = filter
+        .trending_since
+        .is_none()
+        .then(|| format!("videos:{filter:?}"));
     respond_list_cached(state, filter, cache_key).await
 }
 
