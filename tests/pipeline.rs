@@ -6,6 +6,7 @@ mod common;
 
 use std::path::Path;
 
+use common::fed::get_json;
 use common::web::page;
 use common::{Options, Server, http, resolutions};
 use serde_json::Value;
@@ -285,19 +286,28 @@ async fn a_graceful_stop_cancels_a_running_transcode_and_the_next_start_finishes
         .publish(&admin, "short.mp4", &[("name", "Interrupted".into())])
         .await;
     let uuid = video["uuid"].as_str().unwrap().to_string();
-    let mut held = false;
-    for _ in 0..600 {
-        if server.log().contains("hold point encode:running") {
-            held = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(held, "the transcode never started; log:\n{}", server.log());
+    wait_for_log(&server, "hold point encode:running").await;
     let mut server = server;
     assert!(server.stop().success());
     let log = server.log();
     assert!(log.contains("job stopped after cancellation"), "{log}");
+    respawn_and_finish(server, &uuid).await;
+}
+
+/// Polls the server's log (up to 30 s) until it says `text`.
+async fn wait_for_log(server: &Server, text: &str) {
+    for _ in 0..600 {
+        if server.log().contains(text) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the server never logged {text:?}; log:\n{}", server.log());
+}
+
+/// Starts a new server on the stopped or killed one's data directory, without the test's
+/// environment, and checks that `uuid` gets its AV1 rung, every job ends, no file is left over.
+async fn respawn_and_finish(server: Server, uuid: &str) {
     let args = ladder("48");
     let server = server.respawn(Options {
         args: args.iter().map(String::as_str).collect(),
@@ -305,12 +315,12 @@ async fn a_graceful_stop_cancels_a_running_transcode_and_the_next_start_finishes
     });
     let admin = server.admin_token().await;
     server
-        .wait_for(&admin, &uuid, "given its AV1 rung after the restart", |v| {
+        .wait_for(&admin, uuid, "given its AV1 rung after the restart", |v| {
             resolutions(v).len() == 2
         })
         .await;
     wait_jobs_done(&server, &admin).await;
-    assert_no_orphans(&server.data_dir, &[&uuid]);
+    assert_no_orphans(&server.data_dir, &[uuid]);
 }
 
 /// The process id of the server's media worker (`kinora media run-worker --parent PID`).
@@ -382,19 +392,7 @@ async fn a_killed_server_takes_its_media_worker_with_it() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(gone, "the media worker outlived its server");
-    let args = ladder("48");
-    let server = server.respawn(Options {
-        args: args.iter().map(String::as_str).collect(),
-        ..Options::default()
-    });
-    let admin = server.admin_token().await;
-    server
-        .wait_for(&admin, &uuid, "given its AV1 rung after the restart", |v| {
-            resolutions(v).len() == 2
-        })
-        .await;
-    wait_jobs_done(&server, &admin).await;
-    assert_no_orphans(&server.data_dir, &[&uuid]);
+    respawn_and_finish(server, &uuid).await;
 }
 
 /// A media worker that crashes (as a codec aborting would) fails its attempt, not the server:
@@ -409,27 +407,12 @@ async fn a_crashed_media_worker_is_retried_while_the_server_goes_on() {
         .await;
     assert_eq!(video["state"]["id"], 1, "the remux published it: {video}");
     let uuid = video["uuid"].as_str().unwrap().to_string();
-    let mut stopped = false;
-    for _ in 0..600 {
-        if server
-            .log()
-            .contains("the media worker stopped without an answer")
-        {
-            stopped = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(stopped, "the worker never crashed; log:\n{}", server.log());
-    let delayed: Value = http()
-        .get(server.api("/jobs/delayed?jobType=video-transcode"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    wait_for_log(&server, "the media worker stopped without an answer").await;
+    let (_, delayed) = get_json(
+        &server.api("/jobs/delayed?jobType=video-transcode"),
+        Some(&admin),
+    )
+    .await;
     assert_eq!(
         delayed["total"], 1,
         "the transcode waits for another try: {delayed}"
@@ -437,20 +420,10 @@ async fn a_crashed_media_worker_is_retried_while_the_server_goes_on() {
     let error = delayed["data"][0]["error"].as_str().unwrap_or_default();
     assert!(error.contains("media worker stopped"), "{delayed}");
     // Still serving the remuxed video meanwhile.
-    let (_, still) = common::fed::get_json(&server.api(&format!("/videos/{uuid}")), None).await;
+    let (_, still) = get_json(&server.api(&format!("/videos/{uuid}")), None).await;
     assert_eq!(resolutions(&still), vec![72]);
 
-    let args = ladder("48");
-    let server = server.restart(Options {
-        args: args.iter().map(String::as_str).collect(),
-        ..Options::default()
-    });
-    let admin = server.admin_token().await;
-    server
-        .wait_for(&admin, &uuid, "given its AV1 rung on the retry", |v| {
-            resolutions(v).len() == 2
-        })
-        .await;
-    wait_jobs_done(&server, &admin).await;
-    assert_no_orphans(&server.data_dir, &[&uuid]);
+    let mut server = server;
+    assert!(server.stop().success());
+    respawn_and_finish(server, &uuid).await;
 }
