@@ -223,6 +223,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 return Ok(());
             }
             crate::logging::init(&config);
+            crate::malloc::limit_arenas(2);
             crate::server::run(config)
         }
         Command::Admin(cmd) => {
