@@ -7,6 +7,7 @@ pub mod av1_pipe;
 pub mod av1_worker;
 pub mod h264;
 pub mod reorder;
+pub mod sandbox;
 pub mod to420;
 
 use super::MediaError;
