@@ -303,17 +303,15 @@ fn mutated_media_never_panics() {
             std::fs::write(&p, &d).unwrap();
             let out = dir.path().join(format!("out-{i}-{name}"));
             let r = std::panic::catch_unwind(|| {
-                let remuxed = remux(&p, &out, &RemuxOptions::default(), &Control::new());
-                let pictures = kinora::media::thumbnails::from_keyframes(
-                    &p,
-                    &out,
-                    &kinora::media::ProbeLimits::default(),
-                );
-                (remuxed.is_ok(), pictures.is_ok())
+                let opts = RemuxOptions {
+                    pictures: true,
+                    ..Default::default()
+                };
+                remux(&p, &out, &opts, &Control::new()).is_ok()
             });
             match r {
-                Ok((true, _)) => outcomes.0 += 1,
-                Ok((false, _)) => outcomes.1 += 1,
+                Ok(true) => outcomes.0 += 1,
+                Ok(false) => outcomes.1 += 1,
                 Err(_) => panic!("panicked on mutation {i} of {name}"),
             }
         }
@@ -338,4 +336,42 @@ fn av1_is_remuxed_when_decoding_is_off() {
             video.unsupported_reason
         );
     }
+}
+
+/// `kinora media remux` writes the whole layout, pictures included, and prints what it wrote; a
+/// file that is not a video ends with a message and a non-zero exit, and leaves nothing.
+#[test]
+fn remux_command_writes_pictures_and_refuses_garbage() {
+    let out = tempfile::tempdir().unwrap();
+    let run = |input: &Path, dir: &Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kinora"))
+            .args(["media", "remux"])
+            .arg(input)
+            .arg("--out")
+            .arg(dir)
+            .output()
+            .unwrap()
+    };
+    let ok = run(&fixture("long.mp4"), &out.path().join("good"));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let printed: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(printed["renditions"][0]["resolution"], 90);
+    let thumb = image::open(out.path().join("good/thumbnail.jpg")).unwrap();
+    assert_eq!((thumb.width(), thumb.height()), (280, 157));
+    let preview = image::open(out.path().join("good/preview.jpg")).unwrap();
+    assert_eq!(preview.width(), 850);
+    check_rendition(&out.path().join("good"), 90);
+
+    let garbage = out.path().join("garbage.mp4");
+    std::fs::write(&garbage, b"this is not a video at all").unwrap();
+    let bad = run(&garbage, &out.path().join("bad"));
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("remuxing"), "{stderr}");
+    let left = std::fs::read_dir(out.path().join("bad")).map_or(0, |d| d.count());
+    assert_eq!(left, 0, "nothing written for a refused file");
 }

@@ -139,6 +139,7 @@ pub fn run(cmd: MediaCommand) -> anyhow::Result<()> {
         } => {
             let opts = RemuxOptions {
                 segment_seconds,
+                pictures: true,
                 ..Default::default()
             };
             let display = Arc::new(ProgressDisplay::for_stderr());

@@ -73,6 +73,11 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Whether the original is repackaged (remuxed) by this plan.
+    pub fn remuxes(&self) -> bool {
+        self.renditions.iter().any(|r| r.action == Action::Remux)
+    }
+
     /// Only the renditions that need no encoder.
     pub fn remux_only(&self) -> Plan {
         Plan {

@@ -50,10 +50,11 @@ pub fn run(
     }
     // An AV1 rung replacing the original takes its name; the remux is then skipped.
     let replaced = plan.renditions.iter().any(|r| r.replaces_original);
-    if !replaced && plan.renditions.iter().any(|r| r.action == Action::Remux) {
+    if !replaced && plan.remuxes() {
         let remux_opts = RemuxOptions {
             segment_seconds: opts.segment_seconds,
             limits: opts.limits,
+            pictures: false,
         };
         outputs.push(remux_rendition(input, &mut pending, &remux_opts, control)?);
     }
@@ -70,6 +71,9 @@ pub fn run(
         if let Some(pic) = frame {
             super::thumbnails::write_images(&pic, rotation, &mut pending)?;
         }
+    }
+    if opts.pictures_from_keyframes && encodes.is_empty() {
+        super::thumbnails::try_from_keyframes(input, &mut pending, &opts.limits);
     }
     finish(pending, outputs)
 }

@@ -87,12 +87,12 @@ pub fn write_images(
     Ok(())
 }
 
-/// Writes `thumbnail.jpg` and `preview.jpg` into `dir` from the keyframes of the first half
+/// Adds `thumbnail.jpg` and `preview.jpg` to `pending` from the keyframes of the first half
 /// minute, for renditions made without decoding (a remux). Only keyframes are decoded, so this
 /// takes a fraction of a second. Returns false when this build cannot decode the video.
 pub fn from_keyframes(
     input: &std::path::Path,
-    dir: &std::path::Path,
+    pending: &mut PendingFiles,
     limits: &super::ProbeLimits,
 ) -> Result<bool, MediaError> {
     let mut input = match super::transcode::input::open(input, limits) {
@@ -137,8 +137,18 @@ pub fn from_keyframes(
     let Some(pic) = picker.best() else {
         return Ok(false);
     };
-    let mut pending = PendingFiles::new(dir)?;
-    write_images(&pic, input.rotation, &mut pending)?;
-    pending.commit()?;
+    write_images(&pic, input.rotation, pending)?;
     Ok(true)
+}
+
+/// [`from_keyframes`] for a caller whose video plays without pictures: a failure is logged, not
+/// returned, since the renditions beside them are good.
+pub fn try_from_keyframes(
+    input: &std::path::Path,
+    pending: &mut PendingFiles,
+    limits: &super::ProbeLimits,
+) {
+    if let Err(e) = from_keyframes(input, pending, limits) {
+        tracing::warn!(input = %input.display(), error = %e, "no thumbnail from the keyframes");
+    }
 }

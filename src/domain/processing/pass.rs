@@ -10,7 +10,7 @@ use crate::domain::videos::VideoPaths;
 use crate::fsutil::write_atomic;
 use crate::jobs::{JobContext, JobError};
 use crate::media::hls_dir;
-use crate::media::{self, Action, Control, MediaError, Plan, RenditionOutput, TranscodeOptions};
+use crate::media::{self, Control, MediaError, Plan, RenditionOutput, TranscodeOptions};
 use crate::store::videos::{self, FileRow, VideoRow};
 
 /// What a finished pass tells its job.
@@ -52,13 +52,15 @@ impl Pipeline {
             progress: None,
         }
         .with_progress(move |p| progress((p.fraction() * 100.0) as i64));
+        let wants_pictures = !video.custom_pictures && video.thumbnail_file.is_none();
         let opts = TranscodeOptions {
             threads: self.threads,
             max_fps: self.ladder().max_fps,
+            // In the worker, with the rest of the pass's decoding.
+            pictures_from_keyframes: wants_pictures,
             ..TranscodeOptions::default()
         };
-        let remuxed = plan.renditions.iter().any(|r| r.action == Action::Remux);
-        let stage = if remuxed { "remux" } else { "encode" };
+        let stage = if plan.remuxes() { "remux" } else { "encode" };
         crashpoint::hold(&format!("{stage}:running"), &control.cancel);
         let ran = match &self.worker {
             Some(launcher) => {
@@ -78,13 +80,6 @@ impl Pipeline {
             Err(e) => return Err(on_failure(e.to_string())),
         };
         crashpoint::hit(&format!("{stage}:ran"));
-        let wants_pictures = !video.custom_pictures && video.thumbnail_file.is_none();
-        if wants_pictures && remuxed && !work.0.join(hls_dir::THUMBNAIL).exists() {
-            // A remux decodes nothing: take the pictures from the first keyframes.
-            if let Err(e) = media::thumbnails::from_keyframes(&original, &work.0, &opts.limits) {
-                tracing::warn!(video = %video.uuid, error = %e, "no thumbnail from the keyframes");
-            }
-        }
         let io = |e: std::io::Error| JobError::Retry(format!("file system error: {e}"));
         let installed = hls_dir::install(&final_dir, &out).map_err(|e| match e {
             MediaError::Io(e) => io(e),

@@ -26,6 +26,9 @@ pub struct RemuxOptions {
     /// Target segment duration; segments start on the first keyframe after it.
     pub segment_seconds: f64,
     pub limits: ProbeLimits,
+    /// Also write `thumbnail.jpg` and `preview.jpg`, decoded from the first keyframes (the
+    /// command line's remux; the server has its own pictures step).
+    pub pictures: bool,
 }
 
 impl Default for RemuxOptions {
@@ -33,6 +36,7 @@ impl Default for RemuxOptions {
         RemuxOptions {
             segment_seconds: 4.0,
             limits: ProbeLimits::default(),
+            pictures: false,
         }
     }
 }
@@ -97,6 +101,9 @@ pub fn remux(
 ) -> Result<HlsOutput, MediaError> {
     let mut pending = PendingFiles::new(out_dir)?;
     let rendition = remux_rendition(input, &mut pending, opts, control)?;
+    if opts.pictures {
+        super::thumbnails::try_from_keyframes(input, &mut pending, &opts.limits);
+    }
     finish(pending, vec![rendition])
 }
 

@@ -35,6 +35,10 @@ pub struct TranscodeOptions {
     pub limits: ProbeLimits,
     /// rav1e settings beyond the speed preset.
     pub av1: Av1Tuning,
+    /// A plan that remuxes and encodes nothing decodes no picture: take the thumbnail and
+    /// preview from the original's first keyframes instead (off when the caller has its own).
+    #[serde(default)]
+    pub pictures_from_keyframes: bool,
 }
 
 impl Default for TranscodeOptions {
@@ -45,6 +49,7 @@ impl Default for TranscodeOptions {
             max_fps: 60.0,
             limits: ProbeLimits::default(),
             av1: Av1Tuning::default(),
+            pictures_from_keyframes: false,
         }
     }
 }

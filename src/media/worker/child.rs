@@ -4,7 +4,7 @@ use std::io::{self, BufRead, Read, Write};
 use std::sync::{Arc, Mutex};
 
 use super::{Job, MAX_LINE, Message};
-use crate::media::{Action, Control};
+use crate::media::Control;
 
 /// Nice value of the worker's threads: encoding takes whatever CPU is idle, but a page, an API
 /// answer or a segment for a viewer comes first.
@@ -26,12 +26,7 @@ pub fn serve(
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("job: {e}")))?;
     // Crash-recovery tests stop a worker here (`worker:remux` or `worker:encode`). Nothing in
     // the worker sets its cancellation flag: a held worker waits until it is killed.
-    let stage = if job
-        .plan
-        .renditions
-        .iter()
-        .any(|r| r.action == Action::Remux)
-    {
+    let stage = if job.plan.remuxes() {
         "worker:remux"
     } else {
         "worker:encode"
