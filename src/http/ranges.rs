@@ -90,28 +90,100 @@ pub fn respond(
         .body(SizedStream::new(total, body.boxed_local())))
 }
 
-/// The bytes `start..end` of `file`, read in `READ_CHUNK` pieces on blocking threads.
+/// The bytes `start..end` of `file`, in `READ_CHUNK` pieces: taken straight from the page
+/// cache when they are there (`read_cached`), else read on a blocking thread.
 pub fn file_chunks(
     file: Arc<File>,
     start: u64,
     end: u64,
 ) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> {
-    stream::unfold(start, move |at| {
+    chunks(file, start, end, true)
+}
+
+/// `file_chunks`, trying the page cache first or not.
+fn chunks(
+    file: Arc<File>,
+    start: u64,
+    end: u64,
+    try_cached: bool,
+) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> {
+    stream::unfold((start, try_cached), move |(at, try_cached)| {
         let file = file.clone();
         async move {
             if at >= end {
                 return None;
             }
             let want = (end - at).min(READ_CHUNK) as usize;
-            let read = actix_web::web::block(move || read_piece(&file, at, want)).await;
-            let chunk = match read {
-                Ok(Ok(buf)) => Ok(Bytes::from(buf)),
-                Ok(Err(e)) => Err(e),
-                Err(_) => Err(std::io::Error::other("file read task failed")),
+            let (cached, try_cached) = if try_cached {
+                match read_cached(&file, at, want) {
+                    Cached::Read(buf) => (Some(buf), true),
+                    Cached::NotNow => (None, true),
+                    Cached::Unsupported => (None, false),
+                }
+            } else {
+                (None, false)
             };
-            Some((chunk, at + want as u64))
+            let read = match cached {
+                Some(buf) => Ok(buf),
+                None => match actix_web::web::block(move || read_piece(&file, at, want)).await {
+                    Ok(read) => read,
+                    Err(_) => Err(std::io::Error::other("file read task failed")),
+                },
+            };
+            Some(match read {
+                Ok(buf) => {
+                    let next = at + buf.len() as u64;
+                    (Ok(Bytes::from(buf)), (next, try_cached))
+                }
+                // After an error the body ends (an empty span yields nothing more).
+                Err(e) => (Err(e), (end, false)),
+            })
         }
     })
+}
+
+/// What a read from the page cache alone gave.
+enum Cached {
+    /// Some bytes (at least one, at most those asked for).
+    Read(Vec<u8>),
+    /// The bytes are not all in memory (or the file ended): read on a blocking thread.
+    NotNow,
+    /// This file system or kernel cannot read without waiting: do not ask again.
+    Unsupported,
+}
+
+/// Up to `want` bytes of `file` from `at`, but only as far as they are in the page cache
+/// (`preadv2` with `RWF_NOWAIT`, Linux 4.14 and later): such a read is a memory copy that never
+/// waits for the disk, so it runs on the async worker and spares the hand-off to a blocking
+/// thread and back, which a profile of segment serving put at a fifth of the CPU. Neither std
+/// nor actix-files nor tokio offers a non-blocking buffered read, hence libc.
+fn read_cached(file: &File, at: u64, want: usize) -> Cached {
+    use std::os::fd::AsRawFd;
+    let Ok(offset) = libc::off_t::try_from(at) else {
+        return Cached::Unsupported;
+    };
+    let mut buf: Vec<u8> = Vec::with_capacity(want);
+    let iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: want,
+    };
+    // SAFETY: the one iovec points at `want` bytes of `buf`'s spare capacity, which nothing
+    // else touches during the call; the kernel writes at most `iov_len` bytes there, and the
+    // descriptor stays open because `file` is borrowed for the call.
+    let n = unsafe { libc::preadv2(file.as_raw_fd(), &iov, 1, offset, libc::RWF_NOWAIT) };
+    if n > 0 {
+        // SAFETY: the kernel initialised the first `n` (<= `want`) bytes.
+        unsafe { buf.set_len(n as usize) };
+        return Cached::Read(buf);
+    }
+    if n == 0 {
+        return Cached::NotNow;
+    }
+    match std::io::Error::last_os_error().raw_os_error() {
+        Some(libc::EAGAIN) | Some(libc::EINTR) => Cached::NotNow,
+        // EOPNOTSUPP (no RWF_NOWAIT here), ENOSYS (no preadv2), EINVAL (unknown flag).
+        _ => Cached::Unsupported,
+    }
 }
 
 /// `want` bytes of `file` from `at`, into a buffer that is not zeroed first (zeroing 1 MiB
@@ -177,6 +249,60 @@ mod tests {
                 .to_http_request(),
             len,
         )
+    }
+
+    /// Both ways of reading (page cache first, blocking threads only) give exactly the bytes
+    /// asked for, across several pieces and an unaligned span.
+    #[actix_web::test]
+    async fn chunks_are_the_files_bytes_either_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("segment");
+        let bytes: Vec<u8> = (0..3 * READ_CHUNK as usize + 123)
+            .map(|i| (i * 7 + i / 251) as u8)
+            .collect();
+        std::fs::write(&path, &bytes).unwrap();
+        let (start, end) = (5u64, bytes.len() as u64 - 7);
+        for try_cached in [true, false] {
+            let file = Arc::new(File::open(&path).unwrap());
+            let read: Vec<u8> = chunks(file, start, end, try_cached)
+                .map(|c| c.unwrap())
+                .collect::<Vec<_>>()
+                .await
+                .concat();
+            assert_eq!(read, &bytes[start as usize..end as usize], "{try_cached}");
+        }
+        // A file just written is in the page cache: the cached read gives its bytes.
+        let file = File::open(&path).unwrap();
+        match read_cached(&file, 1000, 4096) {
+            Cached::Read(buf) => assert_eq!(buf, &bytes[1000..1000 + buf.len()]),
+            Cached::NotNow | Cached::Unsupported => {
+                eprintln!("no RWF_NOWAIT reads on this file system: blocking reads only")
+            }
+        }
+        assert!(matches!(
+            read_cached(&file, bytes.len() as u64, 10),
+            Cached::NotNow
+        ));
+    }
+
+    /// A file that is shorter than the span asked for ends the body with an error instead of
+    /// sending fewer bytes than announced.
+    #[actix_web::test]
+    async fn a_shrunk_file_ends_in_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("segment");
+        std::fs::write(&path, vec![1u8; 1000]).unwrap();
+        for try_cached in [true, false] {
+            let file = Arc::new(File::open(&path).unwrap());
+            let read: Vec<_> = chunks(file, 0, 2000, try_cached).collect().await;
+            let (last, before) = read.split_last().unwrap();
+            assert!(last.is_err(), "{try_cached}");
+            assert!(
+                before
+                    .iter()
+                    .all(|c| c.as_ref().is_ok_and(|b| b == &vec![1u8; 1000]))
+            );
+        }
     }
 
     #[test]
