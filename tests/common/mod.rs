@@ -55,12 +55,12 @@ impl Server {
             .open(data_dir.join("test-server.log"))
             .expect("log file");
         let mut cmd = Command::new(BIN);
-        cmd.arg("--data-dir")
-            .arg(data_dir)
-            .arg("serve")
-            .arg("--listen")
-            .arg("127.0.0.1:0")
-            .args(&options.args)
+        cmd.arg("--data-dir").arg(data_dir).arg("serve");
+        // An ephemeral port on 127.0.0.1 unless the test names its own address.
+        if !options.args.contains(&"--listen") {
+            cmd.arg("--listen").arg("127.0.0.1:0");
+        }
+        cmd.args(&options.args)
             .env_remove("KINORA_DATA_DIR")
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
