@@ -50,10 +50,15 @@ pub async fn read_file_field(
 /// Largest text field of a form (a description is at most 10,000 characters).
 pub const MAX_TEXT_FIELD: usize = 64 * 1024;
 
-/// Adds a text field as PeerTube's clients send them: `tags[]` (or repeated `tags`) builds a
-/// list, everything else is a string that the metadata parser converts.
+/// Adds a text field as PeerTube's clients send them: `tags[]`, `tags[0]`, `tags[1]`...
+/// (peertube-cli's indexed form) or repeated `tags` build a list, in the order sent; everything
+/// else is a string that the metadata parser converts.
 pub fn add_text_field(fields: &mut Map<String, Value>, name: &str, text: String) {
-    if name == "tags[]" || name == "tags" {
+    let indexed_tag = name
+        .strip_prefix("tags[")
+        .and_then(|rest| rest.strip_suffix(']'))
+        .is_some_and(|index| index.chars().all(|c| c.is_ascii_digit()));
+    if indexed_tag || name == "tags" {
         let tags = fields
             .entry("tags")
             .or_insert_with(|| Value::Array(Vec::new()));
@@ -156,4 +161,30 @@ pub async fn read_page_form(
         fields.insert(name, text);
     }
     Ok((fields, pictures))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_build_a_list_in_every_form_clients_send() {
+        let mut fields = Map::new();
+        for (name, value) in [
+            ("tags[0]", "boats"),
+            ("tags[1]", "harbour"),
+            ("tags[]", "dawn"),
+            ("tags", "sea"),
+            ("tags[x]", "not a tag"),
+            ("name", "Harbour"),
+        ] {
+            add_text_field(&mut fields, name, value.to_string());
+        }
+        assert_eq!(
+            fields["tags"],
+            serde_json::json!(["boats", "harbour", "dawn", "sea"])
+        );
+        assert_eq!(fields["tags[x]"], "not a tag");
+        assert_eq!(fields["name"], "Harbour");
+    }
 }

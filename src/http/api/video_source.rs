@@ -4,7 +4,7 @@
 
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpRequest, HttpResponse, Responder, web};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::app::AppState;
 use crate::domain::videos::{self, VideoDetails};
@@ -33,6 +33,47 @@ fn original_name(state: &AppState, d: &VideoDetails) -> String {
         .unwrap_or_else(|| d.video.uuid.clone())
 }
 
+/// What the probe says of an original: its resolution (PeerTube's `{id, label}`), picture size,
+/// frame rate, and which tracks it has.
+struct Original {
+    resolution: Value,
+    width: Option<u32>,
+    height: Option<u32>,
+    fps: Option<f64>,
+    has_video: bool,
+    has_audio: bool,
+    download_url: String,
+}
+
+async fn probe_original(state: &AppState, details: &VideoDetails) -> ApiResult<Original> {
+    let path = state.video_paths().original(&details.video);
+    // The probe reads headers only: milliseconds even for a large original.
+    let report = blocking(move || Ok(crate::media::probe(&path).ok())).await?;
+    let stream = |kind: StreamKind| {
+        report
+            .as_ref()
+            .and_then(|r| r.streams.iter().find(|s| s.kind == kind))
+    };
+    let video = stream(StreamKind::Video);
+    let height = video.and_then(|v| v.display_height.or(v.height));
+    Ok(Original {
+        resolution: match height {
+            Some(h) => json!({ "id": h, "label": format!("{h}p") }),
+            None => json!({ "id": 0, "label": "Audio only" }),
+        },
+        width: video.and_then(|v| v.display_width.or(v.width)),
+        height,
+        fps: video.and_then(|v| v.frame_rate),
+        has_video: video.is_some(),
+        has_audio: stream(StreamKind::Audio).is_some(),
+        download_url: format!(
+            "{}/download/original-video-files/{}",
+            state.base_url(),
+            original_name(state, details)
+        ),
+    })
+}
+
 async fn source(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
@@ -40,33 +81,45 @@ async fn source(
 ) -> ApiResult<HttpResponse> {
     let details = videos::get(&state.store, &id, Some(&me)).await?;
     videos::require_manage(&me, &details)?;
-    let path = state.video_paths().original(&details.video);
-    // The probe reads headers only: milliseconds even for a large original.
-    let report = blocking(move || Ok(crate::media::probe(&path).ok())).await?;
-    let video = report
-        .as_ref()
-        .and_then(|r| r.streams.iter().find(|s| s.kind == StreamKind::Video));
-    let height = video.and_then(|v| v.display_height.or(v.height));
-    let resolution = match height {
-        Some(h) => json!({ "id": h, "label": format!("{h}p") }),
-        None => json!({ "id": 0, "label": "Audio only" }),
-    };
+    let original = probe_original(&state, &details).await?;
     let v = &details.video;
     Ok(HttpResponse::Ok().json(json!({
         "filename": v.original_filename,
         "inputFilename": v.original_filename,
-        "fileDownloadUrl": format!(
-            "{}/download/original-video-files/{}",
-            state.base_url(),
-            original_name(&state, &details)
-        ),
-        "resolution": resolution,
+        "fileDownloadUrl": original.download_url,
+        "resolution": original.resolution,
         "size": v.original_size,
-        "fps": video.and_then(|v| v.frame_rate),
-        "width": video.and_then(|v| v.display_width.or(v.width)),
-        "height": height,
+        "fps": original.fps,
+        "width": original.width,
+        "height": original.height,
         "createdAt": v.created_at,
     })))
+}
+
+/// The original as a `VideoFile`, which whoever may change a video sees in `files` until its
+/// first rendition exists. PeerTube lists the uploaded file there until transcoding replaces
+/// it, and peertube-cli, after an upload, polls `files[0].torrentUrl` until it is set (an
+/// empty list makes it fail). The torrent fields stay empty, which is what it waits on, until
+/// the rendition and its torrent are made.
+pub async fn processing_file(state: &AppState, details: &VideoDetails) -> ApiResult<Value> {
+    let original = probe_original(state, details).await?;
+    Ok(json!({
+        "id": 0,
+        "resolution": original.resolution,
+        "size": details.video.original_size,
+        "width": original.width,
+        "height": original.height,
+        "fps": original.fps.map(|f| f.round() as i64),
+        "hasAudio": original.has_audio,
+        "hasVideo": original.has_video,
+        "fileUrl": original.download_url,
+        "fileDownloadUrl": original.download_url,
+        "playlistUrl": null,
+        "torrentUrl": "",
+        "torrentDownloadUrl": "",
+        "magnetUri": "",
+        "metadataUrl": null,
+    }))
 }
 
 async fn download(

@@ -147,6 +147,16 @@ async fn get(
 ) -> ApiResult<HttpResponse> {
     let details = videos::get(&state.store, &id, user.as_ref()).await?;
     let mut body = video_json::details(&urls(&state), &details);
+    let manager = user
+        .as_ref()
+        .is_some_and(|u| videos::require_manage(u, &details).is_ok());
+    if manager
+        && details.files.is_empty()
+        && details.video.url.is_none()
+        && details.video.state == 2
+    {
+        body["files"] = json!([super::video_source::processing_file(&state, &details).await?]);
+    }
     // PeerTube tells a signed-in viewer where they stopped.
     if let Some(user) = &user {
         let position = history::position(&state.store, user, details.video.id).await?;
