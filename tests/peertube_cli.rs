@@ -9,6 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::fed::get_json;
 use common::{Options, Server, http};
 use serde_json::Value;
 
@@ -101,26 +102,10 @@ async fn peertube_cli_uploads_a_video_with_its_metadata() {
     );
 
     let admin = server.admin_token().await;
-    let mine: Value = http()
-        .get(server.api("/users/me/videos"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, mine) = get_json(&server.api("/users/me/videos"), Some(&admin)).await;
     assert_eq!(mine["total"], 1, "{mine}");
     let uuid = mine["data"][0]["uuid"].as_str().unwrap();
-    let video: Value = http()
-        .get(server.api(&format!("/videos/{uuid}")))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, video) = get_json(&server.api(&format!("/videos/{uuid}")), Some(&admin)).await;
     assert_eq!(video["name"], "Harbour from the command line");
     assert_eq!(video["category"]["id"], 1);
     assert_eq!(video["licence"]["id"], 2);
@@ -161,15 +146,8 @@ async fn the_owner_sees_the_original_as_a_file_until_a_rendition_exists() {
     assert_eq!(res.status(), 200);
     let created: Value = res.json().await.unwrap();
     let uuid = created["video"]["uuid"].as_str().unwrap();
-    let video: Value = http()
-        .get(server.api(&format!("/videos/{uuid}")))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let url = server.api(&format!("/videos/{uuid}"));
+    let (_, video) = get_json(&url, Some(&admin)).await;
     assert_eq!(video["state"]["id"], 2, "{video}");
     let file = &video["files"][0];
     assert_eq!(file["torrentUrl"], "", "{video}");
@@ -182,15 +160,8 @@ async fn the_owner_sees_the_original_as_a_file_until_a_rendition_exists() {
             .contains("/download/original-video-files/")
     );
     assert_eq!(video["streamingPlaylists"], serde_json::json!([]));
-    let res = http()
-        .get(server.api(&format!("/videos/{uuid}")))
-        .send()
-        .await
-        .unwrap();
-    if res.status() == 200 {
-        let anonymous: Value = res.json().await.unwrap();
-        assert_eq!(anonymous["files"], serde_json::json!([]), "{anonymous}");
-    } else {
-        assert_eq!(res.status(), 404, "not yet published");
+    match get_json(&url, None).await {
+        (200, anonymous) => assert_eq!(anonymous["files"], serde_json::json!([]), "{anonymous}"),
+        (status, _) => assert_eq!(status, 404, "not yet published"),
     }
 }
