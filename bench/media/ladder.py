@@ -47,6 +47,7 @@ VARIANTS = {
     "q140": ["--quantizer", "140"],
     "q160": ["--quantizer", "160"],
     "speed9": ["--speed", "9"],
+    "speed8": ["--speed", "8"],
 }
 
 

@@ -238,8 +238,7 @@ fn apply_av1_option(t: &mut Av1Tuning, option: &str) -> anyhow::Result<()> {
                 .split_once('-')
                 .and_then(|(a, b)| Some((a.parse::<u8>().ok()?, b.parse::<u8>().ok()?)))
                 .ok_or_else(|| anyhow::anyhow!("--av1 partition: expected MIN-MAX, e.g. 4-5"))?;
-            t.partition_min_log2 = lo.clamp(2, 6);
-            t.partition_max_log2 = hi.clamp(2, 6);
+            t.partition_log2 = Some((lo.clamp(2, 6), hi.clamp(2, 6)));
         }
         _ => anyhow::bail!("--av1 {key}: unknown setting"),
     }

@@ -42,9 +42,11 @@ pub struct Av1Tuning {
     pub cdef: bool,
     /// Tiles per frame: `None` picks one per thread for pictures large enough to split.
     pub tiles: Option<usize>,
-    /// Smallest and largest partition (block) size, as log2 of the side: 3 = 8x8 .. 6 = 64x64.
-    pub partition_min_log2: u8,
-    pub partition_max_log2: u8,
+    /// Smallest and largest partition (block) size, as log2 of the side (3 = 8x8 .. 6 = 64x64);
+    /// `None` keeps the speed preset's range (speed 10: 32x32 only; 9: 16x16 to 32x32; 3 to 8:
+    /// 8x8 to 64x64), which is most of what separates the presets in quality and time
+    /// (docs/BENCHMARKS.md).
+    pub partition_log2: Option<(u8, u8)>,
     /// Disable frame reordering (no hidden alt-ref frames): faster and shallower, less efficient.
     pub low_latency: bool,
 }
@@ -57,8 +59,7 @@ impl Default for Av1Tuning {
             scene_detection: false,
             cdef: true,
             tiles: None,
-            partition_min_log2: 5,
-            partition_max_log2: 5,
+            partition_log2: None,
             low_latency: false,
         }
     }
@@ -109,51 +110,56 @@ pub fn level_for(width: u32, height: u32, fps: f64) -> u8 {
         .unwrap_or(31)
 }
 
+/// rav1e's configuration for `s`: the speed preset, then the tuning on top of it.
+fn encoder_config(s: &Av1Settings) -> EncoderConfig {
+    let mut enc = EncoderConfig::with_speed_preset(s.speed.min(10));
+    enc.width = s.width as usize;
+    enc.height = s.height as usize;
+    enc.bit_depth = 8;
+    enc.chroma_sampling = ChromaSampling::Cs420;
+    // A millisecond time base keeps variable frame rates expressible; rate control only
+    // uses it to spread bits.
+    let fps = if s.fps.is_finite() && s.fps > 0.0 {
+        s.fps
+    } else {
+        30.0
+    };
+    enc.time_base = Rational::new(1000, (fps * 1000.0).round() as u64);
+    enc.quantizer = usize::from(s.quantizer);
+    enc.min_key_frame_interval = 1;
+    enc.max_key_frame_interval = s.max_keyframe_interval.max(1);
+    let t = &s.tuning;
+    enc.low_latency = t.low_latency;
+    enc.tune = if t.tune_psnr {
+        Tune::Psnr
+    } else {
+        Tune::Psychovisual
+    };
+    let ss = &mut enc.speed_settings;
+    ss.rdo_lookahead_frames = t.rdo_lookahead_frames.max(1);
+    if !t.scene_detection {
+        ss.scene_detection_mode = SceneDetectionSpeed::None;
+    }
+    ss.cdef = t.cdef;
+    if let Some((lo, hi)) = t.partition_log2 {
+        ss.partition.partition_range = PartitionRange::new(block_size(lo.min(hi)), block_size(hi));
+    }
+    let level_idx = level_for(s.width, s.height, fps);
+    enc.level_idx = Some(level_idx);
+    // Tiles are what lets rav1e's threads work on one frame (measured 1.6x with 2-4 tiles on
+    // two cores); tiny pictures cannot be split usefully.
+    enc.tiles = match t.tiles {
+        Some(n) => n.max(1),
+        None if s.width >= 256 && s.height >= 128 => s.threads.clamp(1, 4),
+        None => 1,
+    };
+    enc
+}
+
 impl Av1Encoder {
     pub fn new(s: &Av1Settings) -> Result<Self, MediaError> {
-        let mut enc = EncoderConfig::with_speed_preset(s.speed.min(10));
-        enc.width = s.width as usize;
-        enc.height = s.height as usize;
-        enc.bit_depth = 8;
-        enc.chroma_sampling = ChromaSampling::Cs420;
-        // A millisecond time base keeps variable frame rates expressible; rate control only
-        // uses it to spread bits.
-        let fps = if s.fps.is_finite() && s.fps > 0.0 {
-            s.fps
-        } else {
-            30.0
-        };
-        enc.time_base = Rational::new(1000, (fps * 1000.0).round() as u64);
-        enc.quantizer = usize::from(s.quantizer);
-        enc.min_key_frame_interval = 1;
-        enc.max_key_frame_interval = s.max_keyframe_interval.max(1);
-        let t = &s.tuning;
-        enc.low_latency = t.low_latency;
-        enc.tune = if t.tune_psnr {
-            Tune::Psnr
-        } else {
-            Tune::Psychovisual
-        };
-        let ss = &mut enc.speed_settings;
-        ss.rdo_lookahead_frames = t.rdo_lookahead_frames.max(1);
-        if !t.scene_detection {
-            ss.scene_detection_mode = SceneDetectionSpeed::None;
-        }
-        ss.cdef = t.cdef;
-        let (lo, hi) = (
-            t.partition_min_log2.min(t.partition_max_log2),
-            t.partition_max_log2,
-        );
-        ss.partition.partition_range = PartitionRange::new(block_size(lo), block_size(hi));
-        let level_idx = level_for(s.width, s.height, fps);
-        enc.level_idx = Some(level_idx);
-        // Tiles are what lets rav1e's threads work on one frame (measured 1.6x with 2-4 tiles on
-        // two cores); tiny pictures cannot be split usefully.
-        enc.tiles = match t.tiles {
-            Some(n) => n.max(1),
-            None if s.width >= 256 && s.height >= 128 => s.threads.clamp(1, 4),
-            None => 1,
-        };
+        let enc = encoder_config(s);
+        let level_idx = enc.level_idx.unwrap_or(31);
         let cfg = Config::new()
             .with_encoder_config(enc)
             .with_threads(s.threads.max(1));
@@ -280,4 +286,52 @@ fn find_obu(data: &[u8], obu_type: u8) -> Option<&[u8]> {
         .into_iter()
         .find(|(t, _)| *t == obu_type)
         .map(|(_, b)| b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(speed: u8, partition_log2: Option<(u8, u8)>) -> Av1Settings {
+        Av1Settings {
+            width: 1280,
+            height: 720,
+            fps: 30.0,
+            speed,
+            quantizer: 120,
+            threads: 2,
+            max_keyframe_interval: 120,
+            tuning: Av1Tuning {
+                partition_log2,
+                ..Av1Tuning::default()
+            },
+        }
+    }
+
+    /// The block sizes are what separates the fast presets: each keeps its own unless a
+    /// measurement asks for another range (the tuning once forced speed 10's on every preset).
+    #[test]
+    fn block_sizes_follow_the_preset_unless_asked() {
+        // rav1e keeps the range's fields to itself; its Debug form shows them.
+        let range = |s: &Av1Settings| {
+            format!(
+                "{:?}",
+                encoder_config(s).speed_settings.partition.partition_range
+            )
+        };
+        let expect = |min, max| format!("{:?}", PartitionRange::new(min, max));
+        use BlockSize::{BLOCK_8X8, BLOCK_16X16, BLOCK_32X32, BLOCK_64X64};
+        assert_eq!(range(&settings(10, None)), expect(BLOCK_32X32, BLOCK_32X32));
+        assert_eq!(range(&settings(9, None)), expect(BLOCK_16X16, BLOCK_32X32));
+        assert_eq!(range(&settings(8, None)), expect(BLOCK_8X8, BLOCK_64X64));
+        assert_eq!(
+            range(&settings(9, Some((5, 5)))),
+            expect(BLOCK_32X32, BLOCK_32X32)
+        );
+        // The other settings of the tuning hold at every speed.
+        let c = encoder_config(&settings(9, None));
+        assert_eq!(c.speed_settings.rdo_lookahead_frames, 1);
+        assert_eq!(c.tune, Tune::Psnr);
+        assert_eq!(c.level_idx, Some(level_for(1280, 720, 30.0)));
+    }
 }
