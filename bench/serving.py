@@ -2,21 +2,23 @@
 """API list and media serving benchmark, run by hand from the repository root:
 
     python3 bench/serving.py [--videos 10000] [--seconds 20] [--connections 32] [--rounds 5]
-                             [--bin PATH]
+                             [--view-rate 20] [--bin PATH]
 
 Needs wrk and nginx (apt-get install wrk nginx-light) and ffmpeg to make the clip; none of them
 is needed by Kinora itself.
 
 1. `GET /api/v1/videos?count=25` with VIDEOS published videos in the store (seeded by the
    `seed_videos` example): requests/s and p99 latency from wrk at CONNECTIONS connections,
-   anonymous (answered from the page cache) and signed in (built for the viewer each time).
+   anonymous and signed in (both answered from the page cache, which every commit empties),
+   then anonymous again while another thread counts VIEW_RATE views per second of videos not
+   viewed before (each one a commit, as on a live instance).
 2. Segment serving: a 60 s 720p H.264/AAC clip is uploaded and remuxed; wrk then requests the
    byte ranges of its HLS segments (the `#EXT-X-BYTERANGE` lines of the media playlist, in turn)
    from Kinora and, in the same run, from nginx serving the same files from the same data
    directory (sendfile on), taking turns for ROUNDS rounds. The figure of merit is the median of
    the rounds' ratios of Kinora's throughput to nginx's.
 """
-import argparse, json, os, platform, re, shutil, signal, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, os, platform, re, shutil, signal, subprocess, sys, tempfile, threading, time, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from publish import BIN, ROOT, call, free_port, login, peak_rss_mb, wait_until_up  # noqa: E402
@@ -39,6 +41,31 @@ def wrk(url, seconds, connections, script=None, token=None):
     if non2xx:
         sys.exit(f"wrk saw {non2xx.group(1)} error answers from {url}:\n{out}")
     return {"requests_per_s": rps, "p99_ms": round(p99_ms, 2), "mb_per_s": round(mb_s, 1)}
+
+def while_viewed(base, rate, measure):
+    """Runs `measure()` while another thread counts `rate` views per second, each of a video not
+    viewed before (so each one is a commit); returns what `measure` returned and the views."""
+    stop = threading.Event()
+    counted = [0]
+
+    def view():
+        video = 1
+        while not stop.is_set():
+            status, _, _ = call("POST", f"{base}/api/v1/videos/{video}/views", None,
+                                b'{"currentTime": 1}', {"Content-Type": "application/json"})
+            if status == 204:
+                counted[0] += 1
+            video += 1
+            stop.wait(1 / rate)
+
+    thread = threading.Thread(target=view)
+    thread.start()
+    try:
+        result = measure()
+    finally:
+        stop.set()
+        thread.join()
+    return {**result, "views_counted": counted[0]}
 
 def segment_ranges(base, token, uuid):
     """(path, Range header) of every segment of the video's first rendition."""
@@ -103,6 +130,8 @@ def main():
     ap.add_argument("--videos", type=int, default=10000)
     ap.add_argument("--seconds", type=int, default=20)
     ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--view-rate", type=int, default=20,
+                    help="views counted per second (each a commit) during the third list run")
     ap.add_argument("--rounds", type=int, default=5,
                     help="segment rounds, Kinora then nginx in each (SECONDS each)")
     ap.add_argument("--bin", help="measure this kinora binary instead of building target/release/kinora "
@@ -153,6 +182,10 @@ def main():
         # Signed in, the page is made for the viewer (no shared page cache): the cache-miss cost.
         listing_signed_in = wrk(f"{base}/api/v1/videos?count=25", args.seconds, args.connections,
                                 token=token)
+        # A live instance commits while it serves (a view counted, a comment), and every commit
+        # empties the page cache: the anonymous list again, with views counted meanwhile.
+        listing_viewed = while_viewed(base, args.view_rate, lambda: wrk(
+            f"{base}/api/v1/videos?count=25", args.seconds, args.connections))
         _, _, body = call("GET", f"{base}/api/v1/videos?count=25")
         total = json.loads(body)["total"]
 
@@ -175,6 +208,7 @@ def main():
             "videos_in_store": total,
             "list_count_25": listing,
             "list_count_25_signed_in": listing_signed_in,
+            f"list_count_25_with_{args.view_rate}_views_per_s": listing_viewed,
             "segments": len(ranges),
             "kinora_segments": kinora_media,
             "nginx_segments": nginx_media,
