@@ -1,6 +1,6 @@
 //! Decoded planes of any layout and bit depth (4:0:0, 4:2:0, 4:2:2, 4:4:4; 8 to 12 bits) turned
 //! into the transcoder's 8-bit 4:2:0 [`Picture`]: chroma averaged down to half size in each
-//! direction where it is fuller, then samples rounded to 8 bits.
+//! direction where it is fuller, then samples reduced to 8 bits with an ordered dither.
 
 use crate::media::picture::{Picture, chroma_size};
 
@@ -60,15 +60,28 @@ fn halve(plane: &[u16], w: u32, h: u32, nw: u32, nh: u32) -> Vec<u16> {
     out
 }
 
-fn to_8bit(plane: &[u16], bits: u32) -> Vec<u8> {
+/// A 4x4 Bayer matrix: each value 0..15 once in every 4x4 block, neighbours far apart.
+const BAYER: [[u32; 4]; 4] = [[0, 8, 2, 10], [12, 4, 14, 6], [3, 11, 1, 9], [15, 7, 13, 5]];
+
+/// `plane` (`w` samples a row) of `bits`-bit samples as 8-bit ones. Over 8 bits, an ordered
+/// dither: the dropped low bits are compared with a threshold that varies over each 4x4 block,
+/// so a block keeps the exact average of its samples (a smooth 10-bit gradient becomes a fine
+/// pattern of neighbouring 8-bit values rather than visible bands). Plain rounding, as before,
+/// turned every four 10-bit steps into one 8-bit step. Written here: the scalers and image
+/// crates in use take 8-bit input, and this is a dozen lines.
+fn to_8bit(plane: &[u16], w: u32, bits: u32) -> Vec<u8> {
     let shift = bits.saturating_sub(8);
     if shift == 0 {
         return plane.iter().map(|&s| s.min(255) as u8).collect();
     }
-    let half = 1u32 << (shift - 1);
+    let w = w.max(1) as usize;
     plane
         .iter()
-        .map(|&s| ((u32::from(s) + half) >> shift).min(255) as u8)
+        .enumerate()
+        .map(|(i, &s)| {
+            let threshold = (BAYER[(i / w) % 4][(i % w) % 4] << shift) >> 4;
+            ((u32::from(s) + threshold) >> shift).min(255) as u8
+        })
         .collect()
 }
 
@@ -81,14 +94,14 @@ pub fn convert(p: &Planes) -> Picture {
     } else {
         let (sw, sh) = p.layout.chroma_size(w, h);
         (
-            to_8bit(&halve(&p.u, sw, sh, cw, ch), p.bits),
-            to_8bit(&halve(&p.v, sw, sh, cw, ch), p.bits),
+            to_8bit(&halve(&p.u, sw, sh, cw, ch), cw, p.bits),
+            to_8bit(&halve(&p.v, sw, sh, cw, ch), cw, p.bits),
         )
     };
     Picture {
         width: w,
         height: h,
-        y: to_8bit(&p.y, p.bits),
+        y: to_8bit(&p.y, w, p.bits),
         u,
         v,
     }
@@ -113,9 +126,40 @@ mod tests {
         let out = convert(&p);
         assert!(out.is_consistent());
         assert_eq!(out.y, [0, 1, 255, 255, 128, 1]);
-        // (100+104+108+112)/4 = 106 -> 26.5 -> 27; 400 -> 100.
-        assert_eq!(out.u, [27, 100]);
+        // (100+104+108+112)/4 = 106 -> 26.5: 26 at the dither's lowest threshold (the first
+        // sample of a block); 400 -> 100.
+        assert_eq!(out.u, [26, 100]);
         assert_eq!(out.v, [255, 255]);
+    }
+
+    /// Every 10-bit and 12-bit level keeps its exact average over a 4x4 block: a gradient
+    /// whose steps are finer than 8 bits stays smooth on average instead of banding.
+    #[test]
+    fn dithering_keeps_each_blocks_average() {
+        for (bits, levels) in [(10u32, 0..1020u32), (12, 0..4080)] {
+            let scale = f64::from(1u32 << (bits - 8));
+            for level in levels.step_by(7) {
+                let out = to_8bit(&[level as u16; 16], 4, bits);
+                let mean = out.iter().map(|&v| f64::from(v)).sum::<f64>() / 16.0;
+                assert!(
+                    (mean - f64::from(level) / scale).abs() < 1e-9,
+                    "{bits}-bit {level}: mean {mean}"
+                );
+            }
+        }
+        // A 10-bit ramp of 1/4-step increments: rounding made runs of four equal values, the
+        // dither makes each block's mean follow the ramp.
+        let ramp: Vec<u16> = (0..64).flat_map(|_| 400..464u16).collect();
+        let out = to_8bit(&ramp, 64, 10);
+        let column_mean = |x: usize| (0..4).map(|y| f64::from(out[y * 64 + x])).sum::<f64>() / 4.0;
+        let means: Vec<f64> = (0..64)
+            .step_by(4)
+            .map(|x| (x..x + 4).map(column_mean).sum::<f64>() / 4.0)
+            .collect();
+        for (i, m) in means.iter().enumerate() {
+            let want = (400.0 + 4.0 * i as f64 + 1.5) / 4.0;
+            assert!((m - want).abs() < 1e-9, "block {i}: {m} against {want}");
+        }
     }
 
     #[test]
