@@ -6,27 +6,6 @@ mod common;
 use common::{Server, expect_problem, http};
 use serde_json::Value;
 
-async fn put_caption(
-    server: &Server,
-    token: &str,
-    uuid: &str,
-    lang: &str,
-    name: &str,
-    body: &str,
-) -> reqwest::Response {
-    let form = reqwest::multipart::Form::new().part(
-        "captionfile",
-        reqwest::multipart::Part::bytes(body.as_bytes().to_vec()).file_name(name.to_string()),
-    );
-    http()
-        .put(server.api(&format!("/videos/{uuid}/captions/{lang}")))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn captions(server: &Server, uuid: &str) -> Value {
     let res = http()
         .get(server.api(&format!("/videos/{uuid}/captions")))
@@ -47,11 +26,12 @@ async fn captions_are_uploaded_converted_listed_replaced_and_deleted() {
     let uuid = video["uuid"].as_str().unwrap();
 
     let srt = "1\r\n00:00:00,500 --> 00:00:02,000\r\nBonjour\r\n";
-    let res = put_caption(&server, &admin, uuid, "fr", "fr.srt", srt).await;
+    let res = server.put_caption(&admin, uuid, "fr", "fr.srt", srt).await;
     assert_eq!(res.status(), 204);
     let vtt = "WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n";
     assert_eq!(
-        put_caption(&server, &admin, uuid, "en", "en.vtt", vtt)
+        server
+            .put_caption(&admin, uuid, "en", "en.vtt", vtt)
             .await
             .status(),
         204
@@ -85,15 +65,15 @@ async fn captions_are_uploaded_converted_listed_replaced_and_deleted() {
 
     // Replacing keeps one caption per language and removes the old file.
     let old_path = fr["captionPath"].as_str().unwrap().to_string();
-    let res = put_caption(
-        &server,
-        &admin,
-        uuid,
-        "fr",
-        "fr.vtt",
-        "WEBVTT\n\n00:01.000 --> 00:02.000\nSalut\n",
-    )
-    .await;
+    let res = server
+        .put_caption(
+            &admin,
+            uuid,
+            "fr",
+            "fr.vtt",
+            "WEBVTT\n\n00:01.000 --> 00:02.000\nSalut\n",
+        )
+        .await;
     assert_eq!(res.status(), 204);
     let list = captions(&server, uuid).await;
     assert_eq!(list["total"], 2);
@@ -107,7 +87,9 @@ async fn captions_are_uploaded_converted_listed_replaced_and_deleted() {
 
     // Bad input: not subtitles, an unknown language, someone else's video, no file.
     let body = expect_problem(
-        put_caption(&server, &admin, uuid, "de", "x.srt", "not subtitles at all").await,
+        server
+            .put_caption(&admin, uuid, "de", "x.srt", "not subtitles at all")
+            .await,
         400,
     )
     .await;
@@ -116,13 +98,15 @@ async fn captions_are_uploaded_converted_listed_replaced_and_deleted() {
         "{body}"
     );
     expect_problem(
-        put_caption(&server, &admin, uuid, "xx-nope", "x.vtt", vtt).await,
+        server
+            .put_caption(&admin, uuid, "xx-nope", "x.vtt", vtt)
+            .await,
         404,
     )
     .await;
     let (_, other) = server.create_user(&admin, "other", 2).await;
     expect_problem(
-        put_caption(&server, &other, uuid, "de", "x.vtt", vtt).await,
+        server.put_caption(&other, uuid, "de", "x.vtt", vtt).await,
         403,
     )
     .await;

@@ -14,7 +14,7 @@ mod tls_support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Options, Server, http};
+use common::{Options, Server};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tls_support::{TestCa, write};
@@ -69,21 +69,6 @@ fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-async fn caption(server: &Server, token: &str, uuid: &str, vtt: &str) {
-    let form = reqwest::multipart::Form::new().part(
-        "captionfile",
-        reqwest::multipart::Part::bytes(vtt.as_bytes().to_vec()).file_name("en.vtt"),
-    );
-    let res = http()
-        .put(server.api(&format!("/videos/{uuid}/captions/en")))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 204);
-}
-
 #[tokio::test]
 async fn yt_dlp_reads_and_downloads_a_video_as_from_peertube() {
     let Some(ytdlp) = yt_dlp() else {
@@ -115,7 +100,8 @@ async fn yt_dlp_reads_and_downloads_a_video_as_from_peertube() {
     let uuid = video["uuid"].as_str().unwrap().to_string();
     let short = video["shortUUID"].as_str().unwrap().to_string();
     let vtt = "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nGulls over the harbour\n";
-    caption(&server, &admin, &uuid, vtt).await;
+    let res = server.put_caption(&admin, &uuid, "en", "en.vtt", vtt).await;
+    assert_eq!(res.status(), 204);
 
     // The same data directory served over HTTPS on port 443 of a loopback address of its own.
     let nanos = std::time::SystemTime::now()

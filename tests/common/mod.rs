@@ -433,6 +433,29 @@ impl Server {
             .unwrap()
     }
 
+    /// `PUT /videos/{uuid}/captions/{lang}` with `body` as the caption file `name`; the raw
+    /// response.
+    pub async fn put_caption(
+        &self,
+        token: &str,
+        uuid: &str,
+        lang: &str,
+        name: &str,
+        body: &str,
+    ) -> reqwest::Response {
+        let form = reqwest::multipart::Form::new().part(
+            "captionfile",
+            reqwest::multipart::Part::bytes(body.as_bytes().to_vec()).file_name(name.to_string()),
+        );
+        http()
+            .put(self.api(&format!("/videos/{uuid}/captions/{lang}")))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Polls a video until it leaves state 2 (to transcode); its JSON then.
     pub async fn wait_processed(&self, token: &str, uuid: &str) -> Value {
         self.wait_for(token, uuid, "processed", |v| v["state"]["id"] != 2)
