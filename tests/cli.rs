@@ -235,6 +235,25 @@ fn configuration_precedence_is_file_then_env_then_flags() {
         "file values stay when not overridden"
     );
 
+    // Ladder settings per rung: a number for all, or entries for the rungs up to a resolution.
+    assert!(out.contains("transcoding.av1_speed = 10\n"), "{out}");
+    assert!(
+        out.contains("transcoding.av1_quantizer = \"120, 360:135, 720:130\""),
+        "{out}"
+    );
+    let ladder = print(
+        &[("KINORA_TRANSCODING_AV1_SPEED", "10, 240:9")],
+        &["--set", "transcoding.av1_quantizer=100"],
+    );
+    assert!(
+        ladder.contains("transcoding.av1_speed = \"10, 240:9\""),
+        "{ladder}"
+    );
+    assert!(
+        ladder.contains("transcoding.av1_quantizer = 100\n"),
+        "{ladder}"
+    );
+
     // What --print-config prints is itself a valid kinora.toml.
     std::fs::write(dir.path().join("kinora.toml"), &out).unwrap();
     let again = print(&[], &[]);
@@ -306,6 +325,18 @@ fn bad_configuration_names_the_key_and_the_source() {
             vec![],
             vec!["--set", "nope=1"],
             "unknown setting `nope`",
+        ),
+        (
+            "[transcoding]\nav1_quantizer = \"120, 360\"\n",
+            vec![],
+            vec![],
+            "`transcoding.av1_quantizer` from file",
+        ),
+        (
+            "",
+            vec![("KINORA_TRANSCODING_AV1_SPEED", "10, 360:11")],
+            vec![],
+            "11 is above the highest value, 10",
         ),
         (
             "",

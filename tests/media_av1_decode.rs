@@ -11,7 +11,7 @@ use kinora::media::decode::{VideoDecoder, reorder::Reorder};
 use kinora::media::picture::Picture;
 use kinora::media::transcode::input;
 use kinora::media::{
-    Control, LadderConfig, ProbeLimits, TopRung, TranscodeOptions, plan, probe, run,
+    Control, LadderConfig, PerResolution, ProbeLimits, TopRung, TranscodeOptions, plan, probe, run,
 };
 use media_support::progressive::{progressive_mp4, sample_entry, track_samples};
 use media_support::{ffmpeg_frames, ffprobe, fixture};
@@ -87,7 +87,7 @@ fn av1_upload(dir: &std::path::Path) -> std::path::PathBuf {
     let cfg = LadderConfig {
         resolutions: vec![72],
         top_rung: TopRung::ReplaceWithAv1,
-        av1_quantizer: 60,
+        av1_quantizer: PerResolution::uniform(60),
         ..Default::default()
     };
     let p = plan(&probe(&src).unwrap(), &cfg).unwrap();

@@ -128,3 +128,38 @@ fn run_remux_only_plan() {
     assert!(result.renditions[0].remuxed);
     assert!(out.path().join("master.m3u8").exists());
 }
+
+#[test]
+fn each_rung_takes_its_own_speed_and_quantizer() {
+    let report = probe(fixture("h264_aac.mp4")).unwrap();
+    let encoded = |cfg: &LadderConfig| -> Vec<(u32, u8, u8)> {
+        plan(&report, cfg)
+            .unwrap()
+            .renditions
+            .iter()
+            .filter_map(|r| match r.action {
+                Action::EncodeAv1 { speed, quantizer } => Some((r.resolution, speed, quantizer)),
+                Action::Remux => None,
+            })
+            .collect()
+    };
+    // The default raises the quantizer of scaled-down rungs: up to 360p 135, up to 720p 130.
+    let cfg = LadderConfig {
+        resolutions: vec![90, 144],
+        top_rung: TopRung::ReplaceWithAv1,
+        ..Default::default()
+    };
+    assert_eq!(
+        encoded(&cfg),
+        vec![(90, 10, 135), (144, 10, 135), (180, 10, 135)]
+    );
+    let cfg = LadderConfig {
+        av1_speed: "10, 100:8".parse().unwrap(),
+        av1_quantizer: "150, 144:90".parse().unwrap(),
+        ..cfg
+    };
+    assert_eq!(
+        encoded(&cfg),
+        vec![(90, 8, 90), (144, 10, 90), (180, 10, 150)]
+    );
+}

@@ -48,6 +48,7 @@ VARIANTS = {
     "q160": ["--quantizer", "160"],
     "speed9": ["--speed", "9"],
     "speed8": ["--speed", "8"],
+    "txrate": ["--av1", "tx_domain_rate=on"],
 }
 
 

@@ -3,6 +3,7 @@
 use super::Config;
 use super::network::{self, RedirectListen};
 use super::values::{ByteSize, LogFormat, RegistrationMode, format_bytes, parse_quota};
+use crate::media::PerResolution;
 
 /// One configurable key. `apply` parses the textual value (from TOML, env or a flag) into the
 /// config; `show` renders the effective value as a TOML literal.
@@ -50,6 +51,16 @@ fn number<T: std::str::FromStr>(value: &str, what: &str) -> Result<T, String> {
     value
         .parse::<T>()
         .map_err(|_| format!("expected {what}, got {value:?}"))
+}
+
+/// A bare number when every rung shares the value, a string otherwise.
+fn per_resolution_literal(value: &PerResolution<u8>) -> String {
+    let text = value.to_string();
+    if text.contains(',') {
+        quoted(&text)
+    } else {
+        text
+    }
 }
 
 pub static SETTINGS: &[Setting] = &[
@@ -227,24 +238,21 @@ pub static SETTINGS: &[Setting] = &[
     },
     Setting {
         key: "transcoding.av1_speed",
-        doc: "rav1e speed preset, 0 (smallest files, slowest) to 10 (fastest).",
+        doc: "rav1e speed preset, 0 (smallest files, slowest) to 10 (fastest); \"10, 360:9\" gives the rungs up to 360p their own.",
         apply: |c, v| {
-            c.ladder.av1_speed = number(v, "a number from 0 to 10")?;
-            if c.ladder.av1_speed > 10 {
-                return Err("must be at most 10".into());
-            }
+            c.ladder.av1_speed = PerResolution::parse_at_most(v, 10)?;
             Ok(())
         },
-        show: |c| c.ladder.av1_speed.to_string(),
+        show: |c| per_resolution_literal(&c.ladder.av1_speed),
     },
     Setting {
         key: "transcoding.av1_quantizer",
-        doc: "rav1e quantizer, 0 (best quality) to 255 (smallest files).",
+        doc: "rav1e quantizer, 0 (best quality) to 255 (smallest files); RES:Q entries apply to the rungs up to RES.",
         apply: |c, v| {
-            c.ladder.av1_quantizer = number(v, "a number from 0 to 255")?;
+            c.ladder.av1_quantizer = PerResolution::parse_at_most(v, 255)?;
             Ok(())
         },
-        show: |c| c.ladder.av1_quantizer.to_string(),
+        show: |c| per_resolution_literal(&c.ladder.av1_quantizer),
     },
     Setting {
         key: "transcoding.max_fps",

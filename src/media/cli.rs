@@ -9,6 +9,7 @@ use std::sync::Arc;
 use super::cli_progress::ProgressDisplay;
 use super::control::Control;
 use super::encode::av1::Av1Tuning;
+use super::per_resolution::PerResolution;
 use super::plan::{LadderConfig, TopRung};
 use super::remux::RemuxOptions;
 use super::transcode::TranscodeOptions;
@@ -39,12 +40,14 @@ pub enum MediaCommand {
         /// Rung resolutions (the smaller side of the picture), comma-separated.
         #[arg(long, value_delimiter = ',', default_values_t = [360u32, 720])]
         resolutions: Vec<u32>,
-        /// rav1e speed preset, 0 (slowest) to 10 (fastest).
-        #[arg(long, default_value_t = 10)]
-        speed: u8,
-        /// rav1e quantizer, 0 (best) to 255.
-        #[arg(long, default_value_t = 120)]
-        quantizer: u8,
+        /// rav1e speed preset, 0 (slowest) to 10 (fastest); `10,360:9` gives the rungs up to
+        /// 360p their own [default: 10].
+        #[arg(long, value_parser = |v: &str| PerResolution::parse_at_most(v, 10))]
+        speed: Option<PerResolution<u8>>,
+        /// rav1e quantizer, 0 (best) to 255; `RES:Q` entries apply to the rungs up to RES
+        /// [default: 120,720:130,360:135].
+        #[arg(long, value_parser = |v: &str| PerResolution::parse_at_most(v, 255))]
+        quantizer: Option<PerResolution<u8>>,
         /// Encoder threads per rendition.
         #[arg(long, default_value_t = 2)]
         threads: usize,
@@ -56,7 +59,8 @@ pub enum MediaCommand {
         max_fps: f64,
         /// rav1e settings beyond the preset, for measuring them: `tune=psnr|psychovisual`,
         /// `lookahead=N`, `scene_detection=on|off`, `cdef=on|off`, `tiles=N`,
-        /// `partition=MIN-MAX` (log2 block sides, 3..6), `low_latency=on|off`. Repeatable.
+        /// `partition=MIN-MAX` (log2 block sides, 3..6), `low_latency=on|off`,
+        /// `tx_domain_rate=on|off`. Repeatable.
         #[arg(long = "av1", value_name = "KEY=VALUE")]
         av1_options: Vec<String>,
         /// Print the plan as JSON and stop.
@@ -175,10 +179,11 @@ pub fn run(cmd: MediaCommand) -> anyhow::Result<()> {
             }
             let report =
                 super::probe(&file).with_context(|| format!("probing {}", file.display()))?;
+            let defaults = LadderConfig::default();
             let cfg = LadderConfig {
                 resolutions,
-                av1_speed: speed.min(10),
-                av1_quantizer: quantizer,
+                av1_speed: speed.unwrap_or(defaults.av1_speed),
+                av1_quantizer: quantizer.unwrap_or(defaults.av1_quantizer),
                 top_rung,
                 max_fps,
             };
@@ -233,6 +238,7 @@ fn apply_av1_option(t: &mut Av1Tuning, option: &str) -> anyhow::Result<()> {
         "cdef" => t.cdef = on()?,
         "tiles" => t.tiles = Some(number()?.clamp(1, 64)),
         "low_latency" => t.low_latency = on()?,
+        "tx_domain_rate" => t.tx_domain_rate = on()?,
         "partition" => {
             let (lo, hi) = value
                 .split_once('-')

@@ -17,6 +17,7 @@ pub mod matroska_blocks;
 pub mod matroska_cover;
 pub mod mux;
 pub mod output;
+pub mod per_resolution;
 pub mod picture;
 pub mod plan;
 pub mod probe;
@@ -33,6 +34,7 @@ pub const SIMD_ASSEMBLY: bool = cfg!(feature = "asm");
 
 pub use control::{Control, Progress};
 pub use error::MediaError;
+pub use per_resolution::PerResolution;
 pub use plan::{Action, LadderConfig, Plan, PlannedRendition, TopRung, plan};
 pub use probe::{Container, ProbeLimits, ProbeReport, StreamKind, StreamReport, probe, probe_with};
 pub use remux::{HlsOutput, RemuxOptions, RenditionOutput, remux};

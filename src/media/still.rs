@@ -195,8 +195,8 @@ pub fn still_rendition(cfg: &super::LadderConfig) -> PlannedRendition {
         height,
         frame_rate: Some(STILL_FPS),
         action: Action::EncodeAv1 {
-            speed: cfg.av1_speed,
-            quantizer: cfg.av1_quantizer,
+            speed: cfg.av1_speed.at(height),
+            quantizer: cfg.av1_quantizer.at(height),
         },
         replaces_original: false,
     }

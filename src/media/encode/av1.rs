@@ -49,6 +49,10 @@ pub struct Av1Tuning {
     pub partition_log2: Option<(u8, u8)>,
     /// Disable frame reordering (no hidden alt-ref frames): faster and shallower, less efficient.
     pub low_latency: bool,
+    /// Estimate a candidate's coefficient rate from a table of its transform-domain distortion
+    /// instead of coding its coefficients during mode decision.
+    #[serde(default)]
+    pub tx_domain_rate: bool,
 }
 
 impl Default for Av1Tuning {
@@ -61,6 +65,7 @@ impl Default for Av1Tuning {
             tiles: None,
             partition_log2: None,
             low_latency: false,
+            tx_domain_rate: false,
         }
     }
 }
@@ -141,6 +146,7 @@ fn encoder_config(s: &Av1Settings) -> EncoderConfig {
         ss.scene_detection_mode = SceneDetectionSpeed::None;
     }
     ss.cdef = t.cdef;
+    ss.transform.tx_domain_rate = t.tx_domain_rate;
     if let Some((lo, hi)) = t.partition_log2 {
         ss.partition.partition_range = PartitionRange::new(block_size(lo.min(hi)), block_size(hi));
     }
