@@ -238,6 +238,10 @@ fn configuration_precedence_is_file_then_env_then_flags() {
     // Ladder settings per rung: a number for all, or entries for the rungs up to a resolution.
     assert!(out.contains("transcoding.av1_speed = 10\n"), "{out}");
     assert!(
+        out.contains("transcoding.worker_memory = \"auto\""),
+        "{out}"
+    );
+    assert!(
         out.contains("transcoding.av1_quantizer = \"120, 360:135, 720:130\""),
         "{out}"
     );
@@ -331,6 +335,12 @@ fn bad_configuration_names_the_key_and_the_source() {
             vec![],
             vec![],
             "`transcoding.av1_quantizer` from file",
+        ),
+        (
+            "",
+            vec![],
+            vec!["--set", "transcoding.worker_memory=512"],
+            "must be at least 16MiB",
         ),
         (
             "",

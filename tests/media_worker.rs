@@ -16,6 +16,7 @@ fn launcher() -> Launcher {
     Launcher {
         exe: env!("CARGO_BIN_EXE_kinora").into(),
         json_logs: false,
+        memory_limit: None,
     }
 }
 
@@ -145,6 +146,7 @@ fn a_worker_that_dies_is_reported_as_stopped() {
         let dead = Launcher {
             exe: exe.into(),
             json_logs: false,
+            memory_limit: None,
         };
         let e = worker::run(
             &dead,
@@ -159,4 +161,52 @@ fn a_worker_that_dies_is_reported_as_stopped() {
         assert!(e.to_string().contains("media worker"), "{exe}: {e}");
     }
     assert!(names_in(out.path()).is_empty());
+}
+
+/// A pass that needs more memory than a worker may allocate fails with that reason, which is
+/// not retried like a crash, and leaves nothing; under the same limit a remux still runs.
+#[test]
+fn a_worker_over_its_memory_limit_says_so() {
+    let limited = Launcher {
+        // The AV1 rungs of a 320x180 upload need about 54 MB; its remux about 6 MB.
+        memory_limit: Some(24 << 20),
+        ..launcher()
+    };
+    let src = fixture("h264_aac.mp4");
+    let ladder = ladder_of("h264_aac.mp4", &[144]);
+    let encode = Plan {
+        renditions: ladder
+            .renditions
+            .iter()
+            .filter(|r| r.action != kinora::media::Action::Remux)
+            .cloned()
+            .collect(),
+        ..ladder.clone()
+    };
+    let opts = TranscodeOptions::default();
+    let out = tempfile::tempdir().unwrap();
+    let e = worker::run(&limited, &src, out.path(), &encode, &opts, &Control::new()).unwrap_err();
+    assert!(
+        matches!(e, MediaError::OutOfMemory { limit } if limit == 24 << 20),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string().contains("24MiB, transcoding.worker_memory"),
+        "{e}"
+    );
+    assert!(
+        names_in(out.path()).is_empty(),
+        "{:?}",
+        names_in(out.path())
+    );
+    let remuxed = worker::run(
+        &limited,
+        &src,
+        out.path(),
+        &ladder.remux_only(),
+        &opts,
+        &Control::new(),
+    )
+    .unwrap();
+    assert_eq!(remuxed.renditions.len(), 1);
 }

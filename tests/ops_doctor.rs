@@ -41,7 +41,22 @@ async fn doctor_passes_a_healthy_instance_and_fails_a_stopped_one() {
         line(&out, "info", "media")
     };
     assert!(codecs.unwrap().contains("SIMD assembly"), "{out}");
+    assert!(
+        line(&out, "ok", "memory")
+            .unwrap()
+            .contains("(transcoding.worker_memory = auto)"),
+        "{out}"
+    );
     assert!(out.contains("all checks passed"), "{out}");
+    // A limit too small for a 1080p upload's lower rungs is a warning.
+    let small = [env[0], ("KINORA_TRANSCODING_WORKER_MEMORY", "100MiB")];
+    let (_, out, _) = run_cli(&["--data-dir", &data, "doctor"], None, &small);
+    assert!(
+        line(&out, "warn", "memory")
+            .unwrap()
+            .contains("0.1 GiB (transcoding.worker_memory = 100MiB)"),
+        "{out}"
+    );
 
     assert!(server.stop().success());
     let (ok, out, err) = run_cli(&["--data-dir", &data, "doctor"], None, &env);

@@ -427,3 +427,50 @@ async fn a_crashed_media_worker_is_retried_while_the_server_goes_on() {
     assert!(server.stop().success());
     respawn_and_finish(server, &uuid).await;
 }
+
+#[tokio::test]
+async fn a_transcode_over_the_worker_memory_limit_fails_with_that_reason() {
+    // The remux pass of this 320x180 upload needs about 6 MB, its AV1 rung about 50.
+    let mut args = ladder("144");
+    args.extend(["--set".into(), "transcoding.worker_memory=24MiB".into()]);
+    let server = start(&args, &[]);
+    let admin = server.admin_token().await;
+    let video = server
+        .publish(&admin, "h264_aac.mp4", &[("name", "Heavy".into())])
+        .await;
+    assert_eq!(video["state"]["id"], 1, "the remux published it: {video}");
+    let uuid = video["uuid"].as_str().unwrap().to_string();
+    wait_for_log(&server, "a media worker ran out of its memory limit").await;
+    // Failed at once, not retried like a crash: another attempt would need the same memory.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let failed = loop {
+        let (_, failed) = get_json(
+            &server.api("/jobs/failed?jobType=video-transcode"),
+            Some(&admin),
+        )
+        .await;
+        if failed["total"] == 1 {
+            break failed;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no failed job: {failed}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let error = failed["data"][0]["error"].as_str().unwrap_or_default();
+    assert!(
+        error
+            .contains("more memory than a media worker may use (24MiB, transcoding.worker_memory)"),
+        "{failed}"
+    );
+    let (_, delayed) = get_json(
+        &server.api("/jobs/delayed?jobType=video-transcode"),
+        Some(&admin),
+    )
+    .await;
+    assert_eq!(delayed["total"], 0, "{delayed}");
+    let (_, still) = get_json(&server.api(&format!("/videos/{uuid}")), None).await;
+    assert_eq!(resolutions(&still), vec![180], "the remux keeps playing");
+    assert_no_orphans(&server.data_dir, &[&uuid]);
+}

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 pub use network::{LETS_ENCRYPT, RedirectListen, TlsMode, TlsSettings, parse_networks};
 pub use settings::SETTINGS;
-pub use values::{ByteSize, LogFormat, RegistrationMode, format_bytes};
+pub use values::{ByteSize, LogFormat, RegistrationMode, WorkerMemory, format_bytes};
 
 /// Where a setting's effective value came from; named in errors and in `--print-config`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +102,8 @@ pub struct Config {
     /// Encoder threads per transcoding job, and transcoding jobs run at once.
     pub transcoding_threads: usize,
     pub transcoding_concurrency: usize,
+    /// What one media worker process may allocate (`transcoding.worker_memory`).
+    pub transcoding_worker_memory: WorkerMemory,
     /// TLS on the main listener (`tls.*`).
     pub tls: TlsSettings,
     /// The plain-HTTP listener that redirects to HTTPS (`redirect_listen`).
@@ -146,6 +148,7 @@ impl Config {
             // One job using every core finishes each video soonest; small machines have few.
             transcoding_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             transcoding_concurrency: 1,
+            transcoding_worker_memory: WorkerMemory::Auto,
             tls: TlsSettings {
                 acme_directory: LETS_ENCRYPT.into(),
                 ..TlsSettings::default()

@@ -291,6 +291,15 @@ pub static SETTINGS: &[Setting] = &[
         show: |c| c.transcoding_concurrency.to_string(),
     },
     Setting {
+        key: "transcoding.worker_memory",
+        doc: "Memory one media worker may allocate: auto (half of the machine's), unlimited, or a size such as 1GiB; a pass that needs more fails with that reason.",
+        apply: |c, v| {
+            c.transcoding_worker_memory = v.parse()?;
+            Ok(())
+        },
+        show: |c| quoted(&c.transcoding_worker_memory.to_string()),
+    },
+    Setting {
         key: "avatar.max_size",
         doc: "Largest accepted avatar or banner image.",
         apply: |c, v| {

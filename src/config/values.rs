@@ -1,5 +1,6 @@
 //! Typed setting values and their textual forms: registration mode, log format, byte sizes.
 
+use std::fmt;
 use std::str::FromStr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +121,72 @@ pub fn format_bytes(bytes: u64) -> String {
     format!("{bytes}B")
 }
 
+/// How much memory one media worker process may allocate (`transcoding.worker_memory`): a
+/// codec that runs away on a hostile upload then fails its own pass instead of pushing the
+/// machine into swap or the kernel's OOM killer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerMemory {
+    /// Half of the machine's memory.
+    Auto,
+    Unlimited,
+    Bytes(u64),
+}
+
+/// Smallest explicit limit, against a forgotten unit: a worker remuxing a small video takes
+/// some 6 MB, encoding its AV1 rungs about 50 MB.
+const WORKER_MEMORY_MIN: u64 = 16 << 20;
+
+impl WorkerMemory {
+    /// The limit in bytes, `None` for none.
+    pub fn limit(self) -> Option<u64> {
+        match self {
+            WorkerMemory::Auto => {
+                let info = rustix::system::sysinfo();
+                // `c_ulong`: 32 bits on 32-bit ARM boards, 64 here.
+                #[allow(clippy::useless_conversion)]
+                let total =
+                    u64::from(info.totalram).saturating_mul(u64::from(info.mem_unit.max(1)));
+                (total > 0).then(|| (total / 2).max(WORKER_MEMORY_MIN))
+            }
+            WorkerMemory::Unlimited => None,
+            WorkerMemory::Bytes(b) => Some(b),
+        }
+    }
+}
+
+impl FromStr for WorkerMemory {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "auto" => Ok(WorkerMemory::Auto),
+            "unlimited" => Ok(WorkerMemory::Unlimited),
+            size => {
+                let bytes = size
+                    .parse::<ByteSize>()
+                    .map_err(|e| format!("expected auto, unlimited or a size; {e}"))?
+                    .0;
+                if bytes < WORKER_MEMORY_MIN {
+                    return Err(format!(
+                        "must be at least {}",
+                        format_bytes(WORKER_MEMORY_MIN)
+                    ));
+                }
+                Ok(WorkerMemory::Bytes(bytes))
+            }
+        }
+    }
+}
+
+impl fmt::Display for WorkerMemory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WorkerMemory::Auto => f.write_str("auto"),
+            WorkerMemory::Unlimited => f.write_str("unlimited"),
+            WorkerMemory::Bytes(b) => f.write_str(&format_bytes(*b)),
+        }
+    }
+}
+
 /// Flattens nested TOML tables into dotted keys: `[instance] name = "x"` -> `instance.name`.
 pub fn flatten_toml(table: &toml::Table) -> Vec<(String, toml::Value)> {
     let mut out = Vec::new();
@@ -158,6 +225,35 @@ pub fn toml_to_raw(value: &toml::Value) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn worker_memory_is_auto_unlimited_or_a_size() {
+        assert_eq!("auto".parse(), Ok(WorkerMemory::Auto));
+        assert_eq!("unlimited".parse(), Ok(WorkerMemory::Unlimited));
+        let limit: WorkerMemory = " 1.5GiB ".parse().unwrap();
+        assert_eq!(limit, WorkerMemory::Bytes(3 << 29));
+        assert_eq!(limit.limit(), Some(3 << 29));
+        assert_eq!(WorkerMemory::Unlimited.limit(), None);
+        // Half of this machine's memory, whatever it has.
+        let auto = WorkerMemory::Auto
+            .limit()
+            .expect("sysinfo knows the memory");
+        assert!(auto >= WORKER_MEMORY_MIN, "{auto}");
+        for (text, shown) in [("auto", "auto"), ("2048MiB", "2GiB")] {
+            let parsed: WorkerMemory = text.parse().unwrap();
+            assert_eq!(parsed.to_string(), shown);
+        }
+        assert_eq!(
+            "600".parse::<WorkerMemory>(),
+            Err("must be at least 16MiB".to_string())
+        );
+        assert!(
+            "lots"
+                .parse::<WorkerMemory>()
+                .unwrap_err()
+                .starts_with("expected auto, unlimited or a size")
+        );
+    }
 
     #[test]
     fn sizes_parse_with_and_without_units() {

@@ -77,6 +77,9 @@ pub enum MediaCommand {
         /// Log as JSON lines, like the server.
         #[arg(long)]
         json_logs: bool,
+        /// Bytes the worker may allocate (its data segment limit); none when absent.
+        #[arg(long)]
+        memory_limit: Option<u64>,
     },
     /// Internal: decodes one AV1 stream for a parent kinora process over stdin and stdout.
     #[command(hide = true)]
@@ -112,7 +115,11 @@ pub fn run(cmd: MediaCommand) -> anyhow::Result<()> {
         }
     }
     match cmd {
-        MediaCommand::RunWorker { parent, json_logs } => {
+        MediaCommand::RunWorker {
+            parent,
+            json_logs,
+            memory_limit,
+        } => {
             let format = if json_logs {
                 crate::config::LogFormat::Json
             } else {
@@ -120,7 +127,7 @@ pub fn run(cmd: MediaCommand) -> anyhow::Result<()> {
             };
             crate::logging::init_with("info", format);
             let (input, output) = (std::io::stdin().lock(), std::io::stdout());
-            super::worker::serve(parent, input, output).context("media worker")?;
+            super::worker::serve(parent, memory_limit, input, output).context("media worker")?;
         }
         MediaCommand::Av1DecodeWorker {
             threads,

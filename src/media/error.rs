@@ -39,6 +39,13 @@ pub enum MediaError {
     /// A failure a worker process reported, in its own words (see [`super::worker`]).
     #[error("{0}")]
     Reported(String),
+    /// The worker process ran out of the memory it may allocate (`transcoding.worker_memory`):
+    /// another attempt would end the same way.
+    #[error(
+        "processing this video needs more memory than a media worker may use ({}, transcoding.worker_memory)",
+        crate::config::format_bytes(*limit)
+    )]
+    OutOfMemory { limit: u64 },
     /// The worker process ended without an answer: killed (out of memory, the service
     /// stopping) or crashed. Worth another attempt, unlike a reported failure.
     #[error("{0}")]

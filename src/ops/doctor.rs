@@ -78,7 +78,40 @@ pub fn run(config: &Config) -> Vec<Check> {
     public_url(&mut c, config);
     tls(&mut c, config);
     codecs(&mut c);
+    worker_memory(&mut c, config);
     c.0
+}
+
+/// What a 1080p upload's default processing pass allocates (docs/BENCHMARKS.md): a limit
+/// below it fails such uploads' lower rungs.
+const PASS_1080P_BYTES: u64 = 300 << 20;
+
+fn worker_memory(c: &mut Checks, config: &Config) {
+    let setting = config.transcoding_worker_memory;
+    match setting.limit() {
+        None => c.add(
+            Level::Info,
+            "memory",
+            "media workers may allocate without limit (transcoding.worker_memory = unlimited)",
+        ),
+        Some(bytes) if bytes < PASS_1080P_BYTES => c.add(
+            Level::Warn,
+            "memory",
+            format!(
+                "media workers may allocate {} (transcoding.worker_memory = {setting}): the lower \
+                 rungs of a 1080p upload need about 280 MB and will fail",
+                gib(bytes)
+            ),
+        ),
+        Some(bytes) => c.add(
+            Level::Ok,
+            "memory",
+            format!(
+                "media workers may allocate {} each (transcoding.worker_memory = {setting})",
+                gib(bytes)
+            ),
+        ),
+    }
 }
 
 fn codecs(c: &mut Checks) {

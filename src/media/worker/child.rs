@@ -10,14 +10,16 @@ use crate::media::Control;
 /// answer or a segment for a viewer comes first.
 const WORKER_NICENESS: i32 = 10;
 
-/// Runs the one job its parent (process `parent_pid`) writes on `input`, reporting on `output`.
-/// An I/O error means the parent went away; there is nobody left to tell.
+/// Runs the one job its parent (process `parent_pid`) writes on `input`, reporting on `output`,
+/// allocating at most `memory_limit` bytes. An I/O error means the parent went away; there is
+/// nobody left to tell.
 pub fn serve(
     parent_pid: u32,
+    memory_limit: Option<u64>,
     input: impl Read,
     output: impl Write + Send + 'static,
 ) -> io::Result<()> {
-    settle_in(parent_pid)?;
+    settle_in(parent_pid, memory_limit)?;
     let mut line = Vec::new();
     io::BufReader::new(input)
         .take(MAX_LINE)
@@ -55,9 +57,9 @@ fn send(output: &Mutex<impl Write>, message: &Message) -> io::Result<()> {
     out.flush()
 }
 
-/// Ties the worker to its parent and lowers its priority, before any thread starts (threads
-/// inherit both the niceness and, through the process, the death signal).
-fn settle_in(parent_pid: u32) -> io::Result<()> {
+/// Ties the worker to its parent, limits its memory and lowers its priority, before any thread
+/// starts (threads inherit the niceness; the death signal and the limit are the process's).
+fn settle_in(parent_pid: u32, memory_limit: Option<u64>) -> io::Result<()> {
     use rustix::process;
     // If the server dies (even by SIGKILL) the worker must not go on writing into a work
     // directory that the restarted server's next attempt reuses.
@@ -68,11 +70,35 @@ fn settle_in(parent_pid: u32) -> io::Result<()> {
         return Err(io::Error::other("the parent process is gone"));
     }
     disable_core_dumps();
+    if let Some(bytes) = memory_limit {
+        limit_memory(bytes)?;
+    }
     let lowered = process::getpriority_process(None)
         .and_then(|now| process::setpriority_process(None, (now + WORKER_NICENESS).min(19)));
     if let Err(e) = lowered {
         tracing::warn!(error = %e, "cannot lower the media worker's priority");
     }
+    Ok(())
+}
+
+/// Caps the data segment: the heap, anonymous mappings and thread stacks, which is what a
+/// codec's pictures and tables take (1-2% below the resident size in a 1080p ladder), and not
+/// the executable's pages or address space merely reserved, as RLIMIT_AS would count. An
+/// allocation past it fails, and Rust aborts with "memory allocation of N bytes failed", which
+/// the parent recognises (`parent::run`). The AV1 decoder's process inherits the limit.
+fn limit_memory(bytes: u64) -> io::Result<()> {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    // A hard limit already lower stays: only root may raise one.
+    let bytes = getrlimit(Resource::Data)
+        .maximum
+        .map_or(bytes, |hard| hard.min(bytes));
+    setrlimit(
+        Resource::Data,
+        Rlimit {
+            current: Some(bytes),
+            maximum: Some(bytes),
+        },
+    )?;
     Ok(())
 }
 

@@ -18,7 +18,12 @@ use crate::media::{Control, MediaError, Plan, TranscodeOptions};
 pub struct Launcher {
     pub exe: PathBuf,
     pub json_logs: bool,
+    /// Bytes a worker may allocate (`transcoding.worker_memory`); `None` for no limit.
+    pub memory_limit: Option<u64>,
 }
+
+/// How Rust's allocation-failure handler begins its last words before it aborts.
+const ALLOCATION_FAILED: &[u8] = b"memory allocation of ";
 
 /// How often the cancellation flag is looked at while the worker runs.
 const CANCEL_POLL: Duration = Duration::from_millis(100);
@@ -49,11 +54,14 @@ pub fn run(
     if launcher.json_logs {
         command.arg("--json-logs");
     }
+    if let Some(bytes) = launcher.memory_limit {
+        command.arg("--memory-limit").arg(bytes.to_string());
+    }
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        // The worker's warnings belong in the server's log.
-        .stderr(Stdio::inherit())
+        // Relayed to the server's log, and read for the allocation failure.
+        .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| {
             MediaError::WorkerStopped(format!(
@@ -61,7 +69,9 @@ pub fn run(
                 launcher.exe.display()
             ))
         })?;
-    let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+    let (Some(mut stdin), Some(stdout), Some(stderr)) =
+        (child.stdin.take(), child.stdout.take(), child.stderr.take())
+    else {
         let _ = child.kill();
         let _ = child.wait();
         return Err(MediaError::WorkerStopped(
@@ -73,6 +83,7 @@ pub fn run(
     let sent = stdin.write_all(&line);
     drop(stdin);
     let messages = read_messages(stdout);
+    let ran_out_of_memory = relay_stderr(stderr);
     let mut answer = None;
     while answer.is_none() {
         match messages.recv_timeout(CANCEL_POLL) {
@@ -99,6 +110,15 @@ pub fn run(
         remove_partials_of(out_dir, worker_pid);
     }
     answer.unwrap_or_else(|| {
+        // The relay ends when the worker's stderr closes; a grandchild still holding it (the
+        // AV1 decoder, killed with the worker) gets a moment, not a wait.
+        if let (Ok(true), Some(limit)) = (
+            ran_out_of_memory.recv_timeout(Duration::from_secs(1)),
+            launcher.memory_limit,
+        ) {
+            tracing::warn!(limit, "a media worker ran out of its memory limit");
+            return Err(MediaError::OutOfMemory { limit });
+        }
         let status = match status {
             Ok(s) => s.to_string(),
             Err(e) => e.to_string(),
@@ -110,6 +130,29 @@ pub fn run(
             unsent.unwrap_or_default()
         )))
     })
+}
+
+/// Copies the worker's stderr (its log lines and any last words) to ours, line by line, on a
+/// thread of its own; the channel says, once stderr closes, whether an allocation failed.
+fn relay_stderr(stderr: impl Read + Send + 'static) -> mpsc::Receiver<bool> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stderr);
+        let mut line = Vec::new();
+        let mut allocation_failed = false;
+        loop {
+            line.clear();
+            match (&mut reader).take(MAX_LINE).read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            allocation_failed |= line.starts_with(ALLOCATION_FAILED);
+            // Whole lines, so they do not interleave with the server's own.
+            let _ = std::io::stderr().write_all(&line);
+        }
+        let _ = tx.send(allocation_failed);
+    });
+    rx
 }
 
 /// Reads the worker's lines on a thread of its own (so the cancellation flag is looked at
