@@ -242,11 +242,18 @@ fn configuration_precedence_is_file_then_env_then_flags() {
         "{out}"
     );
     assert!(
-        out.contains("transcoding.av1_quantizer = \"120, 360:135, 720:130\""),
+        out.contains("transcoding.av1_low_latency = \"on, 720:off\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("transcoding.av1_quantizer = \"140, 360:135, 720:130\""),
         "{out}"
     );
     let ladder = print(
-        &[("KINORA_TRANSCODING_AV1_SPEED", "10, 240:9")],
+        &[
+            ("KINORA_TRANSCODING_AV1_SPEED", "10, 240:9"),
+            ("KINORA_TRANSCODING_AV1_LOW_LATENCY", "off"),
+        ],
         &["--set", "transcoding.av1_quantizer=100"],
     );
     assert!(

@@ -3,7 +3,7 @@
 mod media_support;
 
 use kinora::media::{
-    Action, Control, LadderConfig, MediaError, TopRung, TranscodeOptions, plan, probe, run,
+    Action, Control, LadderConfig, MediaError, OnOff, TopRung, TranscodeOptions, plan, probe, run,
 };
 use media_support::fixture;
 
@@ -130,20 +130,25 @@ fn run_remux_only_plan() {
 }
 
 #[test]
-fn each_rung_takes_its_own_speed_and_quantizer() {
+fn each_rung_takes_its_own_speed_quantizer_and_mode() {
     let report = probe(fixture("h264_aac.mp4")).unwrap();
-    let encoded = |cfg: &LadderConfig| -> Vec<(u32, u8, u8)> {
+    let encoded = |cfg: &LadderConfig| -> Vec<(u32, u8, u8, bool)> {
         plan(&report, cfg)
             .unwrap()
             .renditions
             .iter()
             .filter_map(|r| match r.action {
-                Action::EncodeAv1 { speed, quantizer } => Some((r.resolution, speed, quantizer)),
+                Action::EncodeAv1 {
+                    speed,
+                    quantizer,
+                    low_latency,
+                } => Some((r.resolution, speed, quantizer, low_latency)),
                 Action::Remux => None,
             })
             .collect()
     };
-    // The default raises the quantizer of scaled-down rungs: up to 360p 135, up to 720p 130.
+    // The default raises the quantizer of scaled-down rungs (up to 360p 135, up to 720p 130)
+    // and keeps frame reordering up to 720p.
     let cfg = LadderConfig {
         resolutions: vec![90, 144],
         top_rung: TopRung::ReplaceWithAv1,
@@ -151,15 +156,34 @@ fn each_rung_takes_its_own_speed_and_quantizer() {
     };
     assert_eq!(
         encoded(&cfg),
-        vec![(90, 10, 135), (144, 10, 135), (180, 10, 135)]
+        vec![
+            (90, 10, 135, false),
+            (144, 10, 135, false),
+            (180, 10, 135, false)
+        ]
+    );
+    let defaults = LadderConfig::default();
+    assert_eq!(
+        (
+            defaults.av1_quantizer.at(1080),
+            defaults.av1_low_latency.at(1080),
+            defaults.av1_low_latency.at(720)
+        ),
+        (140, OnOff(true), OnOff(false)),
+        "above 720p: low latency at the quantizer that spends the same bits"
     );
     let cfg = LadderConfig {
         av1_speed: "10, 100:8".parse().unwrap(),
         av1_quantizer: "150, 144:90".parse().unwrap(),
+        av1_low_latency: "off, 144:on".parse().unwrap(),
         ..cfg
     };
     assert_eq!(
         encoded(&cfg),
-        vec![(90, 8, 90), (144, 10, 90), (180, 10, 150)]
+        vec![
+            (90, 8, 90, true),
+            (144, 10, 90, true),
+            (180, 10, 150, false)
+        ]
     );
 }

@@ -153,6 +153,7 @@ fn undecodable_video_is_refused_plainly() {
             action: kinora::media::Action::EncodeAv1 {
                 speed: 10,
                 quantizer: 120,
+                low_latency: false,
             },
             replaces_original: false,
         }],

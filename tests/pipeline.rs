@@ -474,3 +474,42 @@ async fn a_transcode_over_the_worker_memory_limit_fails_with_that_reason() {
     assert_eq!(resolutions(&still), vec![180], "the remux keeps playing");
     assert_no_orphans(&server.data_dir, &[&uuid]);
 }
+
+#[tokio::test]
+async fn an_av1_top_rung_replaces_the_remuxed_original() {
+    let mut args = ladder("48");
+    args.extend([
+        "--set".into(),
+        "transcoding.top_rung=replace_with_av1".into(),
+    ]);
+    let server = start(&args, &[]);
+    let admin = server.admin_token().await;
+    let first = server
+        .publish(&admin, "short.mp4", &[("name", "Replaced".into())])
+        .await;
+    assert_eq!(first["state"]["id"], 1, "the remux published it: {first}");
+    let uuid = first["uuid"].as_str().unwrap().to_string();
+    wait_jobs_done(&server, &admin).await;
+    let (_, video) = get_json(&server.api(&format!("/videos/{uuid}")), None).await;
+    assert_eq!(resolutions(&video), vec![72, 48]);
+    // Every rendition is AV1 now: the original's H.264 rung was replaced under its name.
+    let playlist = &video["streamingPlaylists"][0];
+    let master = page(&http(), playlist["playlistUrl"].as_str().unwrap()).await;
+    assert_eq!(master.matches("#EXT-X-STREAM-INF").count(), 2, "{master}");
+    assert_eq!(master.matches("av01.").count(), 2, "{master}");
+    assert!(!master.contains("avc1."), "{master}");
+    let top = http()
+        .get(playlist["files"][0]["fileUrl"].as_str().unwrap())
+        .header("range", "bytes=0-4095")
+        .send()
+        .await
+        .unwrap();
+    // Replaceable under the same name: caches revalidate within the hour.
+    assert_eq!(top.headers()["cache-control"], "public, max-age=3600");
+    let bytes = top.bytes().await.unwrap();
+    assert!(
+        bytes.windows(4).any(|w| w == b"av01"),
+        "the 72p file is AV1"
+    );
+    assert_no_orphans(&server.data_dir, &[&uuid]);
+}

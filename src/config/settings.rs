@@ -53,13 +53,13 @@ fn number<T: std::str::FromStr>(value: &str, what: &str) -> Result<T, String> {
         .map_err(|_| format!("expected {what}, got {value:?}"))
 }
 
-/// A bare number when every rung shares the value, a string otherwise.
-fn per_resolution_literal(value: &PerResolution<u8>) -> String {
+/// A bare number when every rung shares a numeric value, a string otherwise.
+fn per_resolution_literal<T: Copy + std::fmt::Display>(value: &PerResolution<T>) -> String {
     let text = value.to_string();
-    if text.contains(',') {
-        quoted(&text)
-    } else {
+    if text.parse::<u64>().is_ok() {
         text
+    } else {
+        quoted(&text)
     }
 }
 
@@ -253,6 +253,15 @@ pub static SETTINGS: &[Setting] = &[
             Ok(())
         },
         show: |c| per_resolution_literal(&c.ladder.av1_quantizer),
+    },
+    Setting {
+        key: "transcoding.av1_low_latency",
+        doc: "rav1e's low-latency mode (no frame reordering: less memory and CPU, more bits below 1080p), on or off; RES:on|off entries apply to the rungs up to RES.",
+        apply: |c, v| {
+            c.ladder.av1_low_latency = v.parse()?;
+            Ok(())
+        },
+        show: |c| per_resolution_literal(&c.ladder.av1_low_latency),
     },
     Setting {
         key: "transcoding.max_fps",

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::cli_progress::ProgressDisplay;
 use super::control::Control;
 use super::encode::av1::Av1Tuning;
-use super::per_resolution::PerResolution;
+use super::per_resolution::{OnOff, PerResolution};
 use super::plan::{LadderConfig, TopRung};
 use super::remux::RemuxOptions;
 use super::transcode::TranscodeOptions;
@@ -45,9 +45,13 @@ pub enum MediaCommand {
         #[arg(long, value_parser = |v: &str| PerResolution::parse_at_most(v, 10))]
         speed: Option<PerResolution<u8>>,
         /// rav1e quantizer, 0 (best) to 255; `RES:Q` entries apply to the rungs up to RES
-        /// [default: 120,720:130,360:135].
+        /// [default: 140,720:130,360:135].
         #[arg(long, value_parser = |v: &str| PerResolution::parse_at_most(v, 255))]
         quantizer: Option<PerResolution<u8>>,
+        /// rav1e's low-latency mode (no frame reordering) per rung, `on` or `off`, with
+        /// `RES:on|off` entries for the rungs up to RES [default: on,720:off].
+        #[arg(long, value_parser = |v: &str| v.parse::<PerResolution<OnOff>>())]
+        low_latency: Option<PerResolution<OnOff>>,
         /// Encoder threads per rendition.
         #[arg(long, default_value_t = 2)]
         threads: usize,
@@ -167,6 +171,7 @@ pub fn run(cmd: MediaCommand) -> anyhow::Result<()> {
             resolutions,
             speed,
             quantizer,
+            low_latency,
             threads,
             top_rung,
             max_fps,
@@ -191,6 +196,7 @@ pub fn run(cmd: MediaCommand) -> anyhow::Result<()> {
                 resolutions,
                 av1_speed: speed.unwrap_or(defaults.av1_speed),
                 av1_quantizer: quantizer.unwrap_or(defaults.av1_quantizer),
+                av1_low_latency: low_latency.unwrap_or(defaults.av1_low_latency),
                 top_rung,
                 max_fps,
             };

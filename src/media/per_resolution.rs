@@ -102,6 +102,27 @@ impl<T: Copy + FromStr> FromStr for PerResolution<T> {
     }
 }
 
+/// A per-rung switch, written `on` or `off` (`true` and `false` are read too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OnOff(pub bool);
+
+impl FromStr for OnOff {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "on" | "true" => Ok(OnOff(true)),
+            "off" | "false" => Ok(OnOff(false)),
+            _ => Err(()),
+        }
+    }
+}
+
+impl fmt::Display for OnOff {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0 { "on" } else { "off" })
+    }
+}
+
 impl PerResolution<u8> {
     /// Parses the text form, refusing any value above `max` (rav1e's speed 10, quantizer 255).
     pub fn parse_at_most(text: &str, max: u8) -> Result<Self, String> {
@@ -126,13 +147,15 @@ impl<'de, T: Copy + FromStr> Deserialize<'de> for PerResolution<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
         #[serde(untagged)]
-        enum Text {
+        enum Written {
             Number(u64),
+            Switch(bool),
             Text(String),
         }
-        let text = match Text::deserialize(d)? {
-            Text::Number(n) => n.to_string(),
-            Text::Text(t) => t,
+        let text = match Written::deserialize(d)? {
+            Written::Number(n) => n.to_string(),
+            Written::Switch(b) => b.to_string(),
+            Written::Text(t) => t,
         };
         text.parse().map_err(serde::de::Error::custom)
     }
@@ -189,6 +212,18 @@ mod tests {
         assert!(PerResolution::parse_at_most("10, 360:9", 10).is_ok());
         let e = PerResolution::parse_at_most("10, 360:11", 10).unwrap_err();
         assert_eq!(e, "11 is above the highest value, 10");
+    }
+
+    #[test]
+    fn switches_read_on_and_off() {
+        let s: PerResolution<OnOff> = "on, 720:off".parse().unwrap();
+        assert_eq!((s.at(720), s.at(1080)), (OnOff(false), OnOff(true)));
+        assert_eq!(s.to_string(), "on, 720:off");
+        assert_eq!(
+            "true".parse::<PerResolution<OnOff>>().unwrap().at(1),
+            OnOff(true)
+        );
+        assert!("yes".parse::<PerResolution<OnOff>>().is_err());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::MediaError;
 use super::codec::Codec;
-use super::per_resolution::PerResolution;
+use super::per_resolution::{OnOff, PerResolution};
 use super::probe::{Container, ProbeReport, StreamKind, StreamReport};
 
 /// What to do with the browser-playable original's top rung.
@@ -30,14 +30,27 @@ pub struct LadderConfig {
     /// rav1e speed preset (0 slowest .. 10 fastest) and quantizer (0..255) of each encoded rung.
     pub av1_speed: PerResolution<u8>,
     pub av1_quantizer: PerResolution<u8>,
+    /// rav1e's low-latency mode (no frame reordering) per rung: on above 720p by default.
+    pub av1_low_latency: PerResolution<OnOff>,
 }
 
-/// The default quantizer, 120, is raised for scaled-down rungs: up to 720p 130, up to 360p 135.
-/// They are scaled with a sharp filter that keeps detail a softer one blurred (0.3-0.6 dB more
-/// PSNR); with these quantizers they spend about the bits they spent at 120 through the softer
-/// filter, for the same CPU. Measured on 720p and 1080p clips in docs/BENCHMARKS.md.
+/// The default quantizer. Up to 720p: 120, raised for scaled-down rungs (up to 720p 130, up to
+/// 360p 135): they are scaled with a sharp filter that keeps detail a softer one blurred
+/// (0.3-0.6 dB more PSNR), and with these quantizers spend about the bits they spent at 120
+/// through the softer filter, for the same CPU. Above 720p: 140, because those rungs are encoded
+/// in low-latency mode (`default_av1_low_latency`), whose rate control spends at 140 what the
+/// reordering mode spends at 120. Measured in docs/BENCHMARKS.md.
 pub fn default_av1_quantizer() -> PerResolution<u8> {
-    PerResolution::uniform(120).with(720, 130).with(360, 135)
+    PerResolution::uniform(140).with(720, 130).with(360, 135)
+}
+
+/// Low-latency mode above 720p. rav1e's frame reordering keeps some twenty frames' motion
+/// statistics for its eight reference slots: an AV1 1080p rung took 428 MB with it, 252-257 MB
+/// without, and 43% less CPU, for about the same bits at the same PSNR (9% more on an easy
+/// clip, 16% fewer on a grainy one). At 720p and below, reordering saves 5-24% of the bits and
+/// its memory fits, so it stays (docs/BENCHMARKS.md).
+pub fn default_av1_low_latency() -> PerResolution<OnOff> {
+    PerResolution::uniform(OnOff(true)).with(720, OnOff(false))
 }
 
 impl Default for LadderConfig {
@@ -48,6 +61,7 @@ impl Default for LadderConfig {
             max_fps: 60.0,
             av1_speed: PerResolution::uniform(10),
             av1_quantizer: default_av1_quantizer(),
+            av1_low_latency: default_av1_low_latency(),
         }
     }
 }
@@ -58,7 +72,13 @@ pub enum Action {
     /// Copy the original's streams into CMAF without re-encoding.
     Remux,
     /// Decode, scale and encode AV1 video (and Opus audio).
-    EncodeAv1 { speed: u8, quantizer: u8 },
+    EncodeAv1 {
+        speed: u8,
+        quantizer: u8,
+        /// rav1e's low-latency mode: no frame reordering.
+        #[serde(default)]
+        low_latency: bool,
+    },
 }
 
 /// One rendition to produce.
@@ -161,6 +181,7 @@ pub fn plan(report: &ProbeReport, cfg: &LadderConfig) -> Result<Plan, MediaError
             action: Action::EncodeAv1 {
                 speed: cfg.av1_speed.at(res),
                 quantizer: cfg.av1_quantizer.at(res),
+                low_latency: cfg.av1_low_latency.at(res).0,
             },
             replaces_original,
         }

@@ -197,6 +197,7 @@ pub fn still_rendition(cfg: &super::LadderConfig) -> PlannedRendition {
         action: Action::EncodeAv1 {
             speed: cfg.av1_speed.at(height),
             quantizer: cfg.av1_quantizer.at(height),
+            low_latency: cfg.av1_low_latency.at(height).0,
         },
         replaces_original: false,
     }
@@ -232,8 +233,14 @@ pub fn encode(
     let rgb = still_frame(cover.as_deref(), &seed);
     let pic = Picture::from_rgb(&rgb);
     super::thumbnails::write_images(&pic, 0, pending)?;
-    let (Action::EncodeAv1 { speed, quantizer }, (w, h)) =
-        (&rung.action, (rung.width, rung.height))
+    let (
+        Action::EncodeAv1 {
+            speed,
+            quantizer,
+            low_latency,
+        },
+        (w, h),
+    ) = (&rung.action, (rung.width, rung.height))
     else {
         return Err(MediaError::Unsupported(
             "a still video is always encoded".into(),
@@ -247,6 +254,7 @@ pub fn encode(
         fps: STILL_FPS,
         speed: *speed,
         quantizer: *quantizer,
+        low_latency: *low_latency,
         threads: opts.threads,
         max_keyframe_interval: ((segment * STILL_FPS).ceil() as u64).max(1),
         tuning: opts.av1.clone(),

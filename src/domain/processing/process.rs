@@ -1,7 +1,7 @@
 //! The `video-process` job: probe the original, plan its ladder, remux it for instant playback
 //! when its codecs allow (publishing within seconds), and queue the encoded rungs.
 
-use super::transcode::queue_transcode;
+use super::transcode::{queue_transcode, split_pass};
 use super::{Pipeline, SharedPipeline};
 use crate::jobs::{JobContext, JobError, JobHandler};
 use crate::media::{self, Action, LadderConfig, MediaError, Plan};
@@ -71,7 +71,8 @@ fn process(p: &Pipeline, ctx: &JobContext, video: &VideoRow) -> Result<(), JobEr
         p.publish_if_ready(video, done.duration, !rungs.is_empty())?;
         crate::crashpoint::hit("remux:published");
         if !rungs.is_empty() {
-            queue_transcode(p, video, rungs, Vec::new())?;
+            let (now, later) = split_pass(rungs);
+            queue_transcode(p, video, now, later)?;
         }
     } else if !rungs.is_empty() {
         // Nothing plays until a rung is encoded: the smallest first, alone, then the rest.

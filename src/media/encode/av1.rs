@@ -16,6 +16,9 @@ pub struct Av1Settings {
     pub fps: f64,
     pub speed: u8,
     pub quantizer: u8,
+    /// No frame reordering for this rung (the plan's choice; `Av1Tuning::low_latency` forces
+    /// it on every rung, for measurements).
+    pub low_latency: bool,
     pub threads: usize,
     /// Longest allowed keyframe distance, frames (segments force their own).
     pub max_keyframe_interval: u64,
@@ -134,7 +137,7 @@ fn encoder_config(s: &Av1Settings) -> EncoderConfig {
     enc.min_key_frame_interval = 1;
     enc.max_key_frame_interval = s.max_keyframe_interval.max(1);
     let t = &s.tuning;
-    enc.low_latency = t.low_latency;
+    enc.low_latency = t.low_latency || s.low_latency;
     enc.tune = if t.tune_psnr {
         Tune::Psnr
     } else {
@@ -305,6 +308,7 @@ mod tests {
             fps: 30.0,
             speed,
             quantizer: 120,
+            low_latency: false,
             threads: 2,
             max_keyframe_interval: 120,
             tuning: Av1Tuning {

@@ -80,7 +80,12 @@ pub fn encode_rungs(
     let segment = opts.segment_seconds.max(0.5);
     let mut states = Vec::new();
     for r in rungs {
-        let Action::EncodeAv1 { speed, quantizer } = r.action else {
+        let Action::EncodeAv1 {
+            speed,
+            quantizer,
+            low_latency,
+        } = r.action
+        else {
             continue;
         };
         // Pictures are turned upright before scaling, so rungs are encoded as displayed, with
@@ -92,6 +97,7 @@ pub fn encode_rungs(
             fps,
             speed,
             quantizer,
+            low_latency,
             threads: opts.threads,
             max_keyframe_interval: ((segment * fps).ceil() as u64).saturating_mul(2).max(1),
             tuning: opts.av1.clone(),
