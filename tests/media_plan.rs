@@ -187,3 +187,68 @@ fn each_rung_takes_its_own_speed_quantizer_and_mode() {
         ]
     );
 }
+
+/// `kinora media transcode --plan-only` takes the per-rung settings in the configuration's text
+/// and refuses bad ones with the expected form.
+#[test]
+fn transcode_command_plans_per_rung_settings() {
+    let plan_with = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kinora"))
+            .args(["media", "transcode"])
+            .arg(fixture("h264_aac.mp4"))
+            .args([
+                "--out",
+                "/nonexistent",
+                "--plan-only",
+                "--resolutions",
+                "90,144",
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let ok = plan_with(&[
+        "--speed",
+        "10, 100:9",
+        "--quantizer",
+        "110,90:140",
+        "--low-latency",
+        "off, 90:on",
+    ]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
+    let rungs: Vec<_> = plan["renditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["action"]["kind"] == "encode_av1")
+        .map(|r| {
+            let a = &r["action"];
+            (
+                r["resolution"].as_u64().unwrap(),
+                a["speed"].as_u64().unwrap(),
+                a["quantizer"].as_u64().unwrap(),
+                a["low_latency"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(rungs, vec![(90, 9, 140, true), (144, 10, 110, false)]);
+    for (flag, value, says) in [
+        (
+            "--quantizer",
+            "120, 360",
+            "such as \"120\", \"120, 360:135\"",
+        ),
+        ("--speed", "11", "11 is above the highest value, 10"),
+        ("--low-latency", "maybe", "\"maybe\" is not a value"),
+    ] {
+        let bad = plan_with(&[flag, value]);
+        assert!(!bad.status.success(), "{flag} {value}");
+        let stderr = String::from_utf8_lossy(&bad.stderr);
+        assert!(stderr.contains(says), "{flag} {value}: {stderr}");
+    }
+}

@@ -67,7 +67,7 @@ impl<T: Copy + FromStr> FromStr for PerResolution<T> {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        let example = "expected a value for every rung, then any RES:VALUE entries for the rungs up to RES, such as \"120\" or \"120, 360:135\"";
+        let example = "expected a value for every rung, then any RES:VALUE entries for the rungs up to RES, such as \"120\", \"120, 360:135\" or \"on, 720:off\"";
         let mut default = None;
         let mut up_to: Vec<(u32, T)> = Vec::new();
         for part in s.split(',').map(str::trim) {
