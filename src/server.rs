@@ -151,7 +151,10 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
         Ok(exe) => Some(crate::media::worker::Launcher {
             exe,
             json_logs: state.config.log_format == crate::config::LogFormat::Json,
-            memory_limit: state.config.transcoding_worker_memory.limit(),
+            memory_limit: state
+                .config
+                .transcoding_worker_memory
+                .limit(state.config.transcoding_concurrency),
         }),
         Err(e) => {
             tracing::warn!(error = %e, "cannot find this executable: media passes run in the server");

@@ -301,7 +301,7 @@ pub static SETTINGS: &[Setting] = &[
     },
     Setting {
         key: "transcoding.worker_memory",
-        doc: "Memory one media worker may allocate: auto (half of the machine's), unlimited, or a size such as 1GiB; a pass that needs more fails with that reason.",
+        doc: "Memory one media worker may allocate: auto (half of the machine's, shared by transcoding.concurrency workers), unlimited, or a size such as 1GiB; a pass that needs more fails with that reason.",
         apply: |c, v| {
             c.transcoding_worker_memory = v.parse()?;
             Ok(())

@@ -126,7 +126,7 @@ pub fn format_bytes(bytes: u64) -> String {
 /// machine into swap or the kernel's OOM killer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WorkerMemory {
-    /// Half of the machine's memory.
+    /// Half of the machine's memory, shared by the transcodes that may run at once.
     Auto,
     Unlimited,
     Bytes(u64),
@@ -137,8 +137,8 @@ pub enum WorkerMemory {
 const WORKER_MEMORY_MIN: u64 = 16 << 20;
 
 impl WorkerMemory {
-    /// The limit in bytes, `None` for none.
-    pub fn limit(self) -> Option<u64> {
+    /// The limit in bytes, `None` for none, with `concurrency` transcodes at once.
+    pub fn limit(self, concurrency: usize) -> Option<u64> {
         match self {
             WorkerMemory::Auto => {
                 let info = rustix::system::sysinfo();
@@ -146,7 +146,8 @@ impl WorkerMemory {
                 #[allow(clippy::useless_conversion)]
                 let total =
                     u64::from(info.totalram).saturating_mul(u64::from(info.mem_unit.max(1)));
-                (total > 0).then(|| (total / 2).max(WORKER_MEMORY_MIN))
+                let share = total / 2 / concurrency.max(1) as u64;
+                (total > 0).then(|| share.max(WORKER_MEMORY_MIN))
             }
             WorkerMemory::Unlimited => None,
             WorkerMemory::Bytes(b) => Some(b),
@@ -232,13 +233,18 @@ mod tests {
         assert_eq!("unlimited".parse(), Ok(WorkerMemory::Unlimited));
         let limit: WorkerMemory = " 1.5GiB ".parse().unwrap();
         assert_eq!(limit, WorkerMemory::Bytes(3 << 29));
-        assert_eq!(limit.limit(), Some(3 << 29));
-        assert_eq!(WorkerMemory::Unlimited.limit(), None);
-        // Half of this machine's memory, whatever it has.
+        assert_eq!(limit.limit(4), Some(3 << 29));
+        assert_eq!(WorkerMemory::Unlimited.limit(1), None);
+        // Half of this machine's memory, whatever it has, shared by concurrent transcodes.
         let auto = WorkerMemory::Auto
-            .limit()
+            .limit(1)
             .expect("sysinfo knows the memory");
         assert!(auto >= WORKER_MEMORY_MIN, "{auto}");
+        let shared = WorkerMemory::Auto.limit(2).unwrap();
+        assert!(
+            shared == auto / 2 || shared == WORKER_MEMORY_MIN,
+            "{auto} {shared}"
+        );
         for (text, shown) in [("auto", "auto"), ("2048MiB", "2GiB")] {
             let parsed: WorkerMemory = text.parse().unwrap();
             assert_eq!(parsed.to_string(), shown);

@@ -88,7 +88,7 @@ const PASS_1080P_BYTES: u64 = 300 << 20;
 
 fn worker_memory(c: &mut Checks, config: &Config) {
     let setting = config.transcoding_worker_memory;
-    match setting.limit() {
+    match setting.limit(config.transcoding_concurrency) {
         None => c.add(
             Level::Info,
             "memory",
