@@ -49,6 +49,7 @@ VARIANTS = {
     "speed9": ["--speed", "9"],
     "speed8": ["--speed", "8"],
     "txrate": ["--av1", "tx_domain_rate=on"],
+    "nosplit": ["--av1", "inter_tx_split=off"],
     "ll": ["--low-latency", "on"],
     "ll-q150": ["--low-latency", "on", "--quantizer", "150"],
     "s9ll": ["--speed", "9", "--low-latency", "on"],

@@ -64,7 +64,7 @@ pub enum MediaCommand {
         /// rav1e settings beyond the preset, for measuring them: `tune=psnr|psychovisual`,
         /// `lookahead=N`, `scene_detection=on|off`, `cdef=on|off`, `tiles=N`,
         /// `partition=MIN-MAX` (log2 block sides, 3..6), `low_latency=on|off`,
-        /// `tx_domain_rate=on|off`. Repeatable.
+        /// `tx_domain_rate=on|off`, `inter_tx_split=on|off`. Repeatable.
         #[arg(long = "av1", value_name = "KEY=VALUE")]
         av1_options: Vec<String>,
         /// Print the plan as JSON and stop.
@@ -252,6 +252,7 @@ fn apply_av1_option(t: &mut Av1Tuning, option: &str) -> anyhow::Result<()> {
         "tiles" => t.tiles = Some(number()?.clamp(1, 64)),
         "low_latency" => t.low_latency = on()?,
         "tx_domain_rate" => t.tx_domain_rate = on()?,
+        "inter_tx_split" => t.inter_tx_split = Some(on()?),
         "partition" => {
             let (lo, hi) = value
                 .split_once('-')

@@ -56,6 +56,10 @@ pub struct Av1Tuning {
     /// instead of coding its coefficients during mode decision.
     #[serde(default)]
     pub tx_domain_rate: bool,
+    /// Inter blocks' transforms one size below the block (rav1e turns it on from speed 9);
+    /// `None` keeps the preset's choice.
+    #[serde(default)]
+    pub inter_tx_split: Option<bool>,
 }
 
 impl Default for Av1Tuning {
@@ -69,6 +73,7 @@ impl Default for Av1Tuning {
             partition_log2: None,
             low_latency: false,
             tx_domain_rate: false,
+            inter_tx_split: None,
         }
     }
 }
@@ -150,6 +155,9 @@ fn encoder_config(s: &Av1Settings) -> EncoderConfig {
     }
     ss.cdef = t.cdef;
     ss.transform.tx_domain_rate = t.tx_domain_rate;
+    if let Some(split) = t.inter_tx_split {
+        ss.transform.enable_inter_tx_split = split;
+    }
     if let Some((lo, hi)) = t.partition_log2 {
         ss.partition.partition_range = PartitionRange::new(block_size(lo.min(hi)), block_size(hi));
     }
