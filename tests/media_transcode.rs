@@ -341,3 +341,62 @@ fn rotation_is_applied_to_encoded_rungs() {
         assert_eq!(text.trim(), "av1|90|160");
     }
 }
+
+/// A rung above 720p is encoded from a decode of its own, after the rungs up to 720p (which
+/// share one), so no decode holds every encoder of a 1080p ladder. Labelled resolutions stand
+/// in for real sizes here: the split goes by the label, the encoders by the size.
+#[test]
+fn rungs_above_720p_are_encoded_in_a_pass_of_their_own() {
+    let src = fixture("short.mp4");
+    let p = plan(
+        &probe(&src).unwrap(),
+        &LadderConfig {
+            resolutions: vec![36, 48],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut encodes: Vec<_> = p
+        .renditions
+        .iter()
+        .filter(|r| r.action != kinora::media::Action::Remux)
+        .cloned()
+        .collect();
+    encodes[1].resolution = 1080;
+    let p = kinora::media::Plan {
+        renditions: encodes,
+        ..p
+    };
+    let fractions = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let into = fractions.clone();
+    let control = Control::new().with_progress(move |p| into.lock().unwrap().push(p.fraction()));
+    let out = tempfile::tempdir().unwrap();
+    let result = run(&src, out.path(), &p, &TranscodeOptions::default(), &control).unwrap();
+    let rungs: Vec<_> = result
+        .renditions
+        .iter()
+        .map(|r| (r.resolution, r.width, r.height))
+        .collect();
+    assert_eq!(rungs, vec![(36, 64, 36), (1080, 86, 48)]);
+    for name in ["36-fragmented.mp4", "1080-fragmented.mp4", "thumbnail.jpg"] {
+        assert!(out.path().join(name).exists(), "{name}");
+    }
+    // Each pass reports its end: half, then all of the job.
+    let fractions = fractions.lock().unwrap().clone();
+    assert!(
+        fractions.contains(&0.5) && fractions.last() == Some(&1.0),
+        "{fractions:?}"
+    );
+    assert!(fractions.windows(2).all(|w| w[0] <= w[1]), "{fractions:?}");
+    if let Some(text) = ffprobe(
+        &[
+            "-show_entries",
+            "stream=codec_name,width,height",
+            "-of",
+            "compact=p=0:nk=1",
+        ],
+        &out.path().join("1080-fragmented.mp4"),
+    ) {
+        assert!(text.starts_with("av1|86|48"), "{text}");
+    }
+}

@@ -64,9 +64,59 @@ impl Control {
         }
     }
 
+    /// The control of part `index` of `count` equal parts of a job (decoding passes over the
+    /// same input): the same cancellation flag, progress counted over the whole job.
+    pub fn share(&self, index: usize, count: usize) -> Control {
+        let (Some(report), true) = (self.progress.clone(), count > 1) else {
+            return self.clone();
+        };
+        let (index, count) = (index as f64, count as f64);
+        Control {
+            cancel: self.cancel.clone(),
+            progress: Some(Arc::new(move |p: &Progress| {
+                report(&Progress {
+                    done_seconds: index * p.total_seconds + p.done_seconds,
+                    total_seconds: count * p.total_seconds,
+                    ..p.clone()
+                })
+            })),
+        }
+    }
+
     pub fn report(&self, p: &Progress) {
         if let Some(f) = &self.progress {
             f(p);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[test]
+    fn a_share_reports_progress_over_the_whole_job() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let into = seen.clone();
+        let control =
+            Control::new().with_progress(move |p| into.lock().unwrap().push(p.fraction()));
+        let at = |done| Progress {
+            stage: "transcode".into(),
+            done_seconds: done,
+            total_seconds: 10.0,
+            speed: 1.0,
+            frames_per_second: None,
+        };
+        control.share(0, 2).report(&at(5.0));
+        control.share(1, 2).report(&at(5.0));
+        control.share(1, 2).report(&at(10.0));
+        control.share(0, 1).report(&at(5.0));
+        assert_eq!(*seen.lock().unwrap(), vec![0.25, 0.75, 1.0, 0.5]);
+        control.cancel.store(true, Ordering::Relaxed);
+        assert!(
+            control.share(1, 2).check().is_err(),
+            "one cancellation flag"
+        );
     }
 }

@@ -35,7 +35,7 @@ pub const SIMD_ASSEMBLY: bool = cfg!(feature = "asm");
 pub use control::{Control, Progress};
 pub use error::MediaError;
 pub use per_resolution::{OnOff, PerResolution};
-pub use plan::{Action, LadderConfig, Plan, PlannedRendition, TopRung, plan};
+pub use plan::{Action, LadderConfig, Plan, PlannedRendition, TopRung, plan, split_pass};
 pub use probe::{Container, ProbeLimits, ProbeReport, StreamKind, StreamReport, probe, probe_with};
 pub use remux::{HlsOutput, RemuxOptions, RenditionOutput, remux};
 pub use run::run;

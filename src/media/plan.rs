@@ -53,6 +53,25 @@ pub fn default_av1_low_latency() -> PerResolution<OnOff> {
     PerResolution::uniform(OnOff(true)).with(720, OnOff(false))
 }
 
+/// The largest rung that shares a pass with others.
+const SHARED_PASS_MAX: u32 = 720;
+
+/// Splits rungs waiting to be encoded (by resolution, lowest first) into the next pass and those
+/// after it: rungs up to 720p share a pass (one decode feeds them all); each larger one has a
+/// pass of its own, after them. The server queues each pass as a job; `run` decodes once per
+/// pass.
+/// A pass holds every rung's encoder at once: 360p and 720p from a 1080p upload peak at 272-277
+/// MB, an AV1 1080p rung alone at 247-253 MB, all three at once 586 MB; apart, each pass stays
+/// under 300 MB for one more decode of the upload (docs/BENCHMARKS.md).
+pub fn split_pass(rungs: Vec<u32>) -> (Vec<u32>, Vec<u32>) {
+    let (shared, large): (Vec<u32>, Vec<u32>) =
+        rungs.into_iter().partition(|&r| r <= SHARED_PASS_MAX);
+    match (shared.is_empty(), large.split_first()) {
+        (true, Some((first, rest))) => (vec![*first], rest.to_vec()),
+        _ => (shared, large),
+    }
+}
+
 impl Default for LadderConfig {
     fn default() -> Self {
         LadderConfig {
@@ -262,5 +281,17 @@ mod tests {
         assert_eq!(scaled_size(1080, 1920, 360), (360, 640));
         assert_eq!(scaled_size(1280, 718, 360), (642, 360));
         assert_eq!(scaled_size(3, 3, 1), (2, 2));
+    }
+
+    #[test]
+    fn rungs_above_720p_get_passes_of_their_own() {
+        assert_eq!(
+            split_pass(vec![360, 720, 1080]),
+            (vec![360, 720], vec![1080])
+        );
+        assert_eq!(split_pass(vec![1080, 1440]), (vec![1080], vec![1440]));
+        assert_eq!(split_pass(vec![1440]), (vec![1440], vec![]));
+        assert_eq!(split_pass(vec![240, 480]), (vec![240, 480], vec![]));
+        assert_eq!(split_pass(vec![]), (vec![], vec![]));
     }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use super::MediaError;
 use super::control::Control;
 use super::output::PendingFiles;
-use super::plan::{Action, Plan};
+use super::plan::{Action, Plan, PlannedRendition, split_pass};
 use super::remux::{HlsOutput, RemuxOptions, finish, remux_rendition};
 use super::transcode::{TranscodeOptions, encode_rungs};
 
@@ -64,11 +64,17 @@ pub fn run(
         .filter(|r| matches!(r.action, Action::EncodeAv1 { .. }))
         .cloned()
         .collect();
-    if !encodes.is_empty() {
-        let (encoded, frame, rotation) =
-            encode_rungs(input, &mut pending, &encodes, opts, control)?;
+    let passes = encode_passes(&encodes);
+    for (i, pass) in passes.iter().enumerate() {
+        let (encoded, frame, rotation) = encode_rungs(
+            input,
+            &mut pending,
+            pass,
+            opts,
+            &control.share(i, passes.len()),
+        )?;
         outputs.extend(encoded);
-        if let Some(pic) = frame {
+        if let Some(pic) = frame.filter(|_| i == 0) {
             super::thumbnails::write_images(&pic, rotation, &mut pending)?;
         }
     }
@@ -76,4 +82,24 @@ pub fn run(
         super::thumbnails::try_from_keyframes(input, &mut pending, &opts.limits);
     }
     finish(pending, outputs)
+}
+
+/// The encoded rungs in decoding passes (`split_pass`): rungs up to 720p from one decode, each
+/// larger one from a decode of its own, so that no pass holds every encoder of a 1080p ladder
+/// at once (446 MB in one decode, under 280 MB per pass).
+fn encode_passes(encodes: &[PlannedRendition]) -> Vec<Vec<PlannedRendition>> {
+    let mut left: Vec<u32> = encodes.iter().map(|r| r.resolution).collect();
+    let mut passes = Vec::new();
+    while !left.is_empty() {
+        let (now, later) = split_pass(left);
+        passes.push(
+            encodes
+                .iter()
+                .filter(|r| now.contains(&r.resolution))
+                .cloned()
+                .collect(),
+        );
+        left = later;
+    }
+    passes
 }

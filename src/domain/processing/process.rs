@@ -1,10 +1,10 @@
 //! The `video-process` job: probe the original, plan its ladder, remux it for instant playback
 //! when its codecs allow (publishing within seconds), and queue the encoded rungs.
 
-use super::transcode::{queue_transcode, split_pass};
+use super::transcode::queue_transcode;
 use super::{Pipeline, SharedPipeline};
 use crate::jobs::{JobContext, JobError, JobHandler};
-use crate::media::{self, Action, LadderConfig, MediaError, Plan};
+use crate::media::{self, Action, LadderConfig, MediaError, Plan, split_pass};
 use crate::store::videos::VideoRow;
 
 pub struct ProcessVideo(pub SharedPipeline);

@@ -4,30 +4,13 @@
 use super::process::encoded_rungs;
 use super::{Pipeline, SharedPipeline, retry};
 use crate::jobs::{JobContext, JobError, JobHandler};
-use crate::media::{self, Action, Plan};
+use crate::media::{self, Action, Plan, split_pass};
 use crate::store::jobs::{self, NewJob};
 use crate::store::videos::{self, VideoRow};
 
 pub const TRANSCODE_JOB: &str = "video-transcode";
 
 pub struct TranscodeVideo(pub SharedPipeline);
-
-/// The largest rung that shares a pass with others.
-const SHARED_PASS_MAX: u32 = 720;
-
-/// Splits rungs waiting to be encoded into the next pass and those after it: rungs up to 720p
-/// share a pass (one decode feeds them all); each larger one has a pass of its own, after them.
-/// A pass holds every rung's encoder at once: 360p and 720p from a 1080p upload peak at 272-276
-/// MB, an AV1 1080p rung alone at about 255 MB, all three at once 584 MB; apart, each pass stays
-/// under 300 MB for one more decode of the upload (docs/BENCHMARKS.md).
-pub(super) fn split_pass(rungs: Vec<u32>) -> (Vec<u32>, Vec<u32>) {
-    let (shared, large): (Vec<u32>, Vec<u32>) =
-        rungs.into_iter().partition(|&r| r <= SHARED_PASS_MAX);
-    match (shared.is_empty(), large.split_first()) {
-        (true, Some((first, rest))) => (vec![*first], rest.to_vec()),
-        _ => (shared, large),
-    }
-}
 
 /// Queues the encoding of `rungs`, to be followed by `next`.
 pub(super) fn queue_transcode(
@@ -133,21 +116,4 @@ fn transcode(p: &Pipeline, ctx: &JobContext, video: &VideoRow) -> Result<(), Job
         queue_transcode(p, video, now, later)?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::split_pass;
-
-    #[test]
-    fn rungs_above_720p_get_passes_of_their_own() {
-        assert_eq!(
-            split_pass(vec![360, 720, 1080]),
-            (vec![360, 720], vec![1080])
-        );
-        assert_eq!(split_pass(vec![1080, 1440]), (vec![1080], vec![1440]));
-        assert_eq!(split_pass(vec![1440]), (vec![1440], vec![]));
-        assert_eq!(split_pass(vec![240, 480]), (vec![240, 480], vec![]));
-        assert_eq!(split_pass(vec![]), (vec![], vec![]));
-    }
 }
