@@ -1,5 +1,5 @@
 //! Running a plan: produce each planned rendition into one output directory (remux first, then
-//! every AV1 rung from a single decode), plus thumbnails, with progress and cancellation, and
+//! the AV1 rungs up to 720p from one decode and each larger one from its own), plus thumbnails, with progress and cancellation, and
 //! describe every file written.
 
 use std::path::Path;
@@ -86,7 +86,7 @@ pub fn run(
 
 /// The encoded rungs in decoding passes (`split_pass`): rungs up to 720p from one decode, each
 /// larger one from a decode of its own, so that no pass holds every encoder of a 1080p ladder
-/// at once (446 MB in one decode, under 280 MB per pass).
+/// at once (446 MB in one decode, 273-277 MB in two passes, docs/BENCHMARKS.md).
 fn encode_passes(encodes: &[PlannedRendition]) -> Vec<Vec<PlannedRendition>> {
     let mut left: Vec<u32> = encodes.iter().map(|r| r.resolution).collect();
     let mut passes = Vec::new();
