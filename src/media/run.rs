@@ -1,6 +1,6 @@
 //! Running a plan: produce each planned rendition into one output directory (remux first, then
-//! the AV1 rungs up to 720p from one decode and each larger one from its own), plus thumbnails, with progress and cancellation, and
-//! describe every file written.
+//! the AV1 rungs up to 720p from one decode and each larger one from its own), plus thumbnails,
+//! with progress and cancellation, and describe every file written.
 
 use std::path::Path;
 
