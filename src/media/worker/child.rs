@@ -88,10 +88,20 @@ fn settle_in(parent_pid: u32, memory_limit: Option<u64>) -> io::Result<()> {
 /// the parent recognises (`parent::run`). The AV1 decoder's process inherits the limit.
 fn limit_memory(bytes: u64) -> io::Result<()> {
     use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
-    // A hard limit already lower stays: only root may raise one.
-    let bytes = getrlimit(Resource::Data)
-        .maximum
-        .map_or(bytes, |hard| hard.min(bytes));
+    // A hard limit already lower stays (only root may raise one); say so, since failures will
+    // name the configured limit.
+    let hard = getrlimit(Resource::Data).maximum;
+    let bytes = match hard {
+        Some(hard) if hard < bytes => {
+            tracing::warn!(
+                configured = bytes,
+                hard,
+                "the media worker's data limit is lower than transcoding.worker_memory"
+            );
+            hard
+        }
+        _ => bytes,
+    };
     setrlimit(
         Resource::Data,
         Rlimit {
