@@ -1,7 +1,7 @@
-//! A real browser plays an uploaded video: headless Debian chromium, driven by npm
-//! playwright-core (tests/browser/play.js), opens the watch page and the <video> advances.
-//! CI installs both (.ci/run); elsewhere the test says what is missing and does not run, and
-//! under CI a missing tool is a failure.
+//! Real browsers play uploaded videos: headless Debian chromium, driven by npm playwright-core
+//! (tests/browser/play.js and e2e.js), and Debian's firefox-esr and chromium, driven by npm
+//! puppeteer-core (tests/browser/ladder.js). CI installs them all (.ci/run); elsewhere a test
+//! says what is missing and does not run, and under CI a missing tool is a failure.
 
 mod common;
 
@@ -12,24 +12,42 @@ use common::Server;
 use serde_json::Value;
 
 fn tools_missing() -> Option<String> {
+    missing("/usr/bin/chromium", "chromium", "playwright-core")
+}
+
+/// What keeps a test from running: the browser at `executable` (a Debian package) or the npm
+/// `driver` under tests/browser.
+fn missing(executable: &str, package: &str, driver: &str) -> Option<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
-    if !Path::new("/usr/bin/chromium").exists() {
-        return Some("chromium is not installed (apt-get install chromium)".into());
+    if !Path::new(executable).exists() {
+        return Some(format!(
+            "{package} is not installed (apt-get install {package})"
+        ));
     }
-    if !dir.join("node_modules/playwright-core").exists() {
-        return Some("playwright-core is not installed (npm ci --prefix tests/browser)".into());
+    if !dir.join("node_modules").join(driver).exists() {
+        return Some(format!(
+            "{driver} is not installed (npm ci --prefix tests/browser)"
+        ));
     }
     None
 }
 
+/// Skips (outside CI) or fails (under CI) when a tool is missing; true when the test may run.
+fn may_run(missing: Option<String>) -> bool {
+    let Some(missing) = missing else {
+        return true;
+    };
+    assert!(
+        std::env::var("CI").is_err(),
+        "browser test cannot run in CI: {missing}"
+    );
+    eprintln!("skipping the browser test: {missing}");
+    false
+}
+
 #[tokio::test]
 async fn an_uploaded_video_plays_in_chromium() {
-    if let Some(missing) = tools_missing() {
-        assert!(
-            std::env::var("CI").is_err(),
-            "browser test cannot run in CI: {missing}"
-        );
-        eprintln!("skipping the browser test: {missing}");
+    if !may_run(tools_missing()) {
         return;
     }
     let server = Server::start();
@@ -85,12 +103,7 @@ async fn an_uploaded_video_plays_in_chromium() {
 /// who then cannot log in.
 #[tokio::test]
 async fn the_web_interface_works_end_to_end_in_chromium() {
-    if let Some(missing) = tools_missing() {
-        assert!(
-            std::env::var("CI").is_err(),
-            "browser test cannot run in CI: {missing}"
-        );
-        eprintln!("skipping the browser test: {missing}");
+    if !may_run(tools_missing()) {
         return;
     }
     let server = Server::start_with(common::Options {
@@ -140,4 +153,88 @@ async fn the_web_interface_works_end_to_end_in_chromium() {
         server.log()
     );
     eprintln!("{report}");
+}
+
+/// Every rendition of a default ladder plays in Firefox through the watch page's player
+/// (hls.js), switched from its quality menu: the remuxed H.264/AAC original and each AV1/Opus
+/// rung, with the picture at the rung's size, time advancing, frames and audio decoded.
+#[tokio::test]
+async fn every_rendition_plays_in_firefox() {
+    every_rendition_plays_in("firefox", "/usr/bin/firefox-esr", "firefox-esr").await;
+}
+
+/// The same check in Chromium, so both engines are held to the same ladder.
+#[tokio::test]
+async fn every_rendition_plays_in_chromium() {
+    every_rendition_plays_in("chromium", "/usr/bin/chromium", "chromium").await;
+}
+
+async fn every_rendition_plays_in(engine: &'static str, executable: &str, package: &str) {
+    if !may_run(missing(executable, package, "puppeteer-core")) {
+        return;
+    }
+    let server = Server::start_with(common::Options {
+        args: vec!["--set", "transcoding.resolutions=48,72"],
+        ..Default::default()
+    });
+    let admin = server.admin_token().await;
+    let video = server
+        .publish(
+            &admin,
+            "long.mp4",
+            &[("name", format!("Plays in {engine}"))],
+        )
+        .await;
+    let uuid = video["uuid"].as_str().unwrap().to_string();
+    let video = server
+        .wait_for(&admin, &uuid, "given its AV1 rungs", |v| {
+            common::resolutions(v).len() == 3
+        })
+        .await;
+    assert_eq!(video["state"]["id"], 1, "{video}");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/ladder.js");
+    let url = format!("{}/videos/watch/{uuid}", server.url);
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(script)
+            .arg(engine)
+            .arg(url)
+            .output()
+            .expect("run node")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "ladder.js failed in {engine}: {stdout} {}\nserver log:\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        server.log()
+    );
+    let report: Value = serde_json::from_str(stdout.trim()).expect("ladder.js prints JSON");
+    eprintln!("{report}");
+    let renditions = report["renditions"].as_array().unwrap();
+    let heights: Vec<u64> = renditions
+        .iter()
+        .map(|r| r["height"].as_u64().unwrap())
+        .collect();
+    assert_eq!(heights, [48, 72, 90], "hls.js lists by bitrate: {report}");
+    for (index, r) in renditions.iter().enumerate() {
+        let (video_codec, audio_codec) = if r["height"] == 90 {
+            ("avc1.", "mp4a.40.2")
+        } else {
+            ("av01.0.", "opus")
+        };
+        assert!(
+            r["videoCodec"].as_str().unwrap().starts_with(video_codec),
+            "{r}"
+        );
+        assert_eq!(r["audioCodec"], audio_codec, "{r}");
+        assert_eq!(r["playing"], index, "hls.js switched to the rendition: {r}");
+        assert_eq!(r["shownHeight"], r["height"], "{r}");
+        assert!(r["advanced"].as_f64().unwrap() > 0.5, "time advances: {r}");
+        assert!(r["frames"].as_u64().unwrap() > 5, "frames decoded: {r}");
+        assert_eq!(r["audio"], true, "audio decoded: {r}");
+        assert!(r["error"].is_null(), "{r}");
+    }
 }
