@@ -1,7 +1,8 @@
 //! The static binary, built in CI: `packaging/build-static.sh` with the `static-check` profile
 //! (the release recipe's static linking with unoptimised code, since CI has no time for a
 //! second optimised build) must produce an executable that `file` and `ldd` call static, and
-//! that executable must run: print its version, probe a video, and serve the API.
+//! that executable must run: print its version, probe a video, decode AV1 in its confined
+//! worker, and serve the API.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -44,6 +45,22 @@ fn the_static_build_links_statically_and_runs() {
     assert!(probe.status.success(), "{probe:?}");
     let report: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
     assert_eq!(report["streams"][0]["codec"], "h264", "{report}");
+    // An AV1 upload is decoded in a worker process under its system-call filter (an allow
+    // list of what glibc and rav1d call, which a static glibc must also keep to).
+    let rungs = tempfile::tempdir().unwrap();
+    let transcode = Command::new(&exe)
+        .args(["media", "transcode"])
+        .arg(root.join("tests/fixtures/media/av1_opus.webm"))
+        .arg("--out")
+        .arg(rungs.path())
+        .args(["--resolutions", "48"])
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&transcode.stderr);
+    assert!(transcode.status.success(), "{log}");
+    assert!(!log.contains("system-call filter"), "{log}");
+    assert!(rungs.path().join("48-fragmented.mp4").exists());
+    assert!(rungs.path().join("thumbnail.jpg").exists());
 
     let data = tempfile::tempdir().unwrap();
     let mut server = Command::new(&exe)

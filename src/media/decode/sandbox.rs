@@ -1,9 +1,11 @@
-//! The AV1 decode worker's system-call filter. Once the worker has its pipes, nothing it does
-//! needs a file, a program or the network: the filter refuses those system calls (`EPERM`), so
-//! a decoder taken over by a hostile stream cannot read the instance's data, write anywhere or
-//! reach out. Everything else (memory, threads, the pipes, `abort`) stays allowed: a deny list,
-//! because an allow list would have to follow every system call rav1d and glibc may come to
-//! make, and a missing one would kill honest decodes.
+//! The AV1 decode worker's system-call filter. Once the worker has its pipes, it needs memory,
+//! threads, its pipes and a way to die: the filter allows exactly those system calls and
+//! refuses every other one (`EPERM`), so a decoder taken over by a hostile stream cannot read
+//! the instance's data, write anywhere, reach out, signal or trace the server, or borrow its
+//! file descriptors (`pidfd_getfd`). An allow list, not a deny list: a deny list misses what it
+//! did not think of. The list is what rav1d, Rust's standard library and glibc were seen to call
+//! under `strace -f` while decoding (threads, allocation, an abort on a corrupted stream), plus
+//! their exits; `tests/media_av1_decode.rs` decodes, and aborts, under it.
 
 /// Installs the filter on every thread of the process (threads started later inherit it).
 #[cfg(target_os = "linux")]
@@ -19,12 +21,32 @@ pub fn confine_this_thread() -> Result<(), String> {
 
 #[cfg(target_os = "linux")]
 fn apply(install: fn(seccompiler::BpfProgramRef) -> seccompiler::Result<()>) -> Result<(), String> {
-    use seccompiler::{BpfProgram, SeccompAction, SeccompFilter, TargetArch};
+    use seccompiler::{
+        BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
+        SeccompRule, TargetArch,
+    };
     let arch = TargetArch::try_from(std::env::consts::ARCH).map_err(|e| e.to_string())?;
+    let first_argument_is = |value: u64| {
+        SeccompCondition::new(0, SeccompCmpArgLen::Dword, SeccompCmpOp::Eq, value)
+            .and_then(|condition| SeccompRule::new(vec![condition]))
+            .map_err(|e| e.to_string())
+    };
+    let mut rules: std::collections::BTreeMap<i64, Vec<SeccompRule>> =
+        ALLOWED.iter().map(|&call| (call, Vec::new())).collect();
+    // abort() signals its own process (glibc's raise); any other process is out of reach.
+    rules.insert(
+        libc::SYS_tgkill,
+        vec![first_argument_is(u64::from(std::process::id()))?],
+    );
+    // Threads name themselves ("rav1d-worker-1"); other prctl operations are refused.
+    rules.insert(
+        libc::SYS_prctl,
+        vec![first_argument_is(libc::PR_SET_NAME as u64)?],
+    );
     let filter = SeccompFilter::new(
-        DENIED.iter().map(|&call| (call, Vec::new())).collect(),
-        SeccompAction::Allow,
+        rules,
         SeccompAction::Errno(libc::EPERM as u32),
+        SeccompAction::Allow,
         arch,
     )
     .map_err(|e| e.to_string())?;
@@ -39,75 +61,48 @@ pub fn confine() -> Result<(), String> {
     Err("system-call filters exist on Linux only".into())
 }
 
-/// Files, programs, sockets, other processes and the kernel's extension points. (`open` and
-/// `creat` have no number on aarch64, which has only the `*at` forms.)
+/// Allowed with any arguments. Reading and writing reach only the worker's own descriptors
+/// (its pipes and stderr: the parent passes nothing else), and a new thread or memory mapping
+/// only the worker itself.
 #[cfg(target_os = "linux")]
-const DENIED: &[i64] = &[
-    #[cfg(target_arch = "x86_64")]
-    libc::SYS_open,
-    #[cfg(target_arch = "x86_64")]
-    libc::SYS_creat,
-    libc::SYS_openat,
-    libc::SYS_openat2,
-    libc::SYS_open_by_handle_at,
-    libc::SYS_execve,
-    libc::SYS_execveat,
-    #[cfg(target_arch = "x86_64")]
-    libc::SYS_fork,
-    #[cfg(target_arch = "x86_64")]
-    libc::SYS_vfork,
-    libc::SYS_socket,
-    libc::SYS_socketpair,
-    libc::SYS_connect,
-    libc::SYS_bind,
-    libc::SYS_listen,
-    libc::SYS_accept4,
-    libc::SYS_sendto,
-    libc::SYS_sendmsg,
-    libc::SYS_recvfrom,
-    libc::SYS_recvmsg,
-    libc::SYS_unlinkat,
-    libc::SYS_renameat2,
-    libc::SYS_mkdirat,
-    libc::SYS_linkat,
-    libc::SYS_symlinkat,
-    libc::SYS_fchmodat,
-    libc::SYS_fchownat,
-    libc::SYS_truncate,
-    libc::SYS_ptrace,
-    libc::SYS_process_vm_readv,
-    libc::SYS_process_vm_writev,
-    libc::SYS_mount,
-    libc::SYS_umount2,
-    libc::SYS_chroot,
-    libc::SYS_pivot_root,
-    libc::SYS_bpf,
-    libc::SYS_perf_event_open,
-    libc::SYS_io_uring_setup,
-    libc::SYS_io_uring_enter,
-    libc::SYS_io_uring_register,
-    libc::SYS_keyctl,
-    libc::SYS_add_key,
-    libc::SYS_request_key,
-    libc::SYS_memfd_create,
-    #[cfg(target_arch = "x86_64")]
-    libc::SYS_unlink,
-    #[cfg(target_arch = "x86_64")]
-    libc::SYS_rename,
-    #[cfg(target_arch = "x86_64")]
-    libc::SYS_mkdir,
-    #[cfg(target_arch = "x86_64")]
-    libc::SYS_rmdir,
-    #[cfg(target_arch = "x86_64")]
-    libc::SYS_link,
-    #[cfg(target_arch = "x86_64")]
-    libc::SYS_symlink,
-    #[cfg(target_arch = "x86_64")]
-    libc::SYS_chmod,
-    #[cfg(target_arch = "x86_64")]
-    libc::SYS_chown,
-    #[cfg(target_arch = "x86_64")]
-    libc::SYS_renameat,
+const ALLOWED: &[i64] = &[
+    // The pipes and stderr.
+    libc::SYS_read,
+    libc::SYS_write,
+    libc::SYS_readv,
+    libc::SYS_writev,
+    libc::SYS_close,
+    // Memory.
+    libc::SYS_brk,
+    libc::SYS_mmap,
+    libc::SYS_munmap,
+    libc::SYS_mremap,
+    libc::SYS_mprotect,
+    libc::SYS_madvise,
+    // Threads and their synchronisation.
+    libc::SYS_clone,
+    libc::SYS_clone3,
+    libc::SYS_set_robust_list,
+    libc::SYS_rseq,
+    libc::SYS_futex,
+    libc::SYS_sched_yield,
+    libc::SYS_sched_getaffinity,
+    libc::SYS_gettid,
+    libc::SYS_getpid,
+    // Signals of its own, for abort() and thread start-up.
+    libc::SYS_rt_sigaction,
+    libc::SYS_rt_sigprocmask,
+    libc::SYS_rt_sigreturn,
+    libc::SYS_sigaltstack,
+    // Time, sleeping and randomness (std's hash maps ask for random keys).
+    libc::SYS_clock_gettime,
+    libc::SYS_clock_nanosleep,
+    libc::SYS_nanosleep,
+    libc::SYS_getrandom,
+    libc::SYS_restart_syscall,
+    // The end.
+    libc::SYS_exit,
+    libc::SYS_exit_group,
 ];
 
 #[cfg(all(test, target_os = "linux"))]
@@ -143,6 +138,54 @@ mod tests {
             outcome,
             (true, true, true, true, 7 << 20, *b"picture"),
             "(open, create, connect, exec refused; memory and pipes kept)"
+        );
+    }
+
+    #[test]
+    fn a_confined_thread_keeps_threads_memory_and_time_but_reaches_no_other_process() {
+        let mut other = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let other_pid = other.id() as libc::pid_t;
+        let outcome = std::thread::spawn(move || {
+            super::confine_this_thread().unwrap();
+            let refused = |r: libc::c_long| {
+                r == -1 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+            };
+            // SAFETY: plain system calls with integer arguments; signal 0 only checks.
+            let (signal_other, tgkill_other, pidfd, tgkill_self) = unsafe {
+                (
+                    refused(libc::syscall(libc::SYS_kill, other_pid, 0)),
+                    refused(libc::syscall(libc::SYS_tgkill, other_pid, other_pid, 0)),
+                    refused(libc::syscall(libc::SYS_pidfd_open, other_pid, 0)),
+                    libc::syscall(libc::SYS_tgkill, libc::getpid(), libc::gettid(), 0) == 0,
+                )
+            };
+            // What a decode does: threads (which inherit the filter) that name themselves,
+            // allocate and free large buffers, build hash maps and sleep.
+            let worked = std::thread::Builder::new()
+                .name("confined-helper".into())
+                .spawn(|| {
+                    let big = vec![1u8; 64 << 20];
+                    let keys: std::collections::HashMap<u8, u8> = [(1, 2)].into();
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    big.len() == 64 << 20 && keys[&1] == 2
+                })
+                .unwrap()
+                .join()
+                .unwrap();
+            (signal_other, tgkill_other, pidfd, tgkill_self, worked)
+        })
+        .join()
+        .unwrap();
+        other.kill().unwrap();
+        other.wait().unwrap();
+        assert_eq!(
+            outcome,
+            (true, true, true, true, true),
+            "(kill, tgkill and pidfd_open of another process refused; its own tgkill, \
+             threads, memory, hash maps and sleep kept)"
         );
     }
 }
