@@ -189,7 +189,8 @@ fn each_rung_takes_its_own_speed_quantizer_and_mode() {
 }
 
 /// `kinora media transcode --plan-only` takes the per-rung settings in the configuration's text
-/// and refuses bad ones with the expected form.
+/// and refuses bad ones with the expected form, and resolutions, threads and frame-rate caps
+/// out of range (which used to be dropped, clamped, or make a rung of half the duration).
 #[test]
 fn transcode_command_plans_per_rung_settings() {
     let plan_with = |extra: &[&str]| {
@@ -245,6 +246,10 @@ fn transcode_command_plans_per_rung_settings() {
         ),
         ("--speed", "11", "11 is above the highest value, 10"),
         ("--low-latency", "maybe", "\"maybe\" is not a value"),
+        ("--resolutions", "90,0", "0 is outside 16 to 4320"),
+        ("--threads", "0", "0 is outside 1 to 256"),
+        ("--max-fps", "0", "0 is outside 1 to 120"),
+        ("--max-fps", "nan", "nan is outside 1 to 120"),
     ] {
         let bad = plan_with(&[flag, value]);
         assert!(!bad.status.success(), "{flag} {value}");

@@ -339,7 +339,8 @@ fn av1_is_remuxed_when_decoding_is_off() {
 }
 
 /// `kinora media remux` writes the whole layout, pictures included, and prints what it wrote; a
-/// file that is not a video ends with a message and a non-zero exit, and leaves nothing.
+/// file that is not a video, a file in the output directory's place and a segment length out
+/// of range end with a message and a non-zero exit, and leave nothing.
 #[test]
 fn remux_command_writes_pictures_and_refuses_garbage() {
     let out = tempfile::tempdir().unwrap();
@@ -374,4 +375,28 @@ fn remux_command_writes_pictures_and_refuses_garbage() {
     assert!(stderr.contains("remuxing"), "{stderr}");
     let left = std::fs::read_dir(out.path().join("bad")).map_or(0, |d| d.count());
     assert_eq!(left, 0, "nothing written for a refused file");
+
+    // A file where the output directory should be, and a segment length out of range.
+    let in_the_way = run(&fixture("long.mp4"), &garbage);
+    assert!(!in_the_way.status.success());
+    let stderr = String::from_utf8_lossy(&in_the_way.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "cannot create the output directory {}: it exists and is not a directory",
+            garbage.display()
+        )),
+        "{stderr}"
+    );
+    let segments = std::process::Command::new(env!("CARGO_BIN_EXE_kinora"))
+        .args(["media", "remux"])
+        .arg(fixture("long.mp4"))
+        .arg("--out")
+        .arg(out.path().join("segments"))
+        .arg("--segment-seconds=-1")
+        .output()
+        .unwrap();
+    assert_eq!(segments.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&segments.stderr);
+    assert!(stderr.contains("-1 is outside 0.5 to 60"), "{stderr}");
+    assert!(!out.path().join("segments").exists());
 }

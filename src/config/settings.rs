@@ -205,8 +205,13 @@ pub static SETTINGS: &[Setting] = &[
             let mut list = Vec::new();
             for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
                 let res: u32 = number(part, "resolutions such as 360,720")?;
-                if !(16..=4320).contains(&res) {
-                    return Err(format!("resolution {res} is outside 16..4320"));
+                let range = crate::media::plan::RESOLUTIONS;
+                if !range.contains(&res) {
+                    return Err(format!(
+                        "resolution {res} is outside {}..{}",
+                        range.start(),
+                        range.end()
+                    ));
                 }
                 list.push(res);
             }
@@ -268,8 +273,13 @@ pub static SETTINGS: &[Setting] = &[
         doc: "Frame rate cap of encoded rungs.",
         apply: |c, v| {
             c.ladder.max_fps = number(v, "a frame rate")?;
-            if !(1.0..=120.0).contains(&c.ladder.max_fps) {
-                return Err("must be between 1 and 120".into());
+            let range = crate::media::plan::MAX_FPS;
+            if !range.contains(&c.ladder.max_fps) {
+                return Err(format!(
+                    "must be between {} and {}",
+                    range.start(),
+                    range.end()
+                ));
             }
             Ok(())
         },

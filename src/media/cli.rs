@@ -24,21 +24,25 @@ pub enum MediaCommand {
     },
     /// Repackage a browser-playable MP4/MOV as HLS without re-encoding.
     Remux {
+        /// The media file to repackage.
         file: PathBuf,
         /// Output directory (created if missing).
         #[arg(long)]
         out: PathBuf,
-        /// Target segment duration in seconds.
-        #[arg(long, default_value_t = 4.0)]
+        /// Target segment duration in seconds, 0.5 to 60 (segments start on keyframes).
+        #[arg(long, default_value_t = 4.0, value_parser = |v: &str| in_range(v, 0.5..=60.0))]
         segment_seconds: f64,
     },
     /// Make the HLS ladder: the remuxed original when browser-playable, AV1 rungs below it.
     Transcode {
+        /// The media file to transcode.
         file: PathBuf,
+        /// Output directory (created if missing).
         #[arg(long)]
         out: PathBuf,
-        /// Rung resolutions (the smaller side of the picture), comma-separated.
-        #[arg(long, value_delimiter = ',', default_values_t = [360u32, 720])]
+        /// Rung resolutions (the smaller side of the picture, 16 to 4320), comma-separated.
+        #[arg(long, value_delimiter = ',', default_values_t = [360u32, 720],
+              value_parser = |v: &str| in_range(v, super::plan::RESOLUTIONS))]
         resolutions: Vec<u32>,
         /// rav1e speed preset, 0 (slowest) to 10 (fastest); `10,360:9` gives the rungs up to
         /// 360p their own [default: 10].
@@ -52,14 +56,14 @@ pub enum MediaCommand {
         /// `RES:on|off` entries for the rungs up to RES [default: on,720:off].
         #[arg(long, value_parser = |v: &str| v.parse::<PerResolution<OnOff>>())]
         low_latency: Option<PerResolution<OnOff>>,
-        /// Encoder threads per rendition.
-        #[arg(long, default_value_t = 2)]
+        /// Encoder threads per rendition, 1 to 256.
+        #[arg(long, default_value_t = 2, value_parser = |v: &str| in_range(v, 1..=256usize))]
         threads: usize,
         /// `keep_original` (the remuxed upload is the top rung) or `replace_with_av1`.
         #[arg(long, default_value = "keep_original")]
         top_rung: String,
-        /// Frame rate cap for encoded renditions.
-        #[arg(long, default_value_t = 60.0)]
+        /// Frame rate cap for encoded renditions, 1 to 120.
+        #[arg(long, default_value_t = 60.0, value_parser = |v: &str| in_range(v, super::plan::MAX_FPS))]
         max_fps: f64,
         /// rav1e settings beyond the preset, for measuring them: `tune=psnr|psychovisual`,
         /// `lookahead=N`, `scene_detection=on|off`, `cdef=on|off`, `tiles=N`,
@@ -93,6 +97,25 @@ pub enum MediaCommand {
         #[arg(long)]
         max_pixels: u64,
     },
+}
+
+/// A number within `range` (NaN is in no range), or why not, for clap to show.
+fn in_range<T>(value: &str, range: std::ops::RangeInclusive<T>) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    let number: T = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a number, got {value:?}"))?;
+    if range.contains(&number) {
+        return Ok(number);
+    }
+    Err(format!(
+        "{value} is outside {} to {}",
+        range.start(),
+        range.end()
+    ))
 }
 
 /// Prints JSON to stdout; a closed pipe (`| head`) is an error to report, not a panic.
@@ -209,7 +232,7 @@ pub fn run(cmd: MediaCommand) -> anyhow::Result<()> {
             let d = display.clone();
             let control = Control::new().with_progress(move |p| d.show(p));
             let opts = TranscodeOptions {
-                threads: threads.max(1),
+                threads,
                 max_fps,
                 av1,
                 ..Default::default()

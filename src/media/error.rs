@@ -11,8 +11,10 @@ pub enum MediaError {
         #[source]
         source: std::io::Error,
     },
+    // The io::Error is in the message and deliberately not a `#[source]`: error chains
+    // (anyhow's `{:#}`) would print it twice.
     #[error("i/o error: {0}")]
-    Io(#[source] std::io::Error),
+    Io(std::io::Error),
     #[error("the file is empty")]
     Empty,
     #[error("unrecognised file format (not MP4/MOV, Matroska/WebM, MP3, FLAC, WAV or Ogg)")]

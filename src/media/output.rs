@@ -17,7 +17,20 @@ pub struct PendingFiles {
 impl PendingFiles {
     /// Creates the output directory if needed.
     pub fn new(dir: &Path) -> Result<Self, MediaError> {
-        std::fs::create_dir_all(dir).map_err(MediaError::Io)?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            // create_dir_all's own error names no path, and for a file in the way says only
+            // "File exists".
+            let why = if dir.exists() && !dir.is_dir() {
+                "it exists and is not a directory".to_string()
+            } else {
+                e.to_string()
+            };
+            let message = format!(
+                "cannot create the output directory {}: {why}",
+                dir.display()
+            );
+            MediaError::Io(std::io::Error::new(e.kind(), message))
+        })?;
         Ok(PendingFiles {
             dir: dir.to_path_buf(),
             items: Vec::new(),

@@ -19,6 +19,13 @@ pub enum TopRung {
     ReplaceWithAv1,
 }
 
+/// The rung resolutions a ladder may name (the picture's smaller side): from far below
+/// PeerTube's 144p, which tests and tiny screens use, to 4320p (8K).
+pub const RESOLUTIONS: std::ops::RangeInclusive<u32> = 16..=4320;
+
+/// The frame-rate caps a ladder may have: at least one picture a second, at most 120.
+pub const MAX_FPS: std::ops::RangeInclusive<f64> = 1.0..=120.0;
+
 /// Ladder configuration (from `kinora.toml`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LadderConfig {
