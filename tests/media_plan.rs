@@ -250,9 +250,14 @@ fn transcode_command_plans_per_rung_settings() {
         ("--threads", "0", "0 is outside 1 to 256"),
         ("--max-fps", "0", "0 is outside 1 to 120"),
         ("--max-fps", "nan", "nan is outside 1 to 120"),
+        (
+            "--top-rung",
+            "best",
+            "expected keep_original or replace_with_av1",
+        ),
     ] {
         let bad = plan_with(&[flag, value]);
-        assert!(!bad.status.success(), "{flag} {value}");
+        assert_eq!(bad.status.code(), Some(2), "{flag} {value}");
         let stderr = String::from_utf8_lossy(&bad.stderr);
         assert!(stderr.contains(says), "{flag} {value}: {stderr}");
     }

@@ -227,19 +227,10 @@ pub static SETTINGS: &[Setting] = &[
         key: "transcoding.top_rung",
         doc: "keep_original (the remuxed upload stays the top rung) or replace_with_av1.",
         apply: |c, v| {
-            c.ladder.top_rung = match v {
-                "keep_original" => crate::media::TopRung::KeepOriginal,
-                "replace_with_av1" => crate::media::TopRung::ReplaceWithAv1,
-                _ => return Err("expected keep_original or replace_with_av1".into()),
-            };
+            c.ladder.top_rung = v.parse()?;
             Ok(())
         },
-        show: |c| {
-            quoted(match c.ladder.top_rung {
-                crate::media::TopRung::KeepOriginal => "keep_original",
-                crate::media::TopRung::ReplaceWithAv1 => "replace_with_av1",
-            })
-        },
+        show: |c| quoted(c.ladder.top_rung.as_str()),
     },
     Setting {
         key: "transcoding.av1_speed",

@@ -60,8 +60,8 @@ pub enum MediaCommand {
         #[arg(long, default_value_t = 2, value_parser = |v: &str| in_range(v, 1..=256usize))]
         threads: usize,
         /// `keep_original` (the remuxed upload is the top rung) or `replace_with_av1`.
-        #[arg(long, default_value = "keep_original")]
-        top_rung: String,
+        #[arg(long, default_value = "keep_original", value_parser = |v: &str| v.parse::<TopRung>())]
+        top_rung: TopRung,
         /// Frame rate cap for encoded renditions, 1 to 120.
         #[arg(long, default_value_t = 60.0, value_parser = |v: &str| in_range(v, super::plan::MAX_FPS))]
         max_fps: f64,
@@ -201,13 +201,6 @@ pub fn run(cmd: MediaCommand) -> anyhow::Result<()> {
             av1_options,
             plan_only,
         } => {
-            let top_rung = match top_rung.as_str() {
-                "keep_original" => TopRung::KeepOriginal,
-                "replace_with_av1" => TopRung::ReplaceWithAv1,
-                other => {
-                    anyhow::bail!("--top-rung {other}: expected keep_original or replace_with_av1")
-                }
-            };
             let mut av1 = Av1Tuning::default();
             for o in &av1_options {
                 apply_av1_option(&mut av1, o)?;

@@ -19,6 +19,30 @@ pub enum TopRung {
     ReplaceWithAv1,
 }
 
+impl TopRung {
+    /// The name in `kinora.toml` and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TopRung::KeepOriginal => "keep_original",
+            TopRung::ReplaceWithAv1 => "replace_with_av1",
+        }
+    }
+}
+
+impl std::str::FromStr for TopRung {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, String> {
+        match value {
+            "keep_original" => Ok(TopRung::KeepOriginal),
+            "replace_with_av1" => Ok(TopRung::ReplaceWithAv1),
+            _ => Err(format!(
+                "expected keep_original or replace_with_av1, got {value:?}"
+            )),
+        }
+    }
+}
+
 /// The rung resolutions a ladder may name (the picture's smaller side): from far below
 /// PeerTube's 144p, which tests and tiny screens use, to 4320p (8K).
 pub const RESOLUTIONS: std::ops::RangeInclusive<u32> = 16..=4320;
