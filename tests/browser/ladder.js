@@ -1,7 +1,8 @@
 // Plays every rendition of a watch page's HLS ladder in a real browser, one after the other,
 // through the page's own player (hls.js) and its quality menu, and prints one JSON line: per
 // rendition its codecs as hls.js read them from the master playlist, the picture size, how far
-// currentTime moved, how many frames the browser decoded, and whether audio was decoded.
+// currentTime moved, how many frames the browser decoded, and whether audio was decoded; and any
+// uncaught script error of the page (the web bundle is tested end to end in Chromium only).
 // puppeteer-core drives Debian's firefox-esr over WebDriver BiDi (playwright-core only drives its
 // own patched Firefox builds, which cannot be downloaded here) and chromium over CDP, so the
 // same check runs in both engines. It never downloads a browser.
@@ -43,11 +44,12 @@ function mediaState() {
 (async () => {
   if (!LAUNCH[engine]) throw new Error(`unknown browser ${engine}: firefox or chromium`);
   const browser = await puppeteer.launch({ headless: true, ...LAUNCH[engine] });
-  const result = { engine, version: await browser.version(), renditions: [] };
+  const result = { engine, version: await browser.version(), renditions: [], pageErrors: [] };
   // The step under way, so a failure says where it stopped.
   let doing = 'open the watch page';
   try {
     const page = await browser.newPage();
+    page.on('pageerror', (e) => result.pageErrors.push(String(e && e.stack || e)));
     await page.goto(url);
     await page.waitForFunction(() => window.kinoraPlayer && window.kinoraPlayer.hls
       && window.kinoraPlayer.hls.levels.length > 0, { timeout: 20_000 });
