@@ -1,4 +1,7 @@
 //! Kinora: a federated video platform in one executable. The binary and the tests share this library.
+// PeerTube's JSON-LD context (federation::objects::context) is one `json!` literal deeper than
+// serde_json's default macro recursion allows.
+#![recursion_limit = "256"]
 
 pub mod app;
 pub mod cli;

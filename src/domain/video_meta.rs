@@ -67,11 +67,11 @@ pub fn parse(
         .ok_or_else(|| DomainError::invalid("channelId", "channelId is required"))?;
     let description = text(fields, "description")?;
     if let Some(d) = &description {
-        names::text("description", d, 0, 10_000)?;
+        names::text("description", d, 3, 10_000)?;
     }
     let support = text(fields, "support")?;
     if let Some(s) = &support {
-        names::text("support", s, 0, 1000)?;
+        names::text("support", s, 3, 1000)?;
     }
     let privacy = int(fields, "privacy")?.unwrap_or(1);
     match privacy {

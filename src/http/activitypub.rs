@@ -53,6 +53,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     }
     for prefix in ["/accounts/{name}", "/video-channels/{name}"] {
         cfg.route(&format!("{prefix}/outbox"), web::get().to(outbox))
+            .route(&format!("{prefix}/playlists"), web::get().to(playlists))
             .route(&format!("{prefix}/followers"), web::get().to(followers))
             .route(&format!("{prefix}/following"), web::get().to(following))
             .route(&format!("{prefix}/inbox"), web::post().to(inbox));
@@ -63,6 +64,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/videos/watch/{id}/dislikes", web::get().to(video_dislikes))
         .route("/videos/watch/{id}/announces", web::get().to(video_shares))
         .route("/videos/watch/{id}/comments", web::get().to(video_comments))
+        .route("/videos/watch/{id}/chapters", web::get().to(video_chapters))
         .route(
             "/videos/watch/{id}/comments/{comment}",
             web::get().to(comment_doc),
@@ -283,6 +285,41 @@ async fn counted(
     let v = l.video.clone();
     let total = state.store.read(move |c| count(&v, c)).await?;
     Ok(ap_json(&collection::collection(&url, total, None, vec![])))
+}
+
+/// The chapters PeerTube fetches from a Video's `hasParts`. Kinora has no chapters, so none;
+/// but an answer, since PeerTube fails the whole video when this fetch fails (a 404 on its
+/// refresh deletes the video there).
+async fn video_chapters(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let l = federated_video(&state, &id).await?;
+    let url = format!(
+        "{}/chapters",
+        video::watch_url(&state.base_url(), &l.video.uuid)
+    );
+    Ok(ap_json(&objects::with_context(
+        json!({ "id": url, "hasPart": [] }),
+    )))
+}
+
+/// An actor's `playlists` collection, which PeerTube crawls when it first meets the actor:
+/// Kinora has no playlists, so it is empty.
+async fn playlists(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    name: web::Path<String>,
+    q: web::Query<Page>,
+) -> ApiResult<HttpResponse> {
+    local_actor(&state, &name).await?;
+    let url = format!("{}{}", state.base_url(), req.path());
+    Ok(ap_json(&collection::collection(
+        &url,
+        0,
+        q.page.map(|p| p.max(1)),
+        vec![],
+    )))
 }
 
 async fn video_likes(state: web::Data<AppState>, id: web::Path<String>) -> ApiResult<HttpResponse> {

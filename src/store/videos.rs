@@ -340,6 +340,15 @@ pub fn files(conn: &Connection, video_id: i64) -> Result<Vec<FileRow>, StoreErro
     Ok(rows)
 }
 
+/// Width over height of the top rendition (renditions come highest first), to 4 decimals as
+/// PeerTube stores it (the API's and the Video object's `aspectRatio`); none without one.
+pub fn aspect_ratio(files: &[FileRow]) -> Option<f64> {
+    files
+        .first()
+        .filter(|f| f.width > 0 && f.height > 0)
+        .map(|f| (f.width as f64 / f.height as f64 * 10_000.0).round() / 10_000.0)
+}
+
 /// Renditions of several videos at once (a page of a list), by video id, highest first.
 pub fn files_of(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, Vec<FileRow>>, StoreError> {
     let mut stmt = conn.prepare_cached(&format!(

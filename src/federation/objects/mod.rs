@@ -37,6 +37,7 @@ pub fn context() -> Value {
             "originallyPublishedAt": "sc:datePublished",
             "uploadDate": "sc:uploadDate",
             "hasParts": "sc:hasParts",
+            "aspectRatio": { "@type": "sc:Float", "@id": "pt:aspectRatio" },
             "views": { "@type": "sc:Number", "@id": "pt:views" },
             "state": { "@type": "sc:Number", "@id": "pt:state" },
             "size": { "@type": "sc:Number", "@id": "pt:size" },

@@ -56,9 +56,19 @@ pub fn load(conn: &Connection, video_id: i64) -> Result<Option<LocalVideo>, Stor
 }
 
 /// Whether a video is visible to the fediverse: public (unlisted travels too, unlisted in
-/// the addressing) and published.
+/// the addressing), published, and with a thumbnail (PeerTube refuses a Video whose `icon` is
+/// empty; a remux whose keyframes could not be decoded has none until one is uploaded).
 pub fn federates(v: &videos::VideoRow) -> bool {
-    (v.privacy == 1 || v.privacy == 2) && v.state == 1 && v.url.is_none()
+    (v.privacy == 1 || v.privacy == 2)
+        && v.state == 1
+        && v.url.is_none()
+        && v.thumbnail_file.is_some()
+}
+
+/// A text PeerTube stores only from 3 characters on (a shorter description or support makes it
+/// refuse the whole Video); the API refuses such texts, but rows written before may hold one.
+fn peertube_text(text: &Option<String>) -> Option<&str> {
+    text.as_deref().filter(|t| t.chars().count() >= 3)
 }
 
 fn identifier(id: Option<i64>, labels: &[&str]) -> Value {
@@ -150,8 +160,8 @@ pub fn object(base: &str, l: &LocalVideo) -> Value {
         "updated": v.updated_at,
         "uploadDate": v.created_at,
         "mediaType": "text/markdown",
-        "content": v.description,
-        "support": v.support,
+        "content": peertube_text(&v.description),
+        "support": peertube_text(&v.support),
         "subtitleLanguage": [],
         "icon": icon,
         "preview": [],
@@ -161,6 +171,8 @@ pub fn object(base: &str, l: &LocalVideo) -> Value {
         "shares": format!("{id}/announces"),
         "comments": format!("{id}/comments"),
         "hasParts": format!("{id}/chapters"),
+        // PeerTube sizes its player with it before the video loads.
+        "aspectRatio": videos::aspect_ratio(&l.files),
         "attributedTo": [
             { "type": "Person", "id": account },
             { "type": "Group", "id": channel },

@@ -222,11 +222,7 @@ pub fn summary<'a>(urls: &'a Urls, d: &'a VideoDetails) -> VideoSummary<'a> {
         truncated_description: description.clone(),
         description,
         duration: v.duration,
-        aspect_ratio: d
-            .files
-            .first()
-            .filter(|f| f.height > 0)
-            .map(|f| (f.width as f64 / f.height as f64 * 10_000.0).round() / 10_000.0),
+        aspect_ratio: crate::store::videos::aspect_ratio(&d.files),
         is_local: v.url.is_none(),
         is_live: false,
         thumbnail_path: v

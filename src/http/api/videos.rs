@@ -30,6 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(channel_videos),
         )
         .route("/videos/{id}/description", web::get().to(description))
+        .route("/videos/{id}/chapters", web::get().to(chapters))
         .route("/videos/{id}/rate", web::put().to(rate))
         .route("/videos/{id}/views", web::post().to(view))
         .route("/videos/{id}/token", web::post().to(file_token))
@@ -172,6 +173,17 @@ async fn description(
 ) -> ApiResult<HttpResponse> {
     let details = videos::get(&state.store, &id, user.as_ref()).await?;
     Ok(HttpResponse::Ok().json(json!({ "description": details.video.description })))
+}
+
+/// `GET /videos/{id}/chapters` (PeerTube 6.0+, read by NewPipe): Kinora has no chapters, so
+/// every video it can show has none.
+async fn chapters(
+    state: web::Data<AppState>,
+    MaybeUser(user): MaybeUser,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    videos::get(&state.store, &id, user.as_ref()).await?;
+    Ok(HttpResponse::Ok().json(json!({ "chapters": [] })))
 }
 
 fn is_multipart(ctx: &actix_web::guard::GuardContext) -> bool {
