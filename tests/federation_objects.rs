@@ -1,13 +1,15 @@
 //! What a PeerTube instance reads from Kinora's objects, held to the rules of PeerTube's own
 //! validators and builders: the Video's `hasParts` chapters and each actor's `playlists`
 //! collection answer (PeerTube fetches both, and fails the video when the chapters fetch
-//! fails), the Video carries `aspectRatio` and its icons, and a description or support text
-//! under PeerTube's 3-character minimum is refused at the API like PeerTube's API does (a Video
-//! carrying one is refused whole by PeerTube).
+//! fails), the Video carries `aspectRatio`, its icons, its captions and a magnet link per
+//! file (where PeerTube reads torrents and infohashes from), a caption change reaches
+//! followers, and a description or support text under PeerTube's 3-character minimum is
+//! refused at the API like PeerTube's API does (a Video carrying one is refused whole by
+//! PeerTube).
 
 mod common;
 
-use common::fed::{AP, get_json};
+use common::fed::{AP, counter, eventually, followers_of, get_json, remote_videos, subscribe};
 use common::{Server, http};
 use serde_json::{Value, json};
 
@@ -29,6 +31,16 @@ async fn peertube_finds_chapters_playlists_and_the_aspect_ratio() {
         )
         .await;
     let uuid = video["uuid"].as_str().unwrap();
+    let vtt = "WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n";
+    let res = server.put_caption(&admin, uuid, "fr", "fr.vtt", vtt).await;
+    assert_eq!(res.status(), 204);
+    let details = server
+        .wait_for(&admin, uuid, "given its torrent", |v| {
+            v["files"][0]["torrentUrl"]
+                .as_str()
+                .is_some_and(|u| !u.is_empty())
+        })
+        .await;
 
     let (status, object) = ap_get(&format!("{}/videos/watch/{uuid}", server.url)).await;
     assert_eq!(status, 200, "{object}");
@@ -37,6 +49,42 @@ async fn peertube_finds_chapters_playlists_and_the_aspect_ratio() {
         !object["icon"].as_array().unwrap().is_empty(),
         "PeerTube refuses a Video without icons: {object}"
     );
+    // Captions: the language and a string url (what PeerTube 6 and 7 both read).
+    let subtitles = object["subtitleLanguage"].as_array().unwrap();
+    assert_eq!(subtitles.len(), 1, "{object}");
+    assert_eq!(subtitles[0]["identifier"], "fr");
+    assert_eq!(subtitles[0]["name"], "French");
+    let caption = http()
+        .get(subtitles[0]["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(caption.status(), 200);
+    assert!(caption.text().await.unwrap().contains("\nHello\n"));
+    // Per web video file, a magnet link of the same height naming its infohash and torrent.
+    let links = object["url"].as_array().unwrap();
+    let mp4 = links
+        .iter()
+        .find(|l| l["mediaType"] == "video/mp4")
+        .unwrap();
+    let magnet = links
+        .iter()
+        .find(|l| l["mediaType"] == "application/x-bittorrent;x-scheme-handler/magnet")
+        .unwrap_or_else(|| panic!("no magnet link: {object}"));
+    assert_eq!(magnet["height"], mp4["height"]);
+    let href = magnet["href"].as_str().unwrap();
+    let torrent_url = details["files"][0]["torrentUrl"].as_str().unwrap();
+    let infohash = details["files"][0]["magnetUri"]
+        .as_str()
+        .and_then(|m| m.split("urn:btih:").nth(1))
+        .map(|rest| rest.split('&').next().unwrap().to_string())
+        .unwrap();
+    assert!(href.contains(&format!("xt=urn:btih:{infohash}")), "{href}");
+    let xs: String = form_urlencoded::byte_serialize(torrent_url.as_bytes()).collect();
+    assert!(href.starts_with(&format!("magnet:?xs={xs}&")), "{href}");
+    let torrent = http().get(torrent_url).send().await.unwrap();
+    assert_eq!(torrent.status(), 200);
+
     let chapters_url = object["hasParts"].as_str().unwrap();
     let (status, chapters) = ap_get(chapters_url).await;
     assert_eq!(status, 200, "{chapters}");
@@ -126,4 +174,44 @@ async fn texts_shorter_than_peertube_accepts_are_refused() {
         details["description"], "abc",
         "the refused edit changed nothing"
     );
+}
+
+/// A caption added after publication reaches the video's followers: an Update is delivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_caption_is_sent_to_followers() {
+    let mut servers = Server::start_federated(2);
+    let b = servers.pop().unwrap();
+    let a = servers.pop().unwrap();
+    let (a_admin, b_admin) = (a.admin_token().await, b.admin_token().await);
+    subscribe(&b, &b_admin, &format!("root_channel@{}", a.host())).await;
+    eventually(20, "B's follow accepted", &[&a, &b], || async {
+        followers_of(&a, "/video-channels/root_channel/followers").await == 1
+    })
+    .await;
+    let video = a
+        .publish(&a_admin, "short.mp4", &[("name", "Captioned later".into())])
+        .await;
+    let uuid = video["uuid"].as_str().unwrap();
+    eventually(15, "the video reaching B", &[&a, &b], || async {
+        remote_videos(&b).await["total"] == 1
+    })
+    .await;
+    let delivered = || async {
+        counter(
+            &a,
+            "kinora_federation_deliveries_total",
+            "result=\"delivered\"",
+        )
+        .await
+    };
+    // Let the first deliveries settle, then add a caption.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let before = delivered().await;
+    let vtt = "WEBVTT\n\n00:00.000 --> 00:01.000\nHallo\n";
+    let res = a.put_caption(&a_admin, uuid, "de", "de.vtt", vtt).await;
+    assert_eq!(res.status(), 204);
+    eventually(15, "the Update delivered to B", &[&a, &b], || async {
+        delivered().await > before
+    })
+    .await;
 }

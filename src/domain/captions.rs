@@ -52,7 +52,11 @@ pub async fn put(
     .await?;
     let id = details.video.id;
     let recorded = store
-        .write(move |tx| Ok::<_, DomainError>(captions::upsert(tx, id, &language, &file)?))
+        .write(move |tx| {
+            let old = captions::upsert(tx, id, &language, &file)?;
+            send_update(tx, id);
+            Ok::<_, DomainError>(old)
+        })
         .await;
     match recorded {
         Ok(old) => {
@@ -80,11 +84,23 @@ pub async fn delete(
     videos::require_manage(user, &details)?;
     let id = details.video.id;
     let old = store
-        .write(move |tx| Ok::<_, DomainError>(captions::delete(tx, id, &language)?))
+        .write(move |tx| {
+            let old = captions::delete(tx, id, &language)?;
+            if old.is_some() {
+                send_update(tx, id);
+            }
+            Ok::<_, DomainError>(old)
+        })
         .await?
         .ok_or_else(|| {
             DomainError::NotFound("This video has no caption in this language".into())
         })?;
     let _ = std::fs::remove_file(paths.captions().join(old));
     Ok(())
+}
+
+/// The video's followers learn its new captions (a Video carries them in `subtitleLanguage`).
+fn send_update(tx: &rusqlite::Connection, video_id: i64) {
+    let federated = crate::federation::hooks::is_federated(tx, video_id);
+    crate::federation::hooks::video_updated(tx, video_id, federated);
 }

@@ -10,7 +10,7 @@ use crate::domain::videos::VideoPaths;
 use crate::federation::{FederationError, PUBLIC, host_of, id_of, ids_in, sanitize};
 use crate::http::api::config::{CATEGORIES, LANGUAGES, LICENCES};
 use crate::store::remote::RemoteVideo;
-use crate::store::{StoreError, actors, videos};
+use crate::store::{StoreError, actors, captions, videos};
 
 pub fn watch_url(base: &str, uuid: &str) -> String {
     format!("{base}/videos/watch/{uuid}")
@@ -25,6 +25,7 @@ pub struct LocalVideo {
     pub video: videos::VideoRow,
     pub tags: Vec<String>,
     pub files: Vec<videos::FileRow>,
+    pub captions: Vec<captions::CaptionRow>,
     pub channel_name: String,
     pub channel_actor_id: i64,
     pub account_name: String,
@@ -47,6 +48,7 @@ pub fn load(conn: &Connection, video_id: i64) -> Result<Option<LocalVideo>, Stor
     Ok(Some(LocalVideo {
         tags: videos::tags(conn, video.id)?,
         files: videos::files(conn, video.id)?,
+        captions: captions::of_video(conn, video.id)?,
         channel_name: channel.actor.name,
         channel_actor_id: channel.actor.id,
         account_name: owner.actor.name,
@@ -80,6 +82,21 @@ fn identifier(id: Option<i64>, labels: &[&str]) -> Value {
     }
 }
 
+/// The captions as PeerTube lists them: the language and a string `url` of the WebVTT file
+/// (PeerTube 6 takes only a string there; 7 also a list of links, which it makes of a string).
+fn subtitles(base: &str, captions: &[captions::CaptionRow]) -> Vec<Value> {
+    captions
+        .iter()
+        .map(|c| {
+            json!({
+                "identifier": c.language,
+                "name": LANGUAGES.get(&c.language).and_then(Value::as_str).unwrap_or(&c.language),
+                "url": format!("{base}/lazy-static/video-captions/{}", c.file),
+            })
+        })
+        .collect()
+}
+
 /// The Video object of a local video.
 pub fn object(base: &str, l: &LocalVideo) -> Value {
     let v = &l.video;
@@ -95,10 +112,19 @@ pub fn object(base: &str, l: &LocalVideo) -> Value {
             "href": format!("{base}/static/web-videos/{name}.mp4"),
             "height": f.height, "width": f.width, "size": f.size, "fps": f.fps.round() as i64,
         }));
-        if f.infohash.is_some() {
+        if let Some(infohash) = &f.infohash {
+            let torrent = format!("{base}/lazy-static/torrents/{name}.torrent");
+            let web_seed = format!("{base}/static/web-videos/{name}.mp4");
             url.push(json!({
                 "type": "Link", "mediaType": "application/x-bittorrent",
-                "href": format!("{base}/lazy-static/torrents/{name}.torrent"),
+                "href": torrent,
+                "height": f.height, "width": f.width, "fps": f.fps.round() as i64,
+            }));
+            // PeerTube reads a file's torrent URL (`xs`) and infohash only from the magnet
+            // link of the same height, not from the .torrent link.
+            url.push(json!({
+                "type": "Link", "mediaType": "application/x-bittorrent;x-scheme-handler/magnet",
+                "href": crate::domain::torrents::magnet(infohash, &format!("{name}.mp4"), &torrent, &web_seed),
                 "height": f.height, "width": f.width, "fps": f.fps.round() as i64,
             }));
         }
@@ -162,7 +188,7 @@ pub fn object(base: &str, l: &LocalVideo) -> Value {
         "mediaType": "text/markdown",
         "content": peertube_text(&v.description),
         "support": peertube_text(&v.support),
-        "subtitleLanguage": [],
+        "subtitleLanguage": subtitles(base, &l.captions),
         "icon": icon,
         "preview": [],
         "url": url,
