@@ -372,4 +372,22 @@ async fn the_home_page_lists_all_videos_or_this_instance_only() {
     let page = home_page(&b, "?scope=all", remembered).await;
     assert!(page.contains("Clip from afar") && page.contains("Clip from home"));
     assert!(page.contains(all_link));
+
+    // The API's local choice: `isLocal=true`, or `filter=local` as older NewPipe builds ask.
+    for query in ["", "?isLocal=true", "?filter=local", "?isLocal=false"] {
+        let (status, list) = get_json(&b.api(&format!("/videos{query}")), None).await;
+        assert_eq!(status, 200);
+        let names: Vec<&str> = list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["name"].as_str().unwrap())
+            .collect();
+        let expected: &[&str] = match query {
+            "" => &["Clip from home", "Clip from afar"],
+            "?isLocal=false" => &["Clip from afar"],
+            _ => &["Clip from home"],
+        };
+        assert_eq!(names, expected, "{query}");
+    }
 }

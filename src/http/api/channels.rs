@@ -39,7 +39,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/video-channels/{handle}/banner",
             web::delete().to(delete_banner),
         )
+        .route(
+            "/video-channels/{handle}/video-playlists",
+            web::get().to(channel_playlists),
+        )
         .route("/accounts/{name}", web::get().to(get_account))
+        .route(
+            "/accounts/{name}/video-playlists",
+            web::get().to(account_playlists),
+        )
         .route(
             "/accounts/{name}/video-channels",
             web::get().to(account_channels),
@@ -202,6 +210,25 @@ async fn delete_banner(
     handle: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     remove_image(state, me, handle, ImageKind::Banner).await
+}
+
+/// A channel's playlists, which NewPipe shows in a tab of every channel: Kinora has no
+/// playlists, so an empty list (a 404 would show an error there); 404 for no such channel.
+async fn channel_playlists(
+    state: web::Data<AppState>,
+    handle: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    channels::by_handle(&state.store, &handle, &state.host()).await?;
+    Ok(HttpResponse::Ok().json(json::empty_list()))
+}
+
+/// An account's playlists: none, as for channels.
+async fn account_playlists(
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    accounts::by_handle(&state.store, &name, &state.host()).await?;
+    Ok(HttpResponse::Ok().json(json::empty_list()))
 }
 
 async fn get_account(

@@ -238,3 +238,8 @@ pub struct Page<T> {
 pub fn list<T: Serialize>(total: i64, data: Vec<T>) -> Page<T> {
     Page { total, data }
 }
+
+/// A list with nothing in it, for what Kinora does not have (playlists) but clients list.
+pub fn empty_list() -> Page<serde_json::Value> {
+    list(0, Vec::<serde_json::Value>::new())
+}

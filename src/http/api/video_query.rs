@@ -100,10 +100,18 @@ pub fn parse(req: &HttpRequest) -> ApiResult<VideoFilter> {
         category_one_of,
         language_one_of: list("languageOneOf"),
         nsfw,
+        // `filter=local` is how PeerTube before 4.0 (and NewPipe builds of that time) asked
+        // for this instance's videos; `isLocal` replaced it.
         is_local: map
             .get("isLocal")
             .and_then(|v| v.first())
-            .map(|v| v == "true"),
+            .map(|v| v == "true")
+            .or_else(|| {
+                map.get("filter")
+                    .and_then(|v| v.first())
+                    .filter(|f| *f == "local" || *f == "all-local")
+                    .map(|_| true)
+            }),
         sort: map
             .get("sort")
             .and_then(|v| v.first())

@@ -31,6 +31,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/videos/{id}/description", web::get().to(description))
         .route("/videos/{id}/chapters", web::get().to(chapters))
+        .route("/videos/{id}/storyboards", web::get().to(storyboards))
+        .route("/search/video-playlists", web::get().to(no_playlists))
+        .route("/video-playlists", web::get().to(no_playlists))
         .route("/videos/{id}/rate", web::put().to(rate))
         .route("/videos/{id}/views", web::post().to(view))
         .route("/videos/{id}/token", web::post().to(file_token))
@@ -184,6 +187,24 @@ async fn chapters(
 ) -> ApiResult<HttpResponse> {
     videos::get(&state.store, &id, user.as_ref()).await?;
     Ok(HttpResponse::Ok().json(json!({ "chapters": [] })))
+}
+
+/// `GET /videos/{id}/storyboards` (the seek-bar previews): Kinora makes none, and says so
+/// here as well as in `/config` (`storyboards.enabled: false`), since NewPipe asks every video
+/// and reports any answer but 200 or 400 as an error.
+async fn storyboards(
+    state: web::Data<AppState>,
+    MaybeUser(user): MaybeUser,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    videos::get(&state.store, &id, user.as_ref()).await?;
+    Ok(HttpResponse::Ok().json(json!({ "storyboards": [] })))
+}
+
+/// Playlist lists and playlist search: Kinora has no playlists, so empty lists, which clients
+/// show as such (a 404 is an error screen in NewPipe's playlist search).
+async fn no_playlists() -> HttpResponse {
+    HttpResponse::Ok().json(crate::http::api::json::empty_list())
 }
 
 fn is_multipart(ctx: &actix_web::guard::GuardContext) -> bool {
