@@ -1,6 +1,6 @@
 //! Comments on videos: threads and replies, honouring the video's comments policy (enabled,
-//! disabled, or held for the owner's approval), and deletion by the author, the video's owner
-//! or a moderator.
+//! disabled, or held for the owner's approval), approval of held ones by the video's owner or
+//! a moderator, and deletion by the author, the video's owner or a moderator.
 
 use std::collections::HashMap;
 
@@ -184,6 +184,41 @@ pub async fn post(
             let row = comments::get(tx, video.video.id, id)?
                 .ok_or_else(|| DomainError::NotFound("Comment not found".into()))?;
             Ok(with_authors(tx, vec![row], &video.video.uuid)?.remove(0))
+        })
+        .await
+}
+
+/// Releases a comment held for approval, as the video's owner or a moderator (PeerTube's
+/// `POST /videos/{id}/comments/{commentId}/approve`).
+pub async fn approve(
+    store: &Store,
+    user: &UserRow,
+    reference: &str,
+    comment_id: i64,
+) -> DomainResult<()> {
+    let video = videos::get(store, reference, Some(user)).await?;
+    let allowed = video.channel.owner.user_id == Some(user.id) || user.role <= roles::MODERATOR;
+    store
+        .write(move |tx| {
+            let comment = comments::get(tx, video.video.id, comment_id)?
+                .ok_or_else(|| DomainError::NotFound("Comment not found".into()))?;
+            if comment.deleted_at.is_some() {
+                return Err(DomainError::Conflict("This comment is deleted".into()));
+            }
+            if !comment.held_for_review {
+                return Err(DomainError::invalid(
+                    "commentId",
+                    "This comment is not held for review",
+                ));
+            }
+            if !allowed {
+                return Err(DomainError::Forbidden(
+                    "You cannot approve this comment".into(),
+                ));
+            }
+            comments::approve(tx, comment_id, None)?;
+            crate::federation::hooks::comment_approved(tx, video.video.id, comment_id);
+            Ok(())
         })
         .await
 }

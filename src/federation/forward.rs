@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::objects::video;
 use super::{Federation, FederationError, id_of, outbox};
 use crate::store::fed_actors::{self, FedActor};
-use crate::store::{follows, remote, videos};
+use crate::store::{comments, follows, remote, videos};
 
 /// The comment an activity is about, when it is one that PeerTube forwards.
 fn forwarded_comment(activity: &Value) -> Option<String> {
@@ -60,7 +60,10 @@ impl Federation {
                 let Some(row) = videos::by_id(tx, video_id)? else {
                     return Ok(0);
                 };
-                if !video::federates(&row) {
+                // A comment held for our owner's review reaches nobody else until approved;
+                // the author's server sends it again then, and that Create is forwarded.
+                let held = comments::get(tx, video_id, comment)?.is_some_and(|c| c.held_for_review);
+                if held || !video::federates(&row) {
                     return Ok(0);
                 }
                 let Some(l) = video::load(tx, video_id)? else {

@@ -108,6 +108,19 @@ pub fn comment_changed(conn: &Connection, video_id: i64, comment_id: i64) {
     });
 }
 
+/// A comment held for review was approved: a local one is federated now; a remote one (on
+/// our video) gets the owner's ApproveReply, which releases its author server's copy.
+pub fn comment_approved(conn: &Connection, video_id: i64, comment_id: i64) {
+    guarded(
+        conn,
+        "comment approval",
+        |c, base, name| match crate::store::remote::comment_parts(c, comment_id)? {
+            Some((_, _, _, Some(_))) => outbox::approve_reply(c, base, comment_id),
+            _ => outbox::comment_changed(c, base, name, video_id, comment_id),
+        },
+    );
+}
+
 /// A local user's rating changed (from `previous` to `rating`).
 pub fn video_rated(
     conn: &Connection,

@@ -211,6 +211,27 @@ pub fn video_removed(
     Ok(())
 }
 
+/// The (shared) inboxes of a remote video's channel and of its owner's account.
+fn origin_inboxes(
+    conn: &Connection,
+    video: &videos::VideoRow,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let mut targets = Vec::new();
+    if let Some(ch) = fed_actors::actor_of_channel(conn, video.channel_id)?
+        .and_then(|id| fed_actors::by_id(conn, id).ok().flatten())
+        && ch.host.is_some()
+    {
+        targets.extend(inbox_of(&ch));
+        if let Some(account) = crate::store::actors::channel_by_id(conn, video.channel_id)?
+            && let Some(owner) = fed_actors::actor_of_account(conn, account.account_id)?
+            && let Some(o) = fed_actors::by_id(conn, owner)?
+        {
+            targets.extend(inbox_of(&o));
+        }
+    }
+    Ok(targets)
+}
+
 /// Where a comment activity goes: the author's followers; the video's origin when remote, or
 /// the video's followers when local; the remote authors of the parent comments.
 fn comment_targets(
@@ -221,23 +242,14 @@ fn comment_targets(
     parent: Option<i64>,
 ) -> Result<Vec<(String, String)>, StoreError> {
     let mut targets = follows::follower_inboxes(conn, &[author_actor])?;
-    let channel_actor = fed_actors::actor_of_channel(conn, video.channel_id)?;
-    if let Some(ch) = channel_actor.and_then(|id| fed_actors::by_id(conn, id).ok().flatten()) {
-        if ch.host.is_some() {
-            targets.extend(inbox_of(&ch));
-            if let Some(account) = crate::store::actors::channel_by_id(conn, video.channel_id)?
-                && let Some(owner) = fed_actors::actor_of_account(conn, account.account_id)?
-                && let Some(o) = fed_actors::by_id(conn, owner)?
-            {
-                targets.extend(inbox_of(&o));
-            }
-        } else if let Some(l) = video::load(conn, video.id)? {
-            let a = audience(conn, &l, instance_name)?;
-            targets.extend(follows::follower_inboxes(
-                conn,
-                &[a.account, a.channel, a.instance],
-            )?);
-        }
+    if video.url.is_some() {
+        targets.extend(origin_inboxes(conn, video)?);
+    } else if let Some(l) = video::load(conn, video.id)? {
+        let a = audience(conn, &l, instance_name)?;
+        targets.extend(follows::follower_inboxes(
+            conn,
+            &[a.account, a.channel, a.instance],
+        )?);
     }
     let mut next = parent;
     for _ in 0..super::inbox::MAX_REPLY_DEPTH {
@@ -277,20 +289,76 @@ pub fn comment_changed(
     let Some(c) = crate::store::comments::get(conn, video_id, comment_id)? else {
         return Ok(());
     };
-    if c.held_for_review {
+    // Held on our video: nobody hears of it before our owner approves it. Held on a remote
+    // video: its origin decides, so it is sent there (as PeerTube does), and only there.
+    if c.held_for_review && video.url.is_none() {
         return Ok(());
     }
     let Some(author) = actor_url(conn, base, author_actor)? else {
         return Ok(());
     };
     let object_id = object["id"].as_str().unwrap_or_default().to_string();
+    // Sent again once the video's owner approves it: under another id, or the origin (if it
+    // remembers activity ids, as we do) would refuse it as a replay and not forward it.
+    let create_id = match c.reply_approval {
+        Some(_) => format!("{object_id}/activity/approved"),
+        None => format!("{object_id}/activity"),
+    };
     let activity = if object["type"] == "Tombstone" {
         json!({ "type": "Delete", "id": format!("{object_id}/delete"), "actor": author, "object": object_id, "to": [PUBLIC], "cc": [] })
     } else {
-        json!({ "type": "Create", "id": format!("{object_id}/activity"), "actor": author, "object": object, "to": object["to"], "cc": object["cc"] })
+        json!({ "type": "Create", "id": create_id, "actor": author, "object": object, "to": object["to"], "cc": object["cc"] })
     };
-    let targets = comment_targets(conn, instance_name, &video, author_actor, c.in_reply_to)?;
+    let targets = if c.held_for_review {
+        origin_inboxes(conn, &video)?
+    } else {
+        comment_targets(conn, instance_name, &video, author_actor, c.in_reply_to)?
+    };
     enqueue(conn, author_actor, &activity, targets)?;
+    Ok(())
+}
+
+/// A remote comment on our video is approved (at once, or by the owner after review):
+/// `ApproveReply` from the owner's Person to the author's inbox, as PeerTube's
+/// `sendReplyApproval` shapes it, so that the author's server stops holding its copy (PeerTube
+/// 6.2 holds it until then, and checks that the sender is the video's owner).
+pub fn approve_reply(conn: &Connection, base: &str, comment_id: i64) -> Result<(), StoreError> {
+    let Some((video_id, _, Some(account), Some(comment_url))) =
+        crate::store::remote::comment_parts(conn, comment_id)?
+    else {
+        return Ok(());
+    };
+    let Some(l) = video::load(conn, video_id)? else {
+        return Ok(());
+    };
+    let Some(owner) = actor_url(conn, base, l.account_actor_id)? else {
+        return Ok(());
+    };
+    let Some(author) = fed_actors::actor_of_account(conn, account)?
+        .and_then(|id| fed_actors::by_id(conn, id).ok().flatten())
+    else {
+        return Ok(());
+    };
+    // The author's own inbox, as PeerTube sends it and as we answer a Follow.
+    let (Some(host), Some(inbox)) = (author.host.clone(), author.inbox_url.clone()) else {
+        return Ok(());
+    };
+    let parent =
+        crate::store::comments::get(conn, video_id, comment_id)?.and_then(|c| c.in_reply_to);
+    let in_reply_to = match parent {
+        Some(p) => note::any_comment_url(conn, base, p)?,
+        None => None,
+    }
+    .unwrap_or_else(|| video::watch_url(base, &l.video.uuid));
+    let id = format!(
+        "{}/approve-reply",
+        note::comment_url(base, &l.video.uuid, comment_id)
+    );
+    let activity = json!({
+        "type": "ApproveReply", "id": id, "actor": owner,
+        "object": comment_url, "inReplyTo": in_reply_to,
+    });
+    enqueue(conn, l.account_actor_id, &activity, vec![(host, inbox)])?;
     Ok(())
 }
 

@@ -14,6 +14,8 @@ pub struct CommentRow {
     pub in_reply_to: Option<i64>,
     pub text: String,
     pub held_for_review: bool,
+    /// The `ApproveReply` that released this comment (ours, on a remote video), if any.
+    pub reply_approval: Option<String>,
     pub deleted_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
@@ -22,7 +24,7 @@ pub struct CommentRow {
 }
 
 const COLUMNS: &str = "c.id, c.video_id, c.account_id, c.thread_id, c.in_reply_to, c.text, c.held_for_review, \
-     c.deleted_at, c.created_at, c.updated_at, \
+     c.deleted_at, c.created_at, c.updated_at, c.reply_approval, \
      (SELECT COUNT(*) FROM video_comments r WHERE r.thread_id = c.id AND r.deleted_at IS NULL)";
 
 fn from_row(r: &Row) -> rusqlite::Result<CommentRow> {
@@ -37,7 +39,8 @@ fn from_row(r: &Row) -> rusqlite::Result<CommentRow> {
         deleted_at: r.get(7)?,
         created_at: r.get(8)?,
         updated_at: r.get(9)?,
-        total_replies: r.get(10)?,
+        reply_approval: r.get(10)?,
+        total_replies: r.get(11)?,
     })
 }
 
@@ -116,6 +119,20 @@ pub fn replies(
         .query_map(params![thread_id, show_held, viewer_account], from_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
+}
+
+/// Releases a comment held for approval; `reply_approval` is the remote owner's `ApproveReply`
+/// when that is what released it. False when it was not held.
+pub fn approve(
+    conn: &Connection,
+    id: i64,
+    reply_approval: Option<&str>,
+) -> Result<bool, StoreError> {
+    Ok(conn.execute(
+        "UPDATE video_comments SET held_for_review = 0, reply_approval = ?2 \
+         WHERE id = ?1 AND held_for_review = 1",
+        params![id, reply_approval],
+    )? == 1)
 }
 
 /// Soft delete: the text goes, the place in the thread stays.

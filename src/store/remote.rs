@@ -121,7 +121,8 @@ pub fn delete_video_by_url(
     Ok(true)
 }
 
-/// Inserts a remote comment unless its id is known; the row id (existing or new).
+/// Inserts a remote comment unless its id is known (`held` for review, when new); the row id
+/// (existing or new) and whether it is new.
 #[allow(clippy::too_many_arguments)]
 pub fn upsert_comment(
     conn: &Connection,
@@ -132,25 +133,26 @@ pub fn upsert_comment(
     in_reply_to: Option<i64>,
     text: &str,
     published: Option<&str>,
-) -> Result<i64, StoreError> {
+    held: bool,
+) -> Result<(i64, bool), StoreError> {
     if let Some(id) = comment_id_by_url(conn, url)? {
         conn.execute(
             "UPDATE video_comments SET text = ?1, updated_at = ?2 WHERE id = ?3 AND account_id = ?4 AND deleted_at IS NULL",
             params![text, now(), id, account_id],
         )?;
-        return Ok(id);
+        return Ok((id, false));
     }
     let at = now();
     let created = published.unwrap_or(&at);
     conn.execute(
         "INSERT INTO video_comments (video_id, account_id, thread_id, in_reply_to, text, held_for_review, \
-         created_at, updated_at, url) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8)",
-        params![video_id, account_id, thread_id, in_reply_to, text, created, at, url],
+         created_at, updated_at, url) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![video_id, account_id, thread_id, in_reply_to, text, held, created, at, url],
     )?;
     let id = conn.last_insert_rowid();
     // A remote comment on a local video tells its owner, as a local one does.
     super::notify::comment_created(conn, id);
-    Ok(id)
+    Ok((id, true))
 }
 
 pub fn comment_id_by_url(conn: &Connection, url: &str) -> Result<Option<i64>, StoreError> {

@@ -23,6 +23,8 @@ impl Federation {
             "Like" | "Dislike" => self.on_rate(a, &object, signer).await,
             "View" => self.on_view(&object).await,
             "Flag" => self.on_flag(a, signer).await,
+            "ApproveReply" => self.on_approve_reply(a, signer).await,
+            // RejectReply included: PeerTube does not act on it either.
             _ => Ok(()),
         }
     }

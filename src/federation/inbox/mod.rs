@@ -2,14 +2,15 @@
 //! window, digest of the raw body, key fetched and cached, refetched once on failure; the
 //! activity's actor must be the signer, its id on the signer's host, and not seen before),
 //! then idempotent processing of Follow, Accept, Reject, Undo, Create, Update, Delete,
-//! Announce, Like, Dislike, View and Flag. A relayed activity (actor differs from the signer)
-//! is taken as its actor's own when it carries the actor's valid LD signature
+//! Announce, Like, Dislike, View, Flag and ApproveReply. A relayed activity (actor differs
+//! from the signer) is taken as its actor's own when it carries the actor's valid LD signature
 //! (`ld::inbound`); otherwise it is not trusted: its object is fetched from its origin
 //! instead, and a relayed Delete holds only when the origin no longer has the object.
 
 //!
 //! Each family of activities has its own file; this one verifies and accepts.
 
+mod approvals;
 mod crawl;
 mod deletes;
 mod dispatch;

@@ -1,11 +1,12 @@
 //! Notes (comments) received or fetched: checked against their author's host, their parent
 //! (a video or a comment, fetched up the reply chain when unknown), the video's comment policy
-//! and its owner's block lists, then cached.
+//! and its owner's block lists, then cached. A new comment on one of our videos is held for
+//! review when the video's policy asks for it, and approved at once (ApproveReply) otherwise.
 
 use serde_json::Value;
 
 use super::MAX_REPLY_DEPTH;
-use crate::federation::{Federation, FederationError, host_of, id_of, sanitize};
+use crate::federation::{Federation, FederationError, host_of, id_of, outbox, sanitize};
 use crate::store::fed_actors;
 use crate::store::{actors, blocklist, comments, remote, videos};
 
@@ -81,12 +82,14 @@ impl Federation {
             .map(crate::store::timestamp);
         let author_id = author.id;
         let author_host = author.host.clone().unwrap_or_default();
+        let base = self.base.clone();
         self.store
             .write(move |tx| -> Result<i64, FederationError> {
                 let account = fed_actors::ensure_account(tx, author_id)?;
                 let video =
                     videos::by_id(tx, video_id)?.ok_or(FederationError::NotFound("video"))?;
-                if video.url.is_none() && video.comments_policy == 2 {
+                let local = video.url.is_none();
+                if local && video.comments_policy == 2 {
                     return Err(FederationError::Forbidden(
                         "comments are disabled on this video".into(),
                     ));
@@ -107,7 +110,10 @@ impl Federation {
                     }
                     None => (None, None),
                 };
-                Ok(remote::upsert_comment(
+                // Our video's owner reviews comments when its policy says so; the author's
+                // server holds its copy until our ApproveReply (PeerTube 6.2 and later).
+                let held = local && video.comments_policy == 3;
+                let (comment, created) = remote::upsert_comment(
                     tx,
                     &id,
                     video_id,
@@ -116,7 +122,13 @@ impl Federation {
                     reply_to,
                     &text,
                     published.as_deref(),
-                )?)
+                    held,
+                )?;
+                // Parents fetched up the chain (depth > 0) are context, not the reply sent.
+                if created && local && !held && depth == 0 {
+                    outbox::approve_reply(tx, &base, comment)?;
+                }
+                Ok(comment)
             })
             .await
     }

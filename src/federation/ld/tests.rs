@@ -126,6 +126,36 @@ fn a_context_that_hides_a_key_or_is_unknown_fails() {
 }
 
 #[test]
+fn an_approve_reply_and_an_approved_note_are_signed_with_peertube_s_terms() {
+    let (signer, verifier) = key_pair();
+    let creator = "https://a.example/accounts/owner#main-key";
+    let approve = objects::with_context(json!({
+        "type": "ApproveReply",
+        "id": "https://a.example/videos/watch/u/comments/3/approve-reply",
+        "actor": "https://a.example/accounts/owner",
+        "object": "https://b.example/videos/watch/u/comments/1",
+        "inReplyTo": "https://a.example/videos/watch/u",
+    }));
+    verify(&sign(&approve, &signer, creator).unwrap(), &verifier).unwrap();
+    // The type is PeerTube's, not the blank node ActivityStreams' `@vocab` makes of a term
+    // the context does not define.
+    let nquads = canon::canonical_nquads(&approve, Dialect::Jsonld8).unwrap();
+    assert!(
+        nquads.contains("<https://joinpeertube.org/ns#ApproveReply>"),
+        "{nquads}"
+    );
+    let mut note = create_note();
+    note["object"]["replyApproval"] = json!(approve["id"]);
+    verify(&sign(&note, &signer, creator).unwrap(), &verifier).unwrap();
+    // Without PeerTube's term, `replyApproval` would be a key the context does not define.
+    note["@context"][2]
+        .as_object_mut()
+        .unwrap()
+        .remove("replyApproval");
+    assert!(sign(&note, &signer, creator).is_err());
+}
+
+#[test]
 fn a_tab_is_signed_as_peertube_writes_it_and_mastodon_s_form_verifies_too() {
     let (signer, verifier) = key_pair();
     let creator = "https://a.example/accounts/alice#main-key";

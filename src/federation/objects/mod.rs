@@ -52,7 +52,9 @@ pub fn context() -> Value {
             "dislikes": { "@id": "as:dislikes", "@type": "@id" },
             "shares": { "@id": "as:shares", "@type": "@id" },
             "comments": { "@id": "as:comments", "@type": "@id" },
-            "playlists": { "@id": "pt:playlists", "@type": "@id" }
+            "playlists": { "@id": "pt:playlists", "@type": "@id" },
+            "replyApproval": "pt:replyApproval",
+            "ApproveReply": "pt:ApproveReply"
         }
     ])
 }

@@ -82,8 +82,7 @@ pub fn object(
     {
         cc.push(json!(u));
     }
-    Ok(Some((
-        json!({
+    let mut note = json!({
             "type": "Note",
             "id": url,
             "content": c.text,
@@ -97,7 +96,10 @@ pub fn object(
             "cc": cc,
             "tag": [],
             "replies": format!("{url}/replies"),
-        }),
-        account.actor.id,
-    )))
+    });
+    // Released by the remote video's owner: its origin forwards the Note only with this.
+    if let Some(approval) = &c.reply_approval {
+        note["replyApproval"] = json!(approval);
+    }
+    Ok(Some((note, account.actor.id)))
 }

@@ -1,5 +1,6 @@
 //! Comments in PeerTube's shapes: `GET|POST /videos/{id}/comment-threads`,
-//! `GET /videos/{id}/comment-threads/{threadId}`, `POST|DELETE /videos/{id}/comments/{commentId}`.
+//! `GET /videos/{id}/comment-threads/{threadId}`, `POST|DELETE /videos/{id}/comments/{commentId}`,
+//! `POST /videos/{id}/comments/{commentId}/approve`.
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -29,6 +30,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/videos/{id}/comments/{comment:\\d+}",
             web::delete().to(delete),
+        )
+        .route(
+            "/videos/{id}/comments/{comment:\\d+}/approve",
+            web::post().to(approve),
         );
 }
 
@@ -136,5 +141,15 @@ async fn delete(
 ) -> ApiResult<HttpResponse> {
     let (id, comment) = path.into_inner();
     comments::delete(&state.store, &me, &id, comment).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn approve(
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+    path: web::Path<(String, i64)>,
+) -> ApiResult<HttpResponse> {
+    let (id, comment) = path.into_inner();
+    comments::approve(&state.store, &me, &id, comment).await?;
     Ok(HttpResponse::NoContent().finish())
 }
