@@ -186,26 +186,33 @@ pub async fn update(
 }
 
 /// Deletes a channel; an account keeps at least one. Returns its image files to remove.
+/// Deletes a channel with its videos (their files too); returns its image files to remove.
 pub async fn delete(
     store: &Store,
+    paths: &crate::domain::videos::VideoPaths,
     user: &UserRow,
     handle: &str,
     our_host: &str,
 ) -> DomainResult<Vec<String>> {
     let details = by_handle(store, handle, our_host).await?;
     require_manage(user, &details)?;
-    store
+    let (files, videos) = store
         .write(move |tx| {
             if actors::count_channels_of_account(tx, details.owner.id)? <= 1 {
                 return Err(DomainError::Conflict(
                     "Cannot remove the last channel of this user".into(),
                 ));
             }
+            let videos = super::videos::delete_all_of_channel(tx, details.channel.id)?;
             let files = images::filenames_of_actors(tx, &[details.channel.actor.id])?;
             actors::delete_actor(tx, details.channel.actor.id)?;
-            Ok(files)
+            Ok((files, videos))
         })
-        .await
+        .await?;
+    for video in videos {
+        video.remove_files(paths);
+    }
+    Ok(files)
 }
 
 /// The actor id of a channel `user` may manage (for avatar and banner changes).

@@ -408,11 +408,19 @@ pub async fn set_blocked(
         .await
 }
 
-/// Deletes a user with their account, channels and images; returns the image files to remove.
-pub fn delete_in(conn: &Connection, user_id: i64) -> DomainResult<Vec<String>> {
+/// Deletes a user with their account, channels, videos and images; returns the image files
+/// and the videos' files to remove once committed. Their comments stay as deleted comments.
+pub fn delete_in(
+    conn: &Connection,
+    user_id: i64,
+) -> DomainResult<(Vec<String>, Vec<super::videos::DeletedVideo>)> {
     let account = actors::account_by_user(conn, user_id)?;
-    let mut files = Vec::new();
+    let (mut files, mut videos) = (Vec::new(), Vec::new());
     if let Some(account) = account {
+        crate::store::comments::delete_all_of_account(conn, account.id)?;
+        for channel in actors::channels_of_account(conn, account.id)? {
+            videos.extend(super::videos::delete_all_of_channel(conn, channel.id)?);
+        }
         let actor_ids = actors::actor_ids_of_account(conn, account.id)?;
         files = images::filenames_of_actors(conn, &actor_ids)?;
         for id in actor_ids {
@@ -420,11 +428,12 @@ pub fn delete_in(conn: &Connection, user_id: i64) -> DomainResult<Vec<String>> {
         }
     }
     users::delete(conn, user_id)?;
-    Ok(files)
+    Ok((files, videos))
 }
 
 pub async fn delete(
     store: &Store,
+    paths: &super::videos::VideoPaths,
     manager: &UserRow,
     user_id: i64,
     images_dir: std::path::PathBuf,
@@ -434,7 +443,7 @@ pub async fn delete(
     if target.id == manager.id {
         return Err(DomainError::Forbidden("You cannot delete yourself".into()));
     }
-    let files = store
+    let (files, videos) = store
         .write(move |tx| {
             if target.role == roles::ADMIN && users::count_admins(tx)? <= 1 {
                 return Err(DomainError::Conflict(
@@ -445,6 +454,9 @@ pub async fn delete(
         })
         .await?;
     super::images::remove_files(&images_dir, &files);
+    for video in videos {
+        video.remove_files(paths);
+    }
     Ok(())
 }
 

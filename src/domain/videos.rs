@@ -415,20 +415,63 @@ pub async fn delete(
         ));
     }
     let id = details.video.id;
-    let captions = store
-        .write(move |tx| {
-            jobs::cancel_subject(tx, &format!("video:{id}"))?;
-            let captions = crate::store::captions::of_video(tx, id)?;
-            crate::federation::hooks::video_deleting(tx, id);
-            videos::delete(tx, id)?;
-            Ok::<_, DomainError>(captions)
-        })
+    let deleted = store
+        .write(move |tx| Ok::<_, DomainError>(delete_in(tx, id)?))
         .await?;
-    remove_video_files(paths, &details.video, &details.files);
-    for c in captions {
-        let _ = std::fs::remove_file(paths.captions().join(c.file));
+    if let Some(deleted) = deleted {
+        deleted.remove_files(paths);
     }
     Ok(())
+}
+
+/// A video whose rows are deleted: its files, to remove once the deletion is committed.
+pub struct DeletedVideo {
+    video: VideoRow,
+    files: Vec<FileRow>,
+    captions: Vec<crate::store::captions::CaptionRow>,
+}
+
+impl DeletedVideo {
+    /// Removes the original, renditions, pictures and captions; missing files are fine.
+    pub fn remove_files(&self, paths: &VideoPaths) {
+        remove_video_files(paths, &self.video, &self.files);
+        for c in &self.captions {
+            let _ = std::fs::remove_file(paths.captions().join(&c.file));
+        }
+    }
+}
+
+/// Deletes a video inside `tx` as every deletion must: its jobs cancelled, its followers told
+/// (while its rows still exist), then its rows. Its files are for the caller to remove after
+/// the commit.
+pub fn delete_in(tx: &Connection, id: i64) -> Result<Option<DeletedVideo>, StoreError> {
+    let Some(video) = videos::by_id(tx, id)? else {
+        return Ok(None);
+    };
+    let files = videos::files(tx, id)?;
+    let captions = crate::store::captions::of_video(tx, id)?;
+    jobs::cancel_subject(tx, &format!("video:{id}"))?;
+    crate::federation::hooks::video_deleting(tx, id);
+    videos::delete(tx, id)?;
+    Ok(Some(DeletedVideo {
+        video,
+        files,
+        captions,
+    }))
+}
+
+/// Deletes every video of a channel with [`delete_in`], before the channel itself goes: the
+/// database would drop their rows by cascade, but leave their files on disk, their jobs
+/// running and their copies on other instances.
+pub fn delete_all_of_channel(
+    tx: &Connection,
+    channel_id: i64,
+) -> Result<Vec<DeletedVideo>, StoreError> {
+    let mut deleted = Vec::new();
+    for id in videos::ids_of_channel(tx, channel_id)? {
+        deleted.extend(delete_in(tx, id)?);
+    }
+    Ok(deleted)
 }
 
 /// Removes a video's original and renditions; missing files are fine.

@@ -136,6 +136,18 @@ pub fn approve(
 }
 
 /// Soft delete: the text goes, the place in the thread stays.
+/// Marks every comment of an account deleted, before the account itself goes: the comments
+/// stay as tombstones so their replies keep their threads, as deleted comments do (an
+/// author-less comment otherwise showed with `account: null` and `isDeleted: false`, which
+/// NewPipe cannot read).
+pub fn delete_all_of_account(conn: &Connection, account_id: i64) -> Result<usize, StoreError> {
+    Ok(conn.execute(
+        "UPDATE video_comments SET text = '', deleted_at = ?1, updated_at = ?1 \
+         WHERE account_id = ?2 AND deleted_at IS NULL",
+        params![now(), account_id],
+    )?)
+}
+
 pub fn delete(conn: &Connection, id: i64) -> Result<(), StoreError> {
     conn.execute(
         "UPDATE video_comments SET text = '', deleted_at = ?1, updated_at = ?1 WHERE id = ?2",

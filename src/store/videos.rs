@@ -261,6 +261,15 @@ pub fn set_failed(conn: &Connection, id: i64, reason: &str) -> Result<(), StoreE
     Ok(())
 }
 
+/// The ids of a channel's videos.
+pub fn ids_of_channel(conn: &Connection, channel_id: i64) -> Result<Vec<i64>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT id FROM videos WHERE channel_id = ?1")?;
+    let ids = stmt
+        .query_map([channel_id], |r| r.get(0))?
+        .collect::<Result<Vec<i64>, _>>()?;
+    Ok(ids)
+}
+
 pub fn delete(conn: &Connection, id: i64) -> Result<(), StoreError> {
     conn.execute("DELETE FROM videos WHERE id = ?1", [id])?;
     Ok(())

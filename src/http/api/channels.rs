@@ -137,7 +137,14 @@ async fn delete(
     AuthUser(me): AuthUser,
     handle: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let files = channels::delete(&state.store, &me, &handle, &state.host()).await?;
+    let files = channels::delete(
+        &state.store,
+        &state.video_paths(),
+        &me,
+        &handle,
+        &state.host(),
+    )
+    .await?;
     remove_files(&state.config.avatars_dir(), &files);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -164,6 +164,7 @@ async fn delete(
 ) -> ApiResult<HttpResponse> {
     users::delete(
         &state.store,
+        &state.video_paths(),
         &me,
         id.into_inner(),
         state.config.avatars_dir(),

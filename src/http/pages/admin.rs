@@ -266,7 +266,14 @@ async fn delete_user(
         Err(r) => return Ok(*r),
     };
     let id = id.into_inner();
-    let result = users::delete(&state.store, &me, id, state.config.avatars_dir()).await;
+    let result = users::delete(
+        &state.store,
+        &state.video_paths(),
+        &me,
+        id,
+        state.config.avatars_dir(),
+    )
+    .await;
     back(result, "User deleted")
 }
 
