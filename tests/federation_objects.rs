@@ -215,3 +215,56 @@ async fn a_new_caption_is_sent_to_followers() {
     })
     .await;
 }
+
+/// Deleting a channel deletes its videos everywhere: the follower's copy goes too (the
+/// database used to drop the rows by cascade without telling anyone).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_channels_videos_leave_other_instances() {
+    let mut servers = Server::start_federated(2);
+    let b = servers.pop().unwrap();
+    let a = servers.pop().unwrap();
+    let (a_admin, b_admin) = (a.admin_token().await, b.admin_token().await);
+    let res = http()
+        .post(a.api("/video-channels"))
+        .bearer_auth(&a_admin)
+        .json(&json!({ "name": "extra_channel", "displayName": "Extra" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let created: Value = res.json().await.unwrap();
+    let channel_id = created["videoChannel"]["id"].to_string();
+    subscribe(&b, &b_admin, &format!("extra_channel@{}", a.host())).await;
+    eventually(20, "B's follow accepted", &[&a, &b], || async {
+        followers_of(&a, "/video-channels/extra_channel/followers").await == 1
+    })
+    .await;
+    let res = a
+        .upload(
+            &a_admin,
+            "short.mp4",
+            &[("name", "Soon gone".into()), ("channelId", channel_id)],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let uuid = res.json::<Value>().await.unwrap()["video"]["uuid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    a.wait_processed(&a_admin, &uuid).await;
+    eventually(15, "the video reaching B", &[&a, &b], || async {
+        remote_videos(&b).await["total"] == 1
+    })
+    .await;
+    let res = http()
+        .delete(a.api("/video-channels/extra_channel"))
+        .bearer_auth(&a_admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    eventually(15, "the video leaving B", &[&a, &b], || async {
+        get_json(&b.api(&format!("/videos/{uuid}")), None).await.0 == 404
+    })
+    .await;
+}
