@@ -268,3 +268,64 @@ async fn a_deleted_channels_videos_leave_other_instances() {
     })
     .await;
 }
+
+/// A remote video's thumbnail and preview have paths on the instance that lists it (clients
+/// such as NewPipe read only `thumbnailPath` and `previewPath`), fetched from the origin on the
+/// first request and kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_videos_pictures_are_served_from_here() {
+    let mut servers = Server::start_federated(2);
+    let b = servers.pop().unwrap();
+    let a = servers.pop().unwrap();
+    let (a_admin, b_admin) = (a.admin_token().await, b.admin_token().await);
+    subscribe(&b, &b_admin, &format!("root_channel@{}", a.host())).await;
+    eventually(20, "B's follow accepted", &[&a, &b], || async {
+        followers_of(&a, "/video-channels/root_channel/followers").await == 1
+    })
+    .await;
+    let video = a
+        .publish(&a_admin, "short.mp4", &[("name", "Pictured".into())])
+        .await;
+    let uuid = video["uuid"].as_str().unwrap();
+    eventually(15, "the video reaching B", &[&a, &b], || async {
+        remote_videos(&b).await["total"] == 1
+    })
+    .await;
+    let bytes = |url: String| async move {
+        let res = http().get(url).send().await.unwrap();
+        let kind = res
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string());
+        (res.status().as_u16(), kind, res.bytes().await.unwrap())
+    };
+    let listed = remote_videos(&b).await;
+    let (_, details) = get_json(&b.api(&format!("/videos/{uuid}")), None).await;
+    for field in ["thumbnailPath", "previewPath"] {
+        let path = details[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("{field}: {details}"));
+        assert!(
+            path.starts_with("/lazy-static/") && path.contains(uuid),
+            "{path}"
+        );
+        if field == "thumbnailPath" {
+            assert_eq!(listed["data"][0][field], path, "lists give the same path");
+        }
+        let (status, kind, here) = bytes(format!("{}{path}", b.url)).await;
+        assert_eq!(status, 200, "{path}: {}", b.log());
+        assert_eq!(kind.as_deref(), Some("image/jpeg"));
+        let origin = video[field].as_str().unwrap();
+        let (_, _, there) = bytes(format!("{}{origin}", a.url)).await;
+        assert_eq!(here, there, "{field} is the origin's picture");
+        // Kept: served again from B's copy.
+        let (status, _, again) = bytes(format!("{}{path}", b.url)).await;
+        assert_eq!((status, again), (200, here));
+    }
+    let kept = std::fs::read_dir(b.data_dir.join("remote-pictures"))
+        .unwrap()
+        .count();
+    assert_eq!(kept, 2);
+    let wrong = format!("/lazy-static/thumbnails/{uuid}-0123456789abcdef.jpg");
+    assert_eq!(bytes(format!("{}{wrong}", b.url)).await.0, 404);
+}

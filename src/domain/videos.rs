@@ -88,6 +88,12 @@ impl VideoPaths {
         self.data_dir.join("previews")
     }
 
+    /// Remote videos' thumbnails and previews, fetched from their origin on first request
+    /// (federation::pictures).
+    pub fn remote_pictures(&self) -> PathBuf {
+        self.data_dir.join("remote-pictures")
+    }
+
     /// WebVTT captions, served under `/lazy-static/video-captions/`.
     pub fn captions(&self) -> PathBuf {
         self.data_dir.join("captions")

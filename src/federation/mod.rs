@@ -13,6 +13,7 @@ pub mod keys;
 pub mod ld;
 pub mod objects;
 pub mod outbox;
+pub mod pictures;
 pub mod resolve;
 pub mod sanitize;
 pub mod signatures;

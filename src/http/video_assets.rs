@@ -7,6 +7,7 @@ use actix_web::http::header::{CacheControl, CacheDirective};
 use actix_web::{HttpRequest, HttpResponse, Responder, web};
 
 use crate::app::AppState;
+use crate::federation::pictures::{self, Kind};
 use crate::http::error::{ApiError, ApiResult};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -50,8 +51,7 @@ async fn thumbnail(
     state: web::Data<AppState>,
     file: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let dir = state.video_paths().thumbnails();
-    send(&req, dir, checked(&file, ".jpg"), "image/jpeg").await
+    picture(&req, &state, &file, Kind::Thumbnail).await
 }
 
 async fn preview(
@@ -59,8 +59,57 @@ async fn preview(
     state: web::Data<AppState>,
     file: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let dir = state.video_paths().previews();
-    send(&req, dir, checked(&file, ".jpg"), "image/jpeg").await
+    picture(&req, &state, &file, Kind::Preview).await
+}
+
+/// A local video's picture, or a remote video's, fetched from its origin the first time.
+async fn picture(
+    req: &HttpRequest,
+    state: &AppState,
+    file: &str,
+    kind: Kind,
+) -> ApiResult<HttpResponse> {
+    let paths = state.video_paths();
+    if let Some(local) = checked(file, ".jpg") {
+        let dir = match kind {
+            Kind::Thumbnail => paths.thumbnails(),
+            Kind::Preview => paths.previews(),
+        };
+        return send(req, dir, Some(local), "image/jpeg").await;
+    }
+    let uuid = pictures::uuid_of(file).ok_or_else(|| ApiError::not_found("No such file"))?;
+    let (dir, file) = (paths.remote_pictures(), file.to_string());
+    if !dir.join(&file).exists() {
+        let uuid = uuid.to_string();
+        let video = state
+            .store
+            .read(move |c| crate::store::videos::by_uuid(c, &uuid))
+            .await?;
+        // Only the name made of the origin's current URL: anything else is not ours to fetch.
+        let origin = video
+            .as_ref()
+            .and_then(|v| pictures::origin_url(v, kind))
+            .filter(|url| {
+                video
+                    .as_ref()
+                    .is_some_and(|v| pictures::file_name(&v.uuid, url) == file)
+            })
+            .ok_or_else(|| ApiError::not_found("No such file"))?;
+        let bytes = state
+            .federation
+            .fetch_picture(&origin)
+            .await
+            .map_err(|_| ApiError::not_found("The origin did not give this picture"))?;
+        let path = dir.join(&file);
+        web::block(move || {
+            std::fs::create_dir_all(path.parent().unwrap_or(&path))?;
+            crate::fsutil::write_atomic(&path, &bytes)
+        })
+        .await
+        .map_err(|_| ApiError::from(crate::domain::DomainError::TaskFailed))?
+        .map_err(|e| ApiError::from(crate::domain::DomainError::from(e)))?;
+    }
+    send(req, dir, Some(file), "image/jpeg").await
 }
 
 async fn caption(

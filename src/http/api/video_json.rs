@@ -1,6 +1,7 @@
 //! PeerTube's `Video` and `VideoDetails` shapes, with the HLS streaming playlist and its files
 //! under PeerTube's URL layout (`/static/streaming-playlists/hls/{uuid}/{fileUuid}-...`).
 
+use crate::federation::pictures;
 use std::borrow::Cow;
 
 use serde::Serialize;
@@ -225,14 +226,17 @@ pub fn summary<'a>(urls: &'a Urls, d: &'a VideoDetails) -> VideoSummary<'a> {
         aspect_ratio: crate::store::videos::aspect_ratio(&d.files),
         is_local: v.url.is_none(),
         is_live: false,
+        // A remote video's pictures are served from here too, fetched from the origin.
         thumbnail_path: v
             .thumbnail_file
             .as_ref()
-            .map(|f| format!("/lazy-static/thumbnails/{f}")),
+            .map(|f| format!("/lazy-static/thumbnails/{f}"))
+            .or_else(|| pictures::local_path(v, pictures::Kind::Thumbnail)),
         preview_path: v
             .preview_file
             .as_ref()
-            .map(|f| format!("/lazy-static/previews/{f}")),
+            .map(|f| format!("/lazy-static/previews/{f}"))
+            .or_else(|| pictures::local_path(v, pictures::Kind::Preview)),
         embed_path: format!("/videos/embed/{}", v.uuid),
         views: v.views,
         viewers: 0,
