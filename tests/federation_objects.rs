@@ -13,6 +13,23 @@ use common::fed::{AP, counter, eventually, followers_of, get_json, remote_videos
 use common::{Server, http};
 use serde_json::{Value, json};
 
+/// B follows `channel` on A, and A has accepted.
+async fn follow(a: &Server, b: &Server, b_admin: &str, channel: &str) {
+    subscribe(b, b_admin, &format!("{channel}@{}", a.host())).await;
+    eventually(20, "B's follow accepted", &[a, b], || async {
+        followers_of(a, &format!("/video-channels/{channel}/followers")).await == 1
+    })
+    .await;
+}
+
+/// Waits until B lists one remote video.
+async fn reaches(a: &Server, b: &Server) {
+    eventually(15, "the video reaching B", &[a, b], || async {
+        remote_videos(b).await["total"] == 1
+    })
+    .await;
+}
+
 async fn ap_get(url: &str) -> (u16, Value) {
     let res = http().get(url).header("Accept", AP).send().await.unwrap();
     let status = res.status().as_u16();
@@ -183,19 +200,12 @@ async fn a_new_caption_is_sent_to_followers() {
     let b = servers.pop().unwrap();
     let a = servers.pop().unwrap();
     let (a_admin, b_admin) = (a.admin_token().await, b.admin_token().await);
-    subscribe(&b, &b_admin, &format!("root_channel@{}", a.host())).await;
-    eventually(20, "B's follow accepted", &[&a, &b], || async {
-        followers_of(&a, "/video-channels/root_channel/followers").await == 1
-    })
-    .await;
+    follow(&a, &b, &b_admin, "root_channel").await;
     let video = a
         .publish(&a_admin, "short.mp4", &[("name", "Captioned later".into())])
         .await;
     let uuid = video["uuid"].as_str().unwrap();
-    eventually(15, "the video reaching B", &[&a, &b], || async {
-        remote_videos(&b).await["total"] == 1
-    })
-    .await;
+    reaches(&a, &b).await;
     let delivered = || async {
         counter(
             &a,
@@ -234,11 +244,7 @@ async fn a_deleted_channels_videos_leave_other_instances() {
     assert_eq!(res.status(), 200);
     let created: Value = res.json().await.unwrap();
     let channel_id = created["videoChannel"]["id"].to_string();
-    subscribe(&b, &b_admin, &format!("extra_channel@{}", a.host())).await;
-    eventually(20, "B's follow accepted", &[&a, &b], || async {
-        followers_of(&a, "/video-channels/extra_channel/followers").await == 1
-    })
-    .await;
+    follow(&a, &b, &b_admin, "extra_channel").await;
     let res = a
         .upload(
             &a_admin,
@@ -252,10 +258,7 @@ async fn a_deleted_channels_videos_leave_other_instances() {
         .unwrap()
         .to_string();
     a.wait_processed(&a_admin, &uuid).await;
-    eventually(15, "the video reaching B", &[&a, &b], || async {
-        remote_videos(&b).await["total"] == 1
-    })
-    .await;
+    reaches(&a, &b).await;
     let res = http()
         .delete(a.api("/video-channels/extra_channel"))
         .bearer_auth(&a_admin)
@@ -278,19 +281,12 @@ async fn a_remote_videos_pictures_are_served_from_here() {
     let b = servers.pop().unwrap();
     let a = servers.pop().unwrap();
     let (a_admin, b_admin) = (a.admin_token().await, b.admin_token().await);
-    subscribe(&b, &b_admin, &format!("root_channel@{}", a.host())).await;
-    eventually(20, "B's follow accepted", &[&a, &b], || async {
-        followers_of(&a, "/video-channels/root_channel/followers").await == 1
-    })
-    .await;
+    follow(&a, &b, &b_admin, "root_channel").await;
     let video = a
         .publish(&a_admin, "short.mp4", &[("name", "Pictured".into())])
         .await;
     let uuid = video["uuid"].as_str().unwrap();
-    eventually(15, "the video reaching B", &[&a, &b], || async {
-        remote_videos(&b).await["total"] == 1
-    })
-    .await;
+    reaches(&a, &b).await;
     let bytes = |url: String| async move {
         let res = http().get(url).send().await.unwrap();
         let kind = res

@@ -197,7 +197,11 @@ pub async fn approve(
     comment_id: i64,
 ) -> DomainResult<()> {
     let video = videos::get(store, reference, Some(user)).await?;
-    let allowed = video.channel.owner.user_id == Some(user.id) || user.role <= roles::MODERATOR;
+    if video.channel.owner.user_id != Some(user.id) && user.role > roles::MODERATOR {
+        return Err(DomainError::Forbidden(
+            "You cannot approve this comment".into(),
+        ));
+    }
     store
         .write(move |tx| {
             let comment = comments::get(tx, video.video.id, comment_id)?
@@ -209,11 +213,6 @@ pub async fn approve(
                 return Err(DomainError::invalid(
                     "commentId",
                     "This comment is not held for review",
-                ));
-            }
-            if !allowed {
-                return Err(DomainError::Forbidden(
-                    "You cannot approve this comment".into(),
                 ));
             }
             comments::approve(tx, comment_id, None)?;

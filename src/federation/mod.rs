@@ -165,6 +165,30 @@ impl Federation {
     /// concurrent fetches and the JSON limits. The document's `id` must be on the host it was
     /// fetched from.
     pub async fn fetch(&self, url: &str) -> Result<Value, FederationError> {
+        let (key, key_id) = self.instance_signer().await?;
+        let sign = Arc::new(move |u: &url::Url, _b: Option<&[u8]>| {
+            signatures::sign_request(&key, &key_id, "GET", u, None)
+        });
+        let fetched = self.get_remote(url, ACCEPT_AP, sign).await?;
+        let value = parse_json(&fetched.body)?;
+        if let Some(id) = value.get("id").and_then(Value::as_str)
+            && !same_host(id, fetched.final_url.as_str())
+        {
+            return Err(FederationError::Forbidden(
+                "the fetched object's id is on another host".into(),
+            ));
+        }
+        Ok(value)
+    }
+
+    /// A GET of a remote URL with the guard and the cap on concurrent fetches; any answer but
+    /// 2xx is an error.
+    async fn get_remote(
+        &self,
+        url: &str,
+        accept: &str,
+        sign: client::Signer,
+    ) -> Result<client::Fetched, FederationError> {
         let url =
             url::Url::parse(url).map_err(|_| FederationError::BadRequest("not a URL".into()))?;
         if self.is_local_url(url.as_str()) {
@@ -176,26 +200,14 @@ impl Federation {
             .acquire()
             .await
             .map_err(|_| FederationError::TaskFailed)?;
-        let (key, key_id) = self.instance_signer().await?;
-        let sign = Arc::new(move |u: &url::Url, _b: Option<&[u8]>| {
-            signatures::sign_request(&key, &key_id, "GET", u, None)
-        });
         let fetched = self
             .client
-            .send(reqwest::Method::GET, url, ACCEPT_AP, None, sign)
+            .send(reqwest::Method::GET, url, accept, None, sign)
             .await?;
         if !(200..300).contains(&fetched.status) {
             return Err(FederationError::RemoteStatus(fetched.status));
         }
-        let value = parse_json(&fetched.body)?;
-        if let Some(id) = value.get("id").and_then(Value::as_str)
-            && !same_host(id, fetched.final_url.as_str())
-        {
-            return Err(FederationError::Forbidden(
-                "the fetched object's id is on another host".into(),
-            ));
-        }
-        Ok(value)
+        Ok(fetched)
     }
 
     /// The instance actor's signing key and key id (generated on first use).

@@ -63,23 +63,8 @@ impl Federation {
     /// Fetches a picture from a remote origin through the guarded client; only a JPEG of at
     /// most 4 MiB is accepted.
     pub async fn fetch_picture(&self, url: &str) -> Result<Vec<u8>, FederationError> {
-        let url =
-            url::Url::parse(url).map_err(|_| FederationError::BadRequest("not a URL".into()))?;
-        self.client.check_url(&url)?;
-        let _permit = self
-            .fetch_permits
-            .acquire()
-            .await
-            .map_err(|_| FederationError::TaskFailed)?;
         let unsigned = std::sync::Arc::new(|_: &url::Url, _: Option<&[u8]>| Vec::new());
-        let fetched = self
-            .client
-            .send(reqwest::Method::GET, url, "image/jpeg", None, unsigned)
-            .await?;
-        if !(200..300).contains(&fetched.status) {
-            return Err(FederationError::RemoteStatus(fetched.status));
-        }
-        let body = fetched.body;
+        let body = self.get_remote(url, "image/jpeg", unsigned).await?.body;
         if body.len() > MAX_BYTES || !body.starts_with(&[0xFF, 0xD8, 0xFF]) {
             return Err(FederationError::BadRequest(
                 "the origin's picture is not a JPEG of at most 4 MiB".into(),

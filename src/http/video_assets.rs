@@ -87,12 +87,9 @@ async fn picture(
             .await?;
         // Only the name made of the origin's current URL: anything else is not ours to fetch.
         let origin = video
-            .as_ref()
-            .and_then(|v| pictures::origin_url(v, kind))
-            .filter(|url| {
-                video
-                    .as_ref()
-                    .is_some_and(|v| pictures::file_name(&v.uuid, url) == file)
+            .and_then(|v| {
+                pictures::origin_url(&v, kind)
+                    .filter(|url| pictures::file_name(&v.uuid, url) == file)
             })
             .ok_or_else(|| ApiError::not_found("No such file"))?;
         let bytes = state
