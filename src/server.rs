@@ -330,12 +330,20 @@ async fn federation_waker(jobs: crate::jobs::PoolHandle) {
     }
 }
 
-/// Every ten minutes: forget recovered rate-limit keys and delete expired tokens.
+/// Every ten minutes: forget recovered rate-limit keys and delete expired tokens; every hour,
+/// delete the kept remote pictures nothing names any more.
 async fn upkeep(state: AppState) {
     let mut tick = actix_web::rt::time::interval(Duration::from_secs(600));
-    loop {
+    for round in 0u64.. {
         tick.tick().await;
         state.login_limiter.prune();
+        if round % 6 == 0 {
+            match crate::domain::remote_pictures::prune(&state.store, &state.video_paths()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(files = n, "pruned remote pictures"),
+                Err(e) => tracing::warn!(error = %e, "could not prune remote pictures"),
+            }
+        }
         if let Err(e) = crate::domain::uploads::expire(&state.store, &state.video_paths()).await {
             tracing::warn!(error = %e, "could not expire upload sessions");
         }

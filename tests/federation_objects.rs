@@ -9,26 +9,9 @@
 
 mod common;
 
-use common::fed::{AP, counter, eventually, followers_of, get_json, remote_videos, subscribe};
+use common::fed::{AP, counter, eventually, follow, get_json, reaches, remote_videos};
 use common::{Server, http};
 use serde_json::{Value, json};
-
-/// B follows `channel` on A, and A has accepted.
-async fn follow(a: &Server, b: &Server, b_admin: &str, channel: &str) {
-    subscribe(b, b_admin, &format!("{channel}@{}", a.host())).await;
-    eventually(20, "B's follow accepted", &[a, b], || async {
-        followers_of(a, &format!("/video-channels/{channel}/followers")).await == 1
-    })
-    .await;
-}
-
-/// Waits until B lists one remote video.
-async fn reaches(a: &Server, b: &Server) {
-    eventually(15, "the video reaching B", &[a, b], || async {
-        remote_videos(b).await["total"] == 1
-    })
-    .await;
-}
 
 async fn ap_get(url: &str) -> (u16, Value) {
     let res = http().get(url).header("Accept", AP).send().await.unwrap();

@@ -7,33 +7,12 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use common::{Options, Server, http, run_cli};
+use common::{Options, Server, http, pick_image, png, run_cli};
 use serde_json::Value;
 
-fn png(width: u32, height: u32, seed: u8) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([(x * 3) as u8, (y * 5) as u8, seed])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
-}
-
 async fn upload_avatar(server: &Server, token: &str, seed: u8) {
-    let form = reqwest::multipart::Form::new().part(
-        "avatarfile",
-        reqwest::multipart::Part::bytes(png(160, 160, seed))
-            .file_name("me.png")
-            .mime_str("image/png")
-            .unwrap(),
-    );
-    let res = http()
-        .post(server.api("/users/me/avatar/pick"))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let picked = png(160, 160, seed);
+    let res = pick_image(server, token, "/users/me/avatar/pick", "avatarfile", picked).await;
     assert_eq!(res.status(), 200, "{}", server.log());
 }
 

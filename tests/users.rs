@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Options, Server, expect_problem, http};
+use common::{Options, Server, expect_problem, http, png};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -622,22 +622,13 @@ async fn approval_registration_waits_for_a_moderator() {
     assert_eq!(res.status(), 204);
 }
 
-fn png(width: u32, height: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([(x * 3) as u8, (y * 5) as u8, 90])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
-}
-
 #[tokio::test]
 async fn avatars_and_banners_are_reencoded_and_served() {
     let server = Server::start();
     let admin = server.admin_token().await;
     let form = reqwest::multipart::Form::new().part(
         "avatarfile",
-        reqwest::multipart::Part::bytes(png(300, 200))
+        reqwest::multipart::Part::bytes(png(300, 200, 90))
             .file_name("me.png")
             .mime_str("image/png")
             .unwrap(),
@@ -713,7 +704,7 @@ async fn avatars_and_banners_are_reencoded_and_served() {
     // Channel banner, then replacing the avatar deletes the old files.
     let form = reqwest::multipart::Form::new().part(
         "bannerfile",
-        reqwest::multipart::Part::bytes(png(1200, 300)).file_name("b.png"),
+        reqwest::multipart::Part::bytes(png(1200, 300, 90)).file_name("b.png"),
     );
     let res = http()
         .post(server.api("/video-channels/root_channel/banner/pick"))
@@ -727,7 +718,7 @@ async fn avatars_and_banners_are_reencoded_and_served() {
     assert_eq!(body["banners"].as_array().unwrap().len(), 2);
     let form = reqwest::multipart::Form::new().part(
         "avatarfile",
-        reqwest::multipart::Part::bytes(png(64, 64)).file_name("me2.png"),
+        reqwest::multipart::Part::bytes(png(64, 64, 90)).file_name("me2.png"),
     );
     let res = http()
         .post(server.api("/users/me/avatar/pick"))

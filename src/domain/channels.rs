@@ -180,13 +180,14 @@ pub async fn update(
             if let Some(support) = &fields.support {
                 actors::set_channel_support(tx, details.channel.id, support.as_deref())?;
             }
+            crate::federation::hooks::actor_updated(tx, details.channel.actor.id);
             Ok::<_, DomainError>(())
         })
         .await
 }
 
-/// Deletes a channel; an account keeps at least one. Returns its image files to remove.
-/// Deletes a channel with its videos (their files too); returns its image files to remove.
+/// Deletes a channel with its videos (their files too), and tells the fediverse; an account
+/// keeps at least one channel. Returns its image files to remove.
 pub async fn delete(
     store: &Store,
     paths: &crate::domain::videos::VideoPaths,
@@ -205,6 +206,7 @@ pub async fn delete(
             }
             let videos = super::videos::delete_all_of_channel(tx, details.channel.id)?;
             let files = images::filenames_of_actors(tx, &[details.channel.actor.id])?;
+            crate::federation::hooks::actors_deleting(tx, &[details.channel.actor.id]);
             actors::delete_actor(tx, details.channel.actor.id)?;
             Ok((files, videos))
         })

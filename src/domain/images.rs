@@ -87,6 +87,31 @@ pub fn render(
     render_sizes(bytes, kind.sizes(), field)
 }
 
+/// A remote actor's image, fetched from its origin, re-encoded like an upload: one JPEG of
+/// the size its document gives (0 when it gives none), at most the largest size we make.
+pub fn render_remote(bytes: &[u8], kind: &str, width: u32, height: u32) -> DomainResult<Vec<u8>> {
+    let kind = if kind == "banner" {
+        ImageKind::Banner
+    } else {
+        ImageKind::Avatar
+    };
+    let largest = kind.sizes()[kind.sizes().len() - 1];
+    let size = if width > 0 && height > 0 {
+        let scale = (largest.0 as f64 / width as f64).min(1.0);
+        (
+            ((width as f64 * scale).round() as u32).max(1),
+            ((height as f64 * scale).round() as u32).max(1),
+        )
+    } else {
+        largest
+    };
+    render_sizes(bytes, &[size], "image")?
+        .into_iter()
+        .next()
+        .map(|(jpeg, _, _)| jpeg)
+        .ok_or_else(|| DomainError::invalid("image", "This image cannot be read"))
+}
+
 /// `render` for any list of output sizes.
 pub fn render_sizes(
     bytes: &[u8],
@@ -147,6 +172,7 @@ pub async fn replace(
     let result = store
         .write(move |tx| {
             let old = images::replace(tx, actor_id, kind.as_str(), &files)?;
+            crate::federation::hooks::actor_updated(tx, actor_id);
             Ok::<_, DomainError>((old, images::of_actor(tx, actor_id)?))
         })
         .await;
@@ -172,7 +198,11 @@ pub async fn remove(
     kind: ImageKind,
 ) -> DomainResult<()> {
     let old = store
-        .write(move |tx| Ok::<_, DomainError>(images::remove(tx, actor_id, kind.as_str())?))
+        .write(move |tx| {
+            let old = images::remove(tx, actor_id, kind.as_str())?;
+            crate::federation::hooks::actor_updated(tx, actor_id);
+            Ok::<_, DomainError>(old)
+        })
         .await?;
     remove_files(&dir, &old);
     Ok(())

@@ -16,6 +16,7 @@ pub mod names;
 pub mod notifications;
 pub mod processing;
 pub mod registrations;
+pub mod remote_pictures;
 pub mod roles;
 pub mod stats;
 pub mod subtitles;

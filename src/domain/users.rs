@@ -308,6 +308,7 @@ pub async fn update_me(store: &Store, user: &UserRow, mut changes: MeChanges) ->
                     changes.display_name.as_deref(),
                     changes.description.as_deref().map(Some),
                 )?;
+                crate::federation::hooks::actor_updated(tx, account.actor.id);
             }
             Ok(())
         })
@@ -423,6 +424,7 @@ pub fn delete_in(
         }
         let actor_ids = actors::actor_ids_of_account(conn, account.id)?;
         files = images::filenames_of_actors(conn, &actor_ids)?;
+        crate::federation::hooks::actors_deleting(conn, &actor_ids);
         for id in actor_ids {
             actors::delete_actor(conn, id)?;
         }

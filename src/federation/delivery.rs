@@ -12,7 +12,7 @@ use super::objects::actor;
 use super::{Federation, FederationError, client, signatures};
 use crate::jobs::{JobContext, JobError, JobHandler};
 use crate::metrics::{Delivery, metrics};
-use crate::store::{StoreError, deliveries, fed_actors, jobs};
+use crate::store::{StoreError, deliveries, jobs};
 
 pub const CRAWL_JOB: &str = "federation-crawl";
 const BATCH: i64 = 20;
@@ -27,12 +27,16 @@ impl Federation {
     fn post(&self, d: &deliveries::DeliveryRow) -> Result<Outcome, FederationError> {
         let url = url::Url::parse(&d.inbox_url)
             .map_err(|_| FederationError::BadRequest("bad inbox URL".into()))?;
-        let key = self.keys.get(&self.store, d.signer_id)?;
-        let signer = self
-            .store
-            .read_blocking(|c| fed_actors::by_id(c, d.signer_id))?
-            .ok_or(FederationError::NotFound("signer"))?;
-        let actor_url = actor::local_url(&self.base, &signer);
+        let (actor_url, key) = match &d.signer {
+            deliveries::Signer::Actor(id) => {
+                let (signer, key) = self.keys.get(&self.store, *id)?;
+                (actor::local_url(&self.base, &signer), key)
+            }
+            deliveries::Signer::Departed { url, key_pem } => {
+                (url.clone(), self.keys.parse(key_pem)?)
+            }
+            deliveries::Signer::Gone => return Err(FederationError::NotFound("signer")),
+        };
         let key_id = format!("{actor_url}#main-key");
         // Our actors' own activities carry their LD signature, so that a server receiving one
         // relayed (PeerTube forwards comments on its videos) need not ask us for it.

@@ -147,3 +147,21 @@ pub fn abuse_reported(conn: &Connection, abuse_id: i64) {
         super::flag::abuse_reported(c, base, abuse_id)
     });
 }
+
+/// A local actor's profile changed (name, description, support, avatar or banner).
+pub fn actor_updated(conn: &Connection, actor_id: i64) {
+    guarded(conn, "actor update", |c, base, name| {
+        super::outbox_actors::actor_updated(c, base, name, actor_id)
+    });
+}
+
+/// Before local actors' rows are deleted (a channel; a user's channels and then account):
+/// each one's Delete is queued while the audience is still known, and all they queued stays
+/// signable once their keys are gone.
+pub fn actors_deleting(conn: &Connection, actor_ids: &[i64]) {
+    for &id in actor_ids {
+        guarded(conn, "actor delete", |c, base, name| {
+            super::outbox_actors::actor_deleting(c, base, name, id)
+        });
+    }
+}

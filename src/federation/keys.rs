@@ -63,37 +63,42 @@ pub fn ensure_local_keys(store: &Store, actor_id: i64) -> Result<FedActor, Feder
         .ok_or(FederationError::NotFound("actor"))
 }
 
-/// Parsed signing keys of local actors: parsing a PEM costs more than a signature.
+/// Parsed signing keys of local actors, by the text of their PEM: parsing a PEM costs more
+/// than a signature. Keyed by the text, not the actor id, which SQLite may give again to a new
+/// actor once the old one is deleted.
 #[derive(Clone, Default)]
 pub struct SigningKeys {
-    cache: Arc<Mutex<HashMap<i64, Arc<SigningKey<Sha256>>>>>,
+    cache: Arc<Mutex<HashMap<String, Arc<SigningKey<Sha256>>>>>,
 }
 
 impl SigningKeys {
-    /// The signing key of a local actor (blocking: may generate it).
+    /// A local actor with its signing key (blocking: may generate the pair).
     pub fn get(
         &self,
         store: &Store,
         actor_id: i64,
-    ) -> Result<Arc<SigningKey<Sha256>>, FederationError> {
-        if let Some(k) = self
-            .cache
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&actor_id).cloned())
-        {
+    ) -> Result<(FedActor, Arc<SigningKey<Sha256>>), FederationError> {
+        let actor = ensure_local_keys(store, actor_id)?;
+        let key = self.parse(
+            actor
+                .private_key_pem
+                .as_deref()
+                .ok_or(FederationError::NotFound("private key"))?,
+        )?;
+        Ok((actor, key))
+    }
+
+    /// The signing key a PEM holds.
+    pub fn parse(&self, pem: &str) -> Result<Arc<SigningKey<Sha256>>, FederationError> {
+        if let Some(k) = self.cache.lock().ok().and_then(|m| m.get(pem).cloned()) {
             return Ok(k);
         }
-        let actor = ensure_local_keys(store, actor_id)?;
-        let pem = actor
-            .private_key_pem
-            .ok_or(FederationError::NotFound("private key"))?;
-        let key = Arc::new(parse_private(&pem)?);
+        let key = Arc::new(parse_private(pem)?);
         if let Ok(mut m) = self.cache.lock() {
             if m.len() > 10_000 {
                 m.clear();
             }
-            m.insert(actor_id, key.clone());
+            m.insert(pem.to_string(), key.clone());
         }
         Ok(key)
     }

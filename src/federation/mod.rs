@@ -13,6 +13,7 @@ pub mod keys;
 pub mod ld;
 pub mod objects;
 pub mod outbox;
+pub mod outbox_actors;
 pub mod pictures;
 pub mod resolve;
 pub mod sanitize;
@@ -220,7 +221,7 @@ impl Federation {
             let actor = this
                 .store
                 .write_blocking(|tx| crate::store::fed_actors::ensure_instance_actor(tx, &name))?;
-            let key = this.keys.get(&this.store, actor.id)?;
+            let (actor, key) = this.keys.get(&this.store, actor.id)?;
             Ok((
                 key,
                 format!("{}#main-key", objects::actor::local_url(&this.base, &actor)),

@@ -15,7 +15,7 @@ use crate::store::{StoreError, blocklist, deliveries, fed_actors, follows, video
 /// The job kind that drains one host's delivery queue.
 pub const DELIVER_JOB: &str = "federation-deliver";
 
-fn millis() -> i128 {
+pub(super) fn millis() -> i128 {
     time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000
 }
 

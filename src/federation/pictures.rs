@@ -1,6 +1,6 @@
 //! Remote videos' thumbnails and previews under our own `/lazy-static/...` paths, as PeerTube
 //! serves them: clients such as NewPipe only read `thumbnailPath` and `previewPath`, relative to
-//! the instance they asked. A picture is fetched from the origin on its first request, checked
+//! the instance they asked (remote actors' avatars are kept the same way: `store::images`). A picture is fetched from the origin on its first request, checked
 //! to be a JPEG (PeerTube's icons are), and kept under `<data>/remote-pictures/`. Its name carries the video's
 //! UUID and a hash of the origin's URL, so a new picture at the origin gets a new name.
 
@@ -60,14 +60,26 @@ pub fn uuid_of(file: &str) -> Option<&str> {
 const MAX_BYTES: usize = 4 << 20;
 
 impl Federation {
-    /// Fetches a picture from a remote origin through the guarded client; only a JPEG of at
-    /// most 4 MiB is accepted.
+    /// Fetches a remote video's picture through the guarded client; only a JPEG of at most
+    /// 4 MiB is accepted (PeerTube's thumbnails and previews are JPEGs, served as they come).
     pub async fn fetch_picture(&self, url: &str) -> Result<Vec<u8>, FederationError> {
-        let unsigned = std::sync::Arc::new(|_: &url::Url, _: Option<&[u8]>| Vec::new());
-        let body = self.get_remote(url, "image/jpeg", unsigned).await?.body;
-        if body.len() > MAX_BYTES || !body.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        let body = self.fetch_image(url, "image/jpeg").await?;
+        if !body.starts_with(&[0xFF, 0xD8, 0xFF]) {
             return Err(FederationError::BadRequest(
-                "the origin's picture is not a JPEG of at most 4 MiB".into(),
+                "the origin's picture is not a JPEG".into(),
+            ));
+        }
+        Ok(body)
+    }
+
+    /// Fetches an image of at most 4 MiB from a remote origin through the guarded client,
+    /// unchecked (a remote actor's avatar, which is decoded and re-encoded before serving).
+    pub async fn fetch_image(&self, url: &str, accept: &str) -> Result<Vec<u8>, FederationError> {
+        let unsigned = std::sync::Arc::new(|_: &url::Url, _: Option<&[u8]>| Vec::new());
+        let body = self.get_remote(url, accept, unsigned).await?.body;
+        if body.len() > MAX_BYTES {
+            return Err(FederationError::BadRequest(
+                "the origin's picture is over 4 MiB".into(),
             ));
         }
         Ok(body)

@@ -7,6 +7,7 @@ use rust_embed::RustEmbed;
 
 use crate::app::AppState;
 use crate::http::error::{ApiError, ApiResult};
+use crate::http::remote_pictures;
 use crate::store::images;
 
 #[derive(RustEmbed)]
@@ -140,29 +141,46 @@ async fn favicon() -> HttpResponse {
     }
 }
 
-/// Serves a stored avatar or banner. Only names that the database knows are served, so the path
-/// can never reach another file.
+/// Serves a stored avatar or banner, or a remote actor's (fetched from its origin and
+/// re-encoded the first time). Only names that the database knows are served, so the path can
+/// never reach another file.
 async fn actor_image(
     req: HttpRequest,
     state: web::Data<AppState>,
     file: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let name = file.into_inner();
-    let known = {
+    let image = {
         let name = name.clone();
         state
             .store
-            .read(move |conn| images::exists(conn, &name))
+            .read(move |conn| images::by_filename(conn, &name))
             .await?
     };
-    if !known || name.contains('/') || name.starts_with('.') {
-        return Err(ApiError::not_found("Image not found"));
-    }
-    let path = state.config.avatars_dir().join(&name);
+    let image = image
+        .filter(|_| !name.contains('/') && !name.starts_with('.'))
+        .ok_or_else(|| ApiError::not_found("Image not found"))?;
+    let path = match &image.remote_url {
+        None => state.config.avatars_dir().join(&name),
+        Some(origin) => {
+            let path = state
+                .video_paths()
+                .remote_pictures()
+                .join("actors")
+                .join(&name);
+            let fetched = state.federation.fetch_image(origin, "image/*");
+            let (kind, width, height) = (image.kind.clone(), image.width, image.height);
+            remote_pictures::keep(path.clone(), fetched, move |bytes| {
+                crate::domain::images::render_remote(&bytes, &kind, width, height)
+            })
+            .await?;
+            path
+        }
+    };
     let file = actix_files::NamedFile::open_async(&path)
         .await
         .map_err(|_| ApiError::not_found("Image not found"))?;
-    // Image names are random per upload: a new picture gets a new name, so caching is safe.
+    // Image names are unique per picture: a new picture gets a new name, so caching is safe.
     Ok(file
         .set_content_type(mime::IMAGE_JPEG)
         .customize()

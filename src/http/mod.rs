@@ -14,6 +14,7 @@ pub mod multipart;
 pub mod pages;
 pub mod proxy;
 pub mod ranges;
+pub mod remote_pictures;
 pub mod video_assets;
 pub mod well_known;
 

@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, Responder, web};
 use crate::app::AppState;
 use crate::federation::pictures::{self, Kind};
 use crate::http::error::{ApiError, ApiResult};
+use crate::http::remote_pictures;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/lazy-static/thumbnails/{file}", web::get().to(thumbnail))
@@ -92,19 +93,8 @@ async fn picture(
                     .filter(|url| pictures::file_name(&v.uuid, url) == file)
             })
             .ok_or_else(|| ApiError::not_found("No such file"))?;
-        let bytes = state
-            .federation
-            .fetch_picture(&origin)
-            .await
-            .map_err(|_| ApiError::not_found("The origin did not give this picture"))?;
-        let path = dir.join(&file);
-        web::block(move || {
-            std::fs::create_dir_all(path.parent().unwrap_or(&path))?;
-            crate::fsutil::write_atomic(&path, &bytes)
-        })
-        .await
-        .map_err(|_| ApiError::from(crate::domain::DomainError::TaskFailed))?
-        .map_err(|e| ApiError::from(crate::domain::DomainError::from(e)))?;
+        let fetched = state.federation.fetch_picture(&origin);
+        remote_pictures::keep(dir.join(&file), fetched, Ok).await?;
     }
     send(req, dir, Some(file), "image/jpeg").await
 }

@@ -10,8 +10,20 @@ pub struct DeliveryRow {
     pub id: i64,
     pub host: String,
     pub inbox_url: String,
-    pub signer_id: i64,
+    pub signer: Signer,
     pub activity: String,
+}
+
+/// Who signs a delivery: a local actor, or one deleted since (its id and key kept in the row).
+#[derive(Debug, Clone)]
+pub enum Signer {
+    Actor(i64),
+    Departed {
+        url: String,
+        key_pem: String,
+    },
+    /// Deleted before it had a key: the row cannot be signed.
+    Gone,
 }
 
 pub fn insert(
@@ -35,20 +47,45 @@ pub fn next_for_host(
     limit: i64,
 ) -> Result<Vec<DeliveryRow>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, host, inbox_url, signer_id, activity FROM deliveries WHERE host = ?1 ORDER BY id LIMIT ?2",
+        "SELECT id, host, inbox_url, signer_id, signer_url, signer_key_pem, activity \
+         FROM deliveries WHERE host = ?1 ORDER BY id LIMIT ?2",
     )?;
     let rows = stmt
         .query_map(params![host, limit], |r| {
+            let signer = match (r.get(3)?, r.get(4)?, r.get(5)?) {
+                (Some(id), _, _) => Signer::Actor(id),
+                (None, Some(url), Some(key_pem)) => Signer::Departed { url, key_pem },
+                _ => Signer::Gone,
+            };
             Ok(DeliveryRow {
                 id: r.get(0)?,
                 host: r.get(1)?,
                 inbox_url: r.get(2)?,
-                signer_id: r.get(3)?,
-                activity: r.get(4)?,
+                signer,
+                activity: r.get(6)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
+}
+
+/// Before a local actor's row is deleted: its queued deliveries keep its id and key, so they
+/// are still sent (signed as it) once it is gone. Without a key nothing it queued can be
+/// signed: those rows go.
+pub fn keep_departing_signer(
+    conn: &Connection,
+    actor_id: i64,
+    url: &str,
+    key_pem: Option<&str>,
+) -> Result<(), StoreError> {
+    match key_pem {
+        Some(pem) => conn.execute(
+            "UPDATE deliveries SET signer_url = ?2, signer_key_pem = ?3 WHERE signer_id = ?1",
+            params![actor_id, url, pem],
+        )?,
+        None => conn.execute("DELETE FROM deliveries WHERE signer_id = ?1", [actor_id])?,
+    };
+    Ok(())
 }
 
 pub fn remove(conn: &Connection, id: i64) -> Result<(), StoreError> {

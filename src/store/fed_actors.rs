@@ -147,10 +147,18 @@ pub struct RemoteActor {
     pub followers_url: Option<String>,
     pub following_url: Option<String>,
     pub avatar_url: Option<String>,
+    /// Its avatars and banners.
+    pub images: Vec<super::images::RemoteImage>,
 }
 
 /// Inserts or refreshes a remote actor (matched by its id, else by name and host); its row id.
 pub fn upsert_remote(conn: &Connection, a: &RemoteActor) -> Result<i64, StoreError> {
+    let id = upsert_remote_row(conn, a)?;
+    super::images::set_remote(conn, id, &a.url, &a.images)?;
+    Ok(id)
+}
+
+fn upsert_remote_row(conn: &Connection, a: &RemoteActor) -> Result<i64, StoreError> {
     let at = now();
     let existing: Option<i64> = conn
         .query_row(

@@ -41,7 +41,10 @@ pub fn expected(conn: &Connection) -> Result<Expected, StoreError> {
     }
     let expected = Expected {
         videos: list,
-        avatars: names(&tx, "SELECT filename FROM actor_images")?,
+        avatars: names(
+            &tx,
+            "SELECT filename FROM actor_images WHERE remote_url IS NULL",
+        )?,
         captions: names(&tx, "SELECT file FROM video_captions")?,
         upload_sessions: names(&tx, "SELECT id FROM upload_sessions")?,
         running_jobs: names(

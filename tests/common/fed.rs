@@ -227,3 +227,20 @@ pub async fn comment(server: &Server, token: &str, uuid: &str, text: &str) -> i6
     let v: Value = res.json().await.unwrap();
     v["comment"]["id"].as_i64().unwrap()
 }
+
+/// B follows `channel` on A, and A has accepted.
+pub async fn follow(a: &Server, b: &Server, b_admin: &str, channel: &str) {
+    subscribe(b, b_admin, &format!("{channel}@{}", a.host())).await;
+    eventually(20, "B's follow accepted", &[a, b], || async {
+        followers_of(a, &format!("/video-channels/{channel}/followers")).await == 1
+    })
+    .await;
+}
+
+/// Waits until B lists one remote video.
+pub async fn reaches(a: &Server, b: &Server) {
+    eventually(15, "the video reaching B", &[a, b], || async {
+        remote_videos(b).await["total"] == 1
+    })
+    .await;
+}

@@ -372,6 +372,41 @@ pub fn resolutions(video: &Value) -> Vec<i64> {
         .unwrap_or_default()
 }
 
+/// A PNG of that size, its pixels a gradient tinted by `seed`.
+pub fn png(width: u32, height: u32, seed: u8) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x * 3) as u8, (y * 5) as u8, seed])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// Uploads a PNG as `field` (`avatarfile` or `bannerfile`) to `path` (such as
+/// `/users/me/avatar/pick`); the answer.
+pub async fn pick_image(
+    server: &Server,
+    token: &str,
+    path: &str,
+    field: &str,
+    png: Vec<u8>,
+) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new().part(
+        field.to_string(),
+        reqwest::multipart::Part::bytes(png)
+            .file_name("picked.png")
+            .mime_str("image/png")
+            .unwrap(),
+    );
+    http()
+        .post(server.api(path))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// A file from `tests/fixtures/media`.
 pub fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!(

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use crate::federation::{FederationError, host_of, id_of, sanitize};
 use crate::store::StoreError;
 use crate::store::fed_actors::{FedActor, RemoteActor};
+use crate::store::images::RemoteImage;
 use crate::store::{actors, images};
 
 /// The ActivityPub id of a local actor: `/accounts/{name}` for Person and Application,
@@ -144,15 +145,12 @@ pub fn parse_remote(doc: &Value, fetched_from: &str) -> Result<RemoteActor, Fede
             "actor endpoints on another host".into(),
         ));
     }
-    let avatar_url = match doc.get("icon") {
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter_map(|i| i.get("url").and_then(id_of))
-            .next_back()
-            .map(str::to_string),
-        Some(i) => i.get("url").and_then(id_of).map(str::to_string),
-        None => None,
-    };
+    let mut images = remote_images(doc, "icon", "avatar");
+    images.extend(remote_images(doc, "image", "banner"));
+    let avatar_url = images
+        .iter()
+        .rfind(|i| i.kind == "avatar")
+        .map(|i| i.url.clone());
     let display = text(doc, "name")
         .map(|n| sanitize::line(&n, 120))
         .filter(|n| !n.is_empty());
@@ -171,7 +169,37 @@ pub fn parse_remote(doc: &Value, fetched_from: &str) -> Result<RemoteActor, Fede
         followers_url: followers,
         following_url: following,
         avatar_url,
+        images,
     })
+}
+
+/// The images under `key` (`icon` or `image`: one, or a list of sizes), at most four,
+/// http(s) URLs only.
+fn remote_images(doc: &Value, key: &str, kind: &'static str) -> Vec<RemoteImage> {
+    let list = match doc.get(key) {
+        Some(Value::Array(a)) => a.clone(),
+        Some(one @ Value::Object(_)) => vec![one.clone()],
+        _ => return Vec::new(),
+    };
+    let size = |i: &Value, k: &str| {
+        i.get(k)
+            .and_then(Value::as_u64)
+            .filter(|n| *n <= 8192)
+            .unwrap_or(0) as u32
+    };
+    list.iter()
+        .filter_map(|i| {
+            let url = i.get("url").and_then(id_of)?;
+            let parsed = url::Url::parse(url).ok()?;
+            matches!(parsed.scheme(), "http" | "https").then(|| RemoteImage {
+                kind,
+                url: url.to_string(),
+                width: size(i, "width"),
+                height: size(i, "height"),
+            })
+        })
+        .take(4)
+        .collect()
 }
 
 /// The owner of a remote Group: the first Person in `attributedTo`.

@@ -36,8 +36,9 @@ impl Urls {
 pub struct ImageJson<'a> {
     path: String,
     file_url: String,
-    width: u32,
-    height: u32,
+    /// None for a remote actor's image whose document gave no size (Mastodon's).
+    width: Option<u32>,
+    height: Option<u32>,
     created_at: &'a str,
     updated_at: &'a str,
 }
@@ -58,8 +59,8 @@ pub fn image_list<'a>(urls: &Urls, images: &'a [ImageRow], kind: &str) -> Vec<Im
             ImageJson {
                 file_url: format!("{}{path}", urls.base),
                 path,
-                width: i.width,
-                height: i.height,
+                width: (i.width > 0).then_some(i.width),
+                height: (i.height > 0).then_some(i.height),
                 created_at: &i.created_at,
                 updated_at: &i.updated_at,
             }
@@ -79,7 +80,7 @@ pub fn images(urls: &Urls, images: &[ImageRow], kind: &str) -> Vec<Value> {
 fn main_avatar<'a>(avatars: &[ImageJson<'a>]) -> Option<ImageJson<'a>> {
     avatars
         .iter()
-        .find(|a| a.width == 120)
+        .find(|a| a.width == Some(120))
         .or_else(|| avatars.first())
         .cloned()
 }
