@@ -2,6 +2,11 @@
 //! may change the video) and its download `/download/original-video-files/{uuid}.{ext}`, which
 //! takes the owner's session or bearer token, or a video file token.
 
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{LazyLock, Mutex};
+use std::time::SystemTime;
+
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpRequest, HttpResponse, Responder, web};
 use serde_json::{Value, json};
@@ -45,27 +50,73 @@ struct Original {
     download_url: String,
 }
 
-async fn probe_original(state: &AppState, details: &VideoDetails) -> ApiResult<Original> {
-    let path = state.video_paths().original(&details.video);
-    // The probe reads headers only: milliseconds even for a large original.
-    let report = blocking(move || Ok(crate::media::probe(&path).ok())).await?;
+/// What an original's probe says that the answers need.
+#[derive(Clone, Copy, Default)]
+struct Probed {
+    width: Option<u32>,
+    height: Option<u32>,
+    fps: Option<f64>,
+    has_video: bool,
+    has_audio: bool,
+}
+
+/// Probes of originals by path, size and modification time. While a video is processing, its
+/// owner's page and peertube-cli ask for it every second or so, and each answer carries the
+/// original's resolution: reading a long MP4's sample tables again each time took about 20 ms.
+static PROBED: LazyLock<Mutex<HashMap<FileVersion, Probed>>> = LazyLock::new(Default::default);
+
+/// A file as it is now: path, size and modification time.
+type FileVersion = (PathBuf, u64, SystemTime);
+
+/// Originals remembered at most (processing ones; the map is emptied when full).
+const PROBED_MAX: usize = 256;
+
+fn probe_cached(path: PathBuf) -> Probed {
+    let key = std::fs::metadata(&path)
+        .ok()
+        .and_then(|m| Some((path.clone(), m.len(), m.modified().ok()?)));
+    if let Some(key) = &key
+        && let Some(hit) = PROBED.lock().ok().and_then(|m| m.get(key).copied())
+    {
+        return hit;
+    }
+    let report = crate::media::probe(&path).ok();
     let stream = |kind: StreamKind| {
         report
             .as_ref()
             .and_then(|r| r.streams.iter().find(|s| s.kind == kind))
     };
     let video = stream(StreamKind::Video);
-    let height = video.and_then(|v| v.display_height.or(v.height));
+    let probed = Probed {
+        width: video.and_then(|v| v.display_width.or(v.width)),
+        height: video.and_then(|v| v.display_height.or(v.height)),
+        fps: video.and_then(|v| v.frame_rate),
+        has_video: video.is_some(),
+        has_audio: stream(StreamKind::Audio).is_some(),
+    };
+    if let (Some(key), Ok(mut map)) = (key, PROBED.lock()) {
+        if map.len() >= PROBED_MAX {
+            map.clear();
+        }
+        map.insert(key, probed);
+    }
+    probed
+}
+
+async fn probe_original(state: &AppState, details: &VideoDetails) -> ApiResult<Original> {
+    let path = state.video_paths().original(&details.video);
+    let probed = blocking(move || Ok(probe_cached(path))).await?;
+    let height = probed.height;
     Ok(Original {
         resolution: match height {
             Some(h) => json!({ "id": h, "label": format!("{h}p") }),
             None => json!({ "id": 0, "label": "Audio only" }),
         },
-        width: video.and_then(|v| v.display_width.or(v.width)),
+        width: probed.width,
         height,
-        fps: video.and_then(|v| v.frame_rate),
-        has_video: video.is_some(),
-        has_audio: stream(StreamKind::Audio).is_some(),
+        fps: probed.fps,
+        has_video: probed.has_video,
+        has_audio: probed.has_audio,
         download_url: format!(
             "{}/download/original-video-files/{}",
             state.base_url(),
@@ -154,4 +205,33 @@ async fn download(
         .set_content_disposition(disposition)
         .respond_to(&req)
         .map_into_boxed_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/tests/fixtures/media/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_replaced_original_is_probed_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("original.mp4");
+        std::fs::write(&path, fixture("rotated.mov")).unwrap();
+        let first = probe_cached(path.clone());
+        assert!(first.has_video && first.has_audio);
+        assert_eq!(probe_cached(path.clone()).height, first.height);
+        std::fs::write(&path, fixture("audio.m4a")).unwrap();
+        let second = probe_cached(path.clone());
+        assert!(!second.has_video && second.has_audio && second.height.is_none());
+        std::fs::remove_file(&path).unwrap();
+        let gone = probe_cached(path);
+        assert!(!gone.has_video && !gone.has_audio);
+    }
 }
