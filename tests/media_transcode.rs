@@ -381,6 +381,17 @@ fn rungs_above_720p_are_encoded_in_a_pass_of_their_own() {
     for name in ["36-fragmented.mp4", "1080-fragmented.mp4", "thumbnail.jpg"] {
         assert!(out.path().join(name).exists(), "{name}");
     }
+    // The second pass muxes the audio the first one encoded: the same packets, sizes and times.
+    let audio = |name: &str| -> Vec<(u32, u32)> {
+        fragments(&std::fs::read(out.path().join(name)).unwrap())
+            .iter()
+            .flat_map(|f| f.traf(2).expect("audio in every segment").samples.clone())
+            .map(|s| (s.duration, s.size))
+            .collect()
+    };
+    let first = audio("36-fragmented.mp4");
+    assert!(first.len() > 10, "{first:?}");
+    assert_eq!(first, audio("1080-fragmented.mp4"));
     // Each pass reports its end: half, then all of the job.
     let fractions = fractions.lock().unwrap().clone();
     assert!(

@@ -9,7 +9,7 @@ use super::control::Control;
 use super::output::PendingFiles;
 use super::plan::{Action, Plan, PlannedRendition, split_pass};
 use super::remux::{HlsOutput, RemuxOptions, finish, remux_rendition};
-use super::transcode::{TranscodeOptions, encode_rungs};
+use super::transcode::{PassAudio, TranscodeOptions, encode_rungs};
 
 /// Executes `plan` for `input` into `out_dir`. All files appear together when every rendition is
 /// done; on error or cancellation none does. For instant playback, run `plan.remux_only()` first
@@ -65,6 +65,7 @@ pub fn run(
         .cloned()
         .collect();
     let passes = encode_passes(&encodes);
+    let mut audio = PassAudio::default();
     for (i, pass) in passes.iter().enumerate() {
         let (encoded, frame, rotation) = encode_rungs(
             input,
@@ -72,6 +73,7 @@ pub fn run(
             pass,
             opts,
             &control.share(i, passes.len()),
+            &mut audio,
         )?;
         outputs.extend(encoded);
         if let Some(pic) = frame.filter(|_| i == 0) {

@@ -58,7 +58,13 @@ impl Default for TranscodeOptions {
 /// enough to bound memory (a 1080p picture is 3 MB).
 const QUEUE: usize = 4;
 
-/// Encodes every `EncodeAv1` rung of `rungs` from one decode of `input`, writing into `pending`.
+/// The input's audio as Opus, encoded by the first decoding pass of a run and muxed again by
+/// the next ones (a rung above 720p has a pass of its own).
+#[derive(Default)]
+pub struct PassAudio(Option<Option<super::audio::opus::EncodedAudio>>);
+
+/// Encodes every `EncodeAv1` rung of `rungs` from one decode of `input`, writing into `pending`;
+/// the audio is encoded unless an earlier pass of the same run left it in `audio`.
 /// Returns the outputs and a representative frame for thumbnails.
 pub fn encode_rungs(
     input_path: &Path,
@@ -66,6 +72,7 @@ pub fn encode_rungs(
     rungs: &[PlannedRendition],
     opts: &TranscodeOptions,
     control: &Control,
+    audio: &mut PassAudio,
 ) -> Result<(Vec<RenditionOutput>, Option<Picture>, u32), MediaError> {
     let mut input = input::open(input_path, &opts.limits)?;
     let rotation = input.rotation;
@@ -107,8 +114,11 @@ pub fn encode_rungs(
     }
     // Audio first: decoding and Opus encoding take a few percent of the video's time, and every
     // rung then muxes the same packets as its segments close.
-    let opus = input::encode_audio(&mut input, control)?;
-    let opus_spec = opus.as_ref().map(|a| opus_track(a, input.audio.as_ref()));
+    if audio.0.is_none() {
+        audio.0 = Some(input::encode_audio(&mut input, control)?);
+    }
+    let opus = audio.0.as_ref().and_then(Option::as_ref);
+    let opus_spec = opus.map(|a| opus_track(a, input.audio.as_ref()));
     let mut decoder = open_video(
         input.video_codec,
         &input.video_config,
@@ -128,7 +138,7 @@ pub fn encode_rungs(
     let shared = Shared {
         video_spec: &video.spec,
         last_duration: video.samples.last().map(|s| s.duration).unwrap_or(1),
-        audio: opus_spec.as_ref().zip(opus.as_ref()),
+        audio: opus_spec.as_ref().zip(opus),
     };
     let ctx = DecodeContext {
         rotation,
