@@ -89,6 +89,7 @@ pub fn serve(
                     .error_handler(|e, _| extractor_error(e, StatusCode::BAD_REQUEST)),
             )
             .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+            .wrap(from_fn(trim_api_slash))
             .wrap(from_fn(log_request))
             .wrap(from_fn(https::hsts))
             .wrap(from_fn(metrics::track))
@@ -166,6 +167,30 @@ fn problem_for_bare_errors<B>(
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, response).map_into_right_body(),
     ))
+}
+
+/// `/api/v1/videos/` is `/api/v1/videos`, as PeerTube's (non-strict) routers have it: clients
+/// rely on it (Thorium lists `videos/` and searches `search/videos/`, Grayjay checks an instance
+/// with `config/`). Runs before routing, so every API route gets it.
+async fn trim_api_slash(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let path = req.path();
+    if path.starts_with("/api/v1/") && path.len() > "/api/v1/".len() && path.ends_with('/') {
+        let trimmed = path.trim_end_matches('/');
+        let path_and_query = match req.query_string() {
+            "" => trimmed.to_string(),
+            query => format!("{trimmed}?{query}"),
+        };
+        let mut parts = req.uri().clone().into_parts();
+        parts.path_and_query = path_and_query.parse().ok();
+        if let Ok(uri) = actix_web::http::Uri::from_parts(parts) {
+            req.match_info_mut().get_mut().update(&uri);
+            req.head_mut().uri = uri;
+        }
+    }
+    next.call(req).await
 }
 
 async fn log_request(

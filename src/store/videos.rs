@@ -400,7 +400,16 @@ pub struct VideoFilter {
     pub tags_one_of: Vec<String>,
     pub tags_all_of: Vec<String>,
     pub category_one_of: Vec<i64>,
+    pub licence_one_of: Vec<i64>,
     pub language_one_of: Vec<String>,
+    /// Duration bounds in seconds (`durationMin`, `durationMax`).
+    pub duration_min: Option<i64>,
+    pub duration_max: Option<i64>,
+    /// Publication bounds, as stored timestamps (`startDate`, `endDate`).
+    pub published_after: Option<String>,
+    pub published_before: Option<String>,
+    /// `isLive=true`: Kinora has no live videos, so nothing matches.
+    pub live_only: bool,
     /// `Some(false)` hides NSFW videos, `Some(true)` shows only them, `None` both.
     pub nsfw: Option<bool>,
     /// Privacies listed (other than with `owner_user`); empty means public only.
@@ -424,7 +433,11 @@ pub struct VideoFilter {
 fn sort_clause(sort: &str, published_only: bool) -> &'static str {
     match sort {
         "-views" => "v.views DESC",
+        "views" => "v.views ASC",
         "-likes" => "v.likes DESC",
+        "likes" => "v.likes ASC",
+        "-duration" => "v.duration DESC",
+        "duration" => "v.duration ASC",
         "name" => "v.name COLLATE NOCASE ASC",
         "-name" => "v.name COLLATE NOCASE DESC",
         "createdAt" => "v.created_at ASC",
@@ -518,6 +531,33 @@ pub fn list(
         ));
         args.extend(f.category_one_of.iter().map(|c| V::Integer(*c)));
     }
+    if !f.licence_one_of.is_empty() {
+        conditions.push(format!(
+            "v.licence IN ({})",
+            list_placeholders(f.licence_one_of.len())
+        ));
+        args.extend(f.licence_one_of.iter().map(|c| V::Integer(*c)));
+    }
+    for (bound, column_test) in [
+        (f.duration_min.map(V::Integer), "v.duration >= ?"),
+        (f.duration_max.map(V::Integer), "v.duration <= ?"),
+        (
+            f.published_after.clone().map(V::Text),
+            "v.published_at >= ?",
+        ),
+        (
+            f.published_before.clone().map(V::Text),
+            "v.published_at <= ?",
+        ),
+    ] {
+        if let Some(bound) = bound {
+            conditions.push(column_test.into());
+            args.push(bound);
+        }
+    }
+    if f.live_only {
+        conditions.push("0".into());
+    }
     if !f.language_one_of.is_empty() {
         conditions.push(format!(
             "v.language IN ({})",
@@ -559,11 +599,17 @@ pub fn list(
         .map(|c| format!("v.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let order = match (&f.trending_since, f.sort.as_str()) {
-        (Some(since), "-trending") => {
+    let relevance = f.search.as_deref().and_then(fts_query);
+    let order = match (&f.trending_since, f.sort.as_str(), relevance) {
+        (Some(since), "-trending", _) => {
             args.push(V::Text(since.clone()));
             "(SELECT COUNT(*) FROM video_views vv WHERE vv.video_id = v.id AND vv.counted_at >= ?) DESC, \
              v.views DESC"
+        }
+        // Best match first: FTS5's bm25 rank is lower for a better match.
+        (_, "-match", Some(q)) => {
+            args.push(V::Text(q));
+            "(SELECT bm25(videos_fts) FROM videos_fts WHERE videos_fts MATCH ? AND rowid = v.id) ASC"
         }
         _ => sort_clause(&f.sort, published_only),
     };

@@ -14,11 +14,11 @@ use crate::app::AppState;
 use crate::domain::{channels, roles, videos};
 use crate::federation::FederationError;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{AuthUser, Paging};
+use crate::http::extract::{AuthUser, MAX_COUNT, Paging};
 use crate::store::fed_actors::{self, FedActor};
 use crate::store::users::UserRow;
 use crate::store::videos::VideoFilter;
-use crate::store::{actors, blocklist, follows};
+use crate::store::{StoreError, actors, blocklist, follows};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/users/me/subscriptions", web::get().to(subscriptions))
@@ -26,6 +26,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/users/me/subscriptions/videos",
             web::get().to(subscription_videos),
+        )
+        .route(
+            "/users/me/subscriptions/exist",
+            web::get().to(subscriptions_exist),
         )
         .route(
             "/users/me/subscriptions/{handle}",
@@ -163,6 +167,52 @@ async fn subscribe(
     state.federation.follow(actor, target).await?;
     state.wake_jobs();
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /users/me/subscriptions/exist?uris=h1&uris=h2`: for each channel handle (`name` or
+/// `name@host`), whether the user follows it (PeerTube's answer: `{ "h1": true, ... }`). Only
+/// what this instance knows: nothing is fetched.
+async fn subscriptions_exist(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    AuthUser(me): AuthUser,
+) -> ApiResult<HttpResponse> {
+    let (_, actor) = my_actor(&state, &me).await?;
+    let uris: Vec<String> = form_urlencoded::parse(req.query_string().as_bytes())
+        .filter(|(k, _)| k == "uris" || k == "uris[]")
+        .map(|(_, v)| v.into_owned())
+        .take(MAX_COUNT as usize)
+        .collect();
+    if uris.is_empty() {
+        return Err(ApiError::invalid_field(
+            "uris",
+            "uris must name at least one channel",
+        ));
+    }
+    let our_host = state.host();
+    let answer = state
+        .store
+        .read(
+            move |c| -> Result<serde_json::Map<String, Value>, StoreError> {
+                let mut answer = serde_json::Map::new();
+                for uri in uris {
+                    let (name, host) =
+                        channels::parse_handle(uri.trim_start_matches('@'), &our_host);
+                    let target = match host {
+                        Some(h) => fed_actors::remote_by_handle(c, &name, &h)?,
+                        None => fed_actors::local_by_name(c, &name)?,
+                    };
+                    let followed = match target {
+                        Some(t) => follows::get(c, actor, t.id)?.is_some(),
+                        None => false,
+                    };
+                    answer.insert(uri, Value::Bool(followed));
+                }
+                Ok(answer)
+            },
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(answer))
 }
 
 async fn unsubscribe(

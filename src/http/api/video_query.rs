@@ -1,6 +1,7 @@
-//! PeerTube's video list parameters: `start`, `count`, `sort`, `search`, and the repeatable
-//! filters (`tagsOneOf`, `tagsAllOf`, `categoryOneOf`, `languageOneOf`, also written with `[]`),
-//! `nsfw=true|false|both`, `isLocal`, and for moderators `privacyOneOf` and `include`.
+//! PeerTube's video list parameters: `start`, `count`, `sort`, `search`, the repeatable
+//! filters (`tagsOneOf`, `tagsAllOf`, `categoryOneOf`, `licenceOneOf`, `languageOneOf`, also
+//! written with `[]`), `nsfw=true|false|both`, `isLocal`, `isLive`, `durationMin`/`durationMax`,
+//! `startDate`/`endDate`, and for moderators `privacyOneOf` and `include`.
 //! Repeated keys are why this does not use serde.
 
 use std::collections::HashMap;
@@ -43,18 +44,61 @@ fn number(
     }
 }
 
+/// Every value of a repeatable numeric filter.
+fn numbers(map: &HashMap<String, Vec<String>>, key: &'static str) -> ApiResult<Vec<i64>> {
+    map.get(key)
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            c.parse::<i64>()
+                .map_err(|_| ApiError::invalid_field(key, format!("{key} must hold numbers")))
+        })
+        .collect()
+}
+
+fn optional_number(
+    map: &HashMap<String, Vec<String>>,
+    key: &'static str,
+) -> ApiResult<Option<i64>> {
+    map.contains_key(key)
+        .then(|| number(map, key, 0, (0, i64::MAX)))
+        .transpose()
+}
+
+fn boolean(map: &HashMap<String, Vec<String>>, key: &'static str) -> ApiResult<Option<bool>> {
+    match map.get(key).and_then(|v| v.first()).map(String::as_str) {
+        None => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(_) => Err(ApiError::invalid_field(
+            key,
+            format!("{key} must be true or false"),
+        )),
+    }
+}
+
+/// A date-time bound (ISO 8601, or a bare date meaning its midnight UTC) as a stored timestamp.
+fn date(map: &HashMap<String, Vec<String>>, key: &'static str) -> ApiResult<Option<String>> {
+    let Some(v) = map.get(key).and_then(|v| v.first()) else {
+        return Ok(None);
+    };
+    let day = time::macros::format_description!("[year]-[month]-[day]");
+    time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .or_else(|| {
+            time::Date::parse(v, &day)
+                .ok()
+                .map(|d| d.midnight().assume_utc())
+        })
+        .map(|t| Some(crate::store::timestamp(t)))
+        .ok_or_else(|| ApiError::invalid_field(key, format!("{key} must be an ISO 8601 date")))
+}
+
 /// The filter a list request asks for; visibility (`owner_user`) is set by the caller.
 pub fn parse(req: &HttpRequest) -> ApiResult<VideoFilter> {
     let map = params(req);
     let list = |key: &str| map.get(key).cloned().unwrap_or_default();
-    let category_one_of = list("categoryOneOf")
-        .iter()
-        .map(|c| {
-            c.parse::<i64>().map_err(|_| {
-                ApiError::invalid_field("categoryOneOf", "categoryOneOf must hold numbers")
-            })
-        })
-        .collect::<ApiResult<Vec<_>>>()?;
+    let category_one_of = numbers(&map, "categoryOneOf")?;
     let nsfw = match map.get("nsfw").and_then(|v| v.first()).map(String::as_str) {
         None | Some("both") => None,
         Some("true") => Some(true),
@@ -66,15 +110,7 @@ pub fn parse(req: &HttpRequest) -> ApiResult<VideoFilter> {
             ));
         }
     };
-    if let Some(v) = map.get("isLocal").and_then(|v| v.first())
-        && v != "true"
-        && v != "false"
-    {
-        return Err(ApiError::invalid_field(
-            "isLocal",
-            "isLocal must be true or false",
-        ));
-    }
+    let is_local = boolean(&map, "isLocal")?;
     let privacies = list("privacyOneOf")
         .iter()
         .map(|p| {
@@ -98,20 +134,22 @@ pub fn parse(req: &HttpRequest) -> ApiResult<VideoFilter> {
         tags_one_of: list("tagsOneOf"),
         tags_all_of: list("tagsAllOf"),
         category_one_of,
+        licence_one_of: numbers(&map, "licenceOneOf")?,
         language_one_of: list("languageOneOf"),
+        duration_min: optional_number(&map, "durationMin")?,
+        duration_max: optional_number(&map, "durationMax")?,
+        published_after: date(&map, "startDate")?,
+        published_before: date(&map, "endDate")?,
+        live_only: boolean(&map, "isLive")? == Some(true),
         nsfw,
         // `filter=local` is how PeerTube before 4.0 (and NewPipe builds of that time) asked
         // for this instance's videos; `isLocal` replaced it.
-        is_local: map
-            .get("isLocal")
-            .and_then(|v| v.first())
-            .map(|v| v == "true")
-            .or_else(|| {
-                map.get("filter")
-                    .and_then(|v| v.first())
-                    .filter(|f| *f == "local" || *f == "all-local")
-                    .map(|_| true)
-            }),
+        is_local: is_local.or_else(|| {
+            map.get("filter")
+                .and_then(|v| v.first())
+                .filter(|f| *f == "local" || *f == "all-local")
+                .map(|_| true)
+        }),
         sort: map
             .get("sort")
             .and_then(|v| v.first())

@@ -40,7 +40,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/videos/{id}/watching", web::put().to(watching))
         .route("/videos/{id}/processing", web::get().to(processing))
         .route("/videos/{id}", web::get().to(get))
-        .route("/videos/{id}/", web::get().to(get))
         .route(
             "/videos/{id}",
             web::put()

@@ -1,0 +1,124 @@
+//! Requests third-party PeerTube clients make, answered as PeerTube answers them: API paths
+//! with a trailing slash (Thorium's `videos/` and `search/videos/`, Grayjay's `config/`), the
+//! list filters Grayjay's search and channel tabs send (`isLive`, `durationMin`/`durationMax`,
+//! `startDate`/`endDate`, `licenceOneOf`) and the sorts Kodi sends, and
+//! `/users/me/subscriptions/exist`.
+
+mod common;
+
+use common::fed::get_json;
+use common::{Server, expect_problem, http};
+use serde_json::json;
+
+#[tokio::test]
+async fn api_paths_with_a_trailing_slash_are_the_same_routes() {
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    let video = server
+        .publish(&admin, "short.mp4", &[("name", "Slashed".into())])
+        .await;
+    let uuid = video["uuid"].as_str().unwrap();
+    let (status, list) = get_json(
+        &server.api("/videos/?start=0&count=12&sort=-createdAt&nsfw=false"),
+        None,
+    )
+    .await;
+    assert_eq!((status, list["total"].clone()), (200, json!(1)), "{list}");
+    let (status, found) = get_json(&server.api("/search/videos/?search=Slashed"), None).await;
+    assert_eq!((status, found["total"].clone()), (200, json!(1)), "{found}");
+    let (status, config) = get_json(&server.api("/config/"), None).await;
+    assert_eq!(status, 200);
+    assert!(config["instance"]["name"].is_string(), "{config}");
+    assert!(
+        config["instance"]["shortDescription"].is_string(),
+        "{config}"
+    );
+    let (status, one) = get_json(&server.api(&format!("/videos/{uuid}/")), None).await;
+    assert_eq!((status, one["uuid"].clone()), (200, json!(uuid)));
+    // Still a problem, not a page, for what does not exist.
+    let (status, problem) = get_json(&server.api("/no-such-route/"), None).await;
+    assert_eq!(status, 404, "{problem}");
+    assert_eq!(problem["status"], 404);
+}
+
+#[tokio::test]
+async fn list_filters_clients_send_are_applied() {
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    server
+        .publish(&admin, "short.mp4", &[("name", "Filtered".into())])
+        .await;
+    let total = |query: &str| {
+        let url = server.api(&format!("/videos?{query}"));
+        let query = query.to_string();
+        async move {
+            let (status, list) = get_json(&url, None).await;
+            assert_eq!(status, 200, "{query}: {list}");
+            list["total"].as_i64().unwrap()
+        }
+    };
+    // Grayjay's channel "Streams" tab asks for lives: there are none here.
+    assert_eq!(total("isLive=true").await, 0);
+    assert_eq!(total("isLive=false").await, 1);
+    assert_eq!(total("durationMin=600").await, 0);
+    assert_eq!(total("durationMax=600&durationMin=1").await, 1);
+    assert_eq!(total("licenceOneOf=7").await, 0);
+    assert_eq!(total("startDate=2999-01-01").await, 0);
+    assert_eq!(total("endDate=2999-01-01T00:00:00.000Z").await, 1);
+    assert_eq!(total("startDate=2000-01-01&endDate=2000-01-02").await, 0);
+    for sort in ["-duration", "duration", "views", "likes", "-match"] {
+        assert_eq!(total(&format!("sort={sort}")).await, 1);
+    }
+    let (status, found) = get_json(
+        &server.api("/search/videos?search=Filtered&sort=-match"),
+        None,
+    )
+    .await;
+    assert_eq!((status, found["total"].clone()), (200, json!(1)), "{found}");
+    for bad in [
+        "startDate=yesterday",
+        "durationMin=-1",
+        "isLive=maybe",
+        "licenceOneOf=x",
+    ] {
+        let res = http()
+            .get(server.api(&format!("/videos?{bad}")))
+            .send()
+            .await
+            .unwrap();
+        expect_problem(res, 400).await;
+    }
+}
+
+#[tokio::test]
+async fn subscriptions_exist_answers_per_channel() {
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    let (_, viewer) = server.create_user(&admin, "viewer", 2).await;
+    let exist = |query: &str| {
+        let url = server.api(&format!("/users/me/subscriptions/exist?{query}"));
+        let token = viewer.clone();
+        async move { get_json(&url, Some(&token)).await }
+    };
+    let (status, answer) = exist("uris=root_channel&uris=nobody@example.org").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        answer,
+        json!({ "root_channel": false, "nobody@example.org": false })
+    );
+    let res = http()
+        .post(server.api("/users/me/subscriptions"))
+        .bearer_auth(&viewer)
+        .json(&json!({ "uri": "root_channel" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let handle = format!("root_channel@{}", server.host());
+    let (_, answer) = exist(&format!("uris=root_channel&uris[]={handle}")).await;
+    assert_eq!(answer, json!({ "root_channel": true, handle: true }));
+    let (status, _) = exist("").await;
+    assert_eq!(status, 400);
+    let (status, _) = get_json(&server.api("/users/me/subscriptions/exist?uris=x"), None).await;
+    assert_eq!(status, 401);
+}
