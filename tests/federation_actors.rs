@@ -111,6 +111,19 @@ async fn a_profile_change_reaches_followers_with_its_avatar() {
         channel["avatar"]["width"], 120,
         "the single avatar old clients read"
     );
+    // A's document lists its largest avatar first (Mastodon takes the first), and the Update
+    // carried an LD signature (its terms are all in the context).
+    let group: Value = http()
+        .get(format!("{}/video-channels/root_channel", a.url))
+        .header("Accept", common::fed::AP)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(group["icon"][0]["width"], 300, "{group}");
+    assert!(!a.log().contains("without an LD signature"), "{}", a.log());
     let kept = b.data_dir.join("remote-pictures/actors");
     assert_eq!(std::fs::read_dir(&kept).unwrap().count(), 3);
 

@@ -286,6 +286,15 @@ pub fn id_of(v: &Value) -> Option<&str> {
 }
 
 /// Strings of a field that may hold one value or an array of values or objects.
+/// Whether an object is addressed to the public (in `to` or `cc`, in any of the three
+/// spellings ActivityStreams allows).
+pub fn is_public(doc: &Value) -> bool {
+    [doc.get("to"), doc.get("cc")]
+        .into_iter()
+        .flat_map(ids_in)
+        .any(|x| x == PUBLIC || x == "as:Public" || x == "Public")
+}
+
 pub fn ids_in(v: Option<&Value>) -> Vec<String> {
     match v {
         Some(Value::Array(a)) => a.iter().filter_map(id_of).map(str::to_string).collect(),

@@ -419,8 +419,27 @@ async fn inbox(
         Ok(()) => Ok(HttpResponse::NoContent().finish()),
         Err(e) => {
             tracing::info!(error = %e, "inbox refused an activity");
-            Err(e.into())
+            Err(match e {
+                // A server this activity needs (its actor's, its parent's) did not answer now:
+                // the sender should try again. Mastodon and PeerTube retry a 5xx, and give up
+                // for good on a 400.
+                FederationError::Network(_) => try_again_later(),
+                FederationError::RemoteStatus(s) if s >= 500 || s == 408 || s == 429 => {
+                    try_again_later()
+                }
+                other => other.into(),
+            })
         }
+    }
+}
+
+fn try_again_later() -> ApiError {
+    ApiError {
+        retry_after: Some(300),
+        ..ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "A server this activity depends on could not be reached; try again later",
+        )
     }
 }
 

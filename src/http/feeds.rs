@@ -211,7 +211,7 @@ async fn oembed(state: web::Data<AppState>, q: web::Query<OembedQuery>) -> ApiRe
     let width = q.maxwidth.unwrap_or(560).min(560);
     let height = q.maxheight.unwrap_or(315).min(315);
     let embed = format!("{base}/videos/embed/{}", video.video.uuid);
-    Ok(HttpResponse::Ok().json(json!({
+    let mut answer = json!({
         "type": "video",
         "version": "1.0",
         "html": format!(
@@ -225,7 +225,14 @@ async fn oembed(state: web::Data<AppState>, q: web::Query<OembedQuery>) -> ApiRe
         "author_url": format!("{base}/video-channels/{}", video.channel.channel.actor.name),
         "provider_name": state.settings().instance_name,
         "provider_url": base,
-    })))
+    });
+    // The preview, as PeerTube gives it: Mastodon's link card takes its picture from here.
+    if let Some(preview) = &video.video.preview_file {
+        answer["thumbnail_url"] = json!(format!("{base}/lazy-static/previews/{preview}"));
+        answer["thumbnail_width"] = json!(850);
+        answer["thumbnail_height"] = json!(480);
+    }
+    Ok(HttpResponse::Ok().json(answer))
 }
 
 #[cfg(test)]

@@ -29,11 +29,15 @@ impl Federation {
         let Some(rest) = url.strip_prefix(&format!("{}/videos/watch/", self.base)) else {
             return Ok(None);
         };
+        // The video itself, not something under it (`.../comments/3` is a comment).
         let uuid = rest
-            .split(['/', '?'])
+            .split(['?', '#'])
             .next()
             .unwrap_or_default()
             .to_string();
+        if uuid.contains('/') {
+            return Ok(None);
+        }
         Ok(self
             .store
             .read(move |c| videos::by_uuid(c, &uuid))

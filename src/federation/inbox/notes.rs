@@ -39,6 +39,13 @@ impl Federation {
         {
             return Ok(existing);
         }
+        // A followers-only or direct message (Mastodon delivers one to the video's author when
+        // replying to it) must not become a public comment.
+        if !crate::federation::is_public(note) {
+            return Err(FederationError::Forbidden(
+                "only public notes become comments".into(),
+            ));
+        }
         let author_url = note
             .get("attributedTo")
             .and_then(id_of)

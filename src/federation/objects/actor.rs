@@ -27,8 +27,10 @@ pub fn local_url(base: &str, a: &FedActor) -> String {
 /// The document of a local actor whose key pair exists.
 pub fn document(conn: &Connection, base: &str, a: &FedActor) -> Result<Value, StoreError> {
     let id = local_url(base, a);
+    // Largest first: Mastodon takes the first icon.
     let icons: Vec<Value> = images::of_actor(conn, a.id)?
         .iter()
+        .rev()
         .filter(|i| i.kind == "avatar")
         .map(|i| {
             json!({
@@ -39,6 +41,7 @@ pub fn document(conn: &Connection, base: &str, a: &FedActor) -> Result<Value, St
         .collect();
     let banners: Vec<Value> = images::of_actor(conn, a.id)?
         .iter()
+        .rev()
         .filter(|i| i.kind == "banner")
         .map(|i| {
             json!({
@@ -149,7 +152,8 @@ pub fn parse_remote(doc: &Value, fetched_from: &str) -> Result<RemoteActor, Fede
     images.extend(remote_images(doc, "image", "banner"));
     let avatar_url = images
         .iter()
-        .rfind(|i| i.kind == "avatar")
+        .filter(|i| i.kind == "avatar")
+        .max_by_key(|i| i.width)
         .map(|i| i.url.clone());
     let display = text(doc, "name")
         .map(|n| sanitize::line(&n, 120))

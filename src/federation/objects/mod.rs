@@ -54,7 +54,13 @@ pub fn context() -> Value {
             "comments": { "@id": "as:comments", "@type": "@id" },
             "playlists": { "@id": "pt:playlists", "@type": "@id" },
             "replyApproval": "pt:replyApproval",
-            "ApproveReply": "pt:ApproveReply"
+            "ApproveReply": "pt:ApproveReply",
+            // Actor terms: without them an actor's Update cannot be LD-signed (a term the
+            // context does not define would be dropped from the signed form).
+            "toot": "http://joinmastodon.org/ns#",
+            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+            "discoverable": "toot:discoverable",
+            "postingRestrictedToMods": "pt:postingRestrictedToMods"
         }
     ])
 }

@@ -73,6 +73,14 @@ pub fn object(
     };
     let author = format!("{base}/accounts/{}", account.actor.name);
     let mut cc = vec![json!(format!("{author}/followers"))];
+    // The authors of the comments above, mentioned as PeerTube does; remote ones are addressed
+    // too, which Mastodon requires before it notifies them of the reply.
+    let (tag, mentioned) = thread_mentions(conn, base, video_id, c.in_reply_to)?;
+    for id in mentioned {
+        if !cc.iter().any(|c| c == id.as_str()) {
+            cc.push(Value::String(id));
+        }
+    }
     // Address the video's owner so their server (and Mastodon) sees the reply.
     if let Some(channel) = actors::channel_by_id(conn, video.channel_id)?
         && let Some(owner) = actors::account_by_id(conn, channel.account_id)?
@@ -94,12 +102,56 @@ pub fn object(
             "attributedTo": author,
             "to": [PUBLIC],
             "cc": cc,
-            "tag": [],
-            "replies": format!("{url}/replies"),
+            "tag": tag,
     });
     // Released by the remote video's owner: its origin forwards the Note only with this.
     if let Some(approval) = &c.reply_approval {
         note["replyApproval"] = json!(approval);
     }
     Ok(Some((note, account.actor.id)))
+}
+
+/// `Mention` tags for the authors of a comment's ancestors (nearest first, each once), and
+/// the ids of the remote ones among them.
+fn thread_mentions(
+    conn: &Connection,
+    base: &str,
+    video_id: i64,
+    parent: Option<i64>,
+) -> Result<(Vec<Value>, Vec<String>), StoreError> {
+    let our_host = crate::federation::host_of(base).unwrap_or_default();
+    let (mut tags, mut remote_ids, mut seen) = (Vec::new(), Vec::new(), Vec::new());
+    let mut next = parent;
+    for _ in 0..crate::federation::inbox::MAX_REPLY_DEPTH {
+        let Some(id) = next else { break };
+        let Some(c) = comments::get(conn, video_id, id)? else {
+            break;
+        };
+        next = c.in_reply_to;
+        let Some(account) = c
+            .account_id
+            .map(|a| actors::account_by_id(conn, a))
+            .transpose()?
+            .flatten()
+        else {
+            continue;
+        };
+        let actor = &account.actor;
+        let href = match &actor.url {
+            Some(url) if actor.host.is_some() => url.clone(),
+            _ => format!("{base}/accounts/{}", actor.name),
+        };
+        if seen.contains(&href) {
+            continue;
+        }
+        seen.push(href.clone());
+        let host = actor.host.as_deref().unwrap_or(&our_host);
+        tags.push(
+            json!({ "type": "Mention", "href": href, "name": format!("@{}@{host}", actor.name) }),
+        );
+        if actor.host.is_some() {
+            remote_ids.push(href);
+        }
+    }
+    Ok((tags, remote_ids))
 }
