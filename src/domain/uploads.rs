@@ -52,6 +52,7 @@ pub async fn start(
         .filter(|f| !f.is_empty())
         .ok_or_else(|| DomainError::invalid("filename", "filename is required"))?
         .chars()
+        .filter(|c| !c.is_control())
         .take(255)
         .collect::<String>();
     if size == 0 {

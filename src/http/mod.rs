@@ -153,13 +153,21 @@ async fn api_not_found() -> error::ApiResult<actix_web::HttpResponse> {
 fn problem_for_bare_errors<B>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    if res.headers().contains_key(header::CONTENT_TYPE) {
+    // Ours carry their own type; actix's own errors (a body over an extractor's limit, a
+    // header it could not build) come as bare text, which the API gives the problem shape too.
+    let api = res.request().path().starts_with("/api/");
+    let bare = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|t| api && t.as_bytes().starts_with(b"text/plain"));
+    if !bare {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
     let detail = match status {
         StatusCode::METHOD_NOT_ALLOWED => "This method is not allowed on this route".to_string(),
         StatusCode::NOT_FOUND => "Not found".to_string(),
+        StatusCode::PAYLOAD_TOO_LARGE => "The body is too large".to_string(),
         other => other.canonical_reason().unwrap_or("Error").to_string(),
     };
     let (req, _) = res.into_parts();

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::sync::{LazyLock, Mutex};
 use std::time::SystemTime;
 
-use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
+use actix_web::http::header::{
+    Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+};
 use actix_web::{HttpRequest, HttpResponse, Responder, web};
 use serde_json::{Value, json};
 
@@ -173,6 +175,26 @@ pub async fn processing_file(state: &AppState, details: &VideoDetails) -> ApiRes
     }))
 }
 
+/// The original's name for `Content-Disposition`: without control characters (a header
+/// cannot carry them; an upload may have named them), in ASCII in `filename`, and exactly in
+/// `filename*` (RFC 6266) when it is not ASCII.
+fn download_name(name: &str) -> Vec<DispositionParam> {
+    let clean: String = name.chars().filter(|c| !c.is_control()).collect();
+    let ascii: String = clean
+        .chars()
+        .map(|c| if c.is_ascii() { c } else { '_' })
+        .collect();
+    let mut params = vec![DispositionParam::Filename(ascii)];
+    if !clean.is_ascii() {
+        params.push(DispositionParam::FilenameExt(ExtendedValue {
+            charset: Charset::Ext("UTF-8".into()),
+            language_tag: None,
+            value: clean.into_bytes(),
+        }));
+    }
+    params
+}
+
 async fn download(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -197,9 +219,7 @@ async fn download(
         .map_err(|_| ApiError::from(DomainError::NotFound("The original is gone".into())))?;
     let disposition = ContentDisposition {
         disposition: DispositionType::Attachment,
-        parameters: vec![DispositionParam::Filename(
-            details.video.original_filename.clone(),
-        )],
+        parameters: download_name(&details.video.original_filename),
     };
     Ok(named
         .set_content_disposition(disposition)

@@ -108,9 +108,13 @@ pub fn not_found_page(state: &AppState, user: Option<&UserRow>) -> HttpResponse 
     )
 }
 
-/// 303 to `location` (after a form post, so reloading does not post again).
+/// 303 to `location` (after a form post, so reloading does not post again). A location that
+/// cannot be a header (control characters from a crafted path) is a 400, not a failed response.
 pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header(("Location", location))
-        .finish()
+    match actix_web::http::header::HeaderValue::from_str(location) {
+        Ok(value) => HttpResponse::SeeOther()
+            .insert_header((actix_web::http::header::LOCATION, value))
+            .finish(),
+        Err(_) => HttpResponse::BadRequest().finish(),
+    }
 }

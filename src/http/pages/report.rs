@@ -7,6 +7,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use super::manage::enc;
 use super::see_other;
 use crate::app::AppState;
 use crate::domain::abuses::{self, ReportRequest, VideoTarget};
@@ -38,10 +39,6 @@ struct ReportForm {
     reason: String,
     #[serde(default)]
     predefined_reason: Option<String>,
-}
-
-fn enc(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 impl ReportForm {

@@ -47,7 +47,7 @@ async fn edit_video_page(
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let Some(user) = user else {
-        return Ok(login(&format!("/videos/manage/{id}")));
+        return Ok(login(&format!("/videos/manage/{}", enc(&id))));
     };
     let details = match videos::get(&state.store, &id, Some(&user)).await {
         Ok(d) => d,
@@ -130,7 +130,7 @@ async fn save(
     )
     .await
     .map(|_| ());
-    back(&format!("/videos/manage/{id}"), result, "Saved")
+    back(&format!("/videos/manage/{}", enc(id)), result, "Saved")
 }
 
 /// The page's own form, with the thumbnail.
@@ -141,7 +141,7 @@ async fn save_video_multipart(
     form: Multipart,
 ) -> ApiResult<HttpResponse> {
     let Some(user) = user else {
-        return Ok(login(&format!("/videos/manage/{id}")));
+        return Ok(login(&format!("/videos/manage/{}", enc(&id))));
     };
     let (fields, pictures) = match read_page_form(form, state.config.avatar_max_size).await {
         Ok(read) => read,
@@ -164,7 +164,7 @@ async fn save_video_urlencoded(
     form: web::Form<HashMap<String, String>>,
 ) -> ApiResult<HttpResponse> {
     let Some(user) = user else {
-        return Ok(login(&format!("/videos/manage/{id}")));
+        return Ok(login(&format!("/videos/manage/{}", enc(&id))));
     };
     save(
         &state,

@@ -1,0 +1,113 @@
+//! Crafted input found by sending malformed requests to a running server, each of which gave a
+//! 500 or a bare-text error before: control characters in a page path that goes into a
+//! redirect, in an upload's file name that goes into the download's `Content-Disposition`, and
+//! an API body over an extractor's limit (actix's own text answer, now problem JSON).
+
+mod common;
+
+use common::{Server, expect_problem, fixture, http};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn control_characters_in_a_page_path_are_no_server_error() {
+    let server = Server::start();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for path in [
+        "/videos/manage/%00",
+        "/videos/manage/a%0D%0ASet-Cookie:%20x=y",
+    ] {
+        let res = client
+            .get(format!("{}{path}", server.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303, "{path}");
+        let location = res.headers()["location"].to_str().unwrap();
+        assert!(
+            location.starts_with("/login?next=/videos/manage/"),
+            "{location}"
+        );
+        assert!(!location.contains('\r') && !location.contains('\0'));
+    }
+}
+
+#[tokio::test]
+async fn an_uploads_file_name_reaches_the_download_header_safely() {
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    let channel = server.channel_id(&admin).await;
+    let bytes = fixture("short.mp4");
+    let res = http()
+        .post(server.api("/videos/upload-resumable"))
+        .bearer_auth(&admin)
+        .header("x-upload-content-length", bytes.len().to_string())
+        .header("x-upload-content-type", "video/mp4")
+        .json(&json!({
+            "name": "Strangely named", "channelId": channel, "privacy": 1,
+            "filename": "été\r\nX-Evil: 1\u{0}.mp4",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    let res = http()
+        .put(&location)
+        .bearer_auth(&admin)
+        .header(
+            "content-range",
+            format!("bytes 0-{}/{}", bytes.len() - 1, bytes.len()),
+        )
+        .body(bytes.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", server.log());
+    let uuid = res.json::<Value>().await.unwrap()["video"]["uuid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let video = server.wait_processed(&admin, &uuid).await;
+    let (_, source) =
+        common::fed::get_json(&server.api(&format!("/videos/{uuid}/source")), Some(&admin)).await;
+    assert_eq!(source["filename"], "étéX-Evil: 1.mp4", "{source} {video}");
+    let res = http()
+        .get(source["fileDownloadUrl"].as_str().unwrap())
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", server.log());
+    let disposition = res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        disposition.contains("filename=\"_t_X-Evil: 1.mp4\""),
+        "{disposition}"
+    );
+    assert!(
+        disposition.contains("filename*=UTF-8''%C3%A9t%C3%A9X%2DEvil%3A%201.mp4"),
+        "{disposition}"
+    );
+    assert_eq!(res.bytes().await.unwrap().len(), bytes.len());
+}
+
+#[tokio::test]
+async fn an_api_body_over_its_limit_is_problem_json() {
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    let res = http()
+        .post(server.api("/users/me/history/videos/remove"))
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body(vec![b' '; 2 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    let problem = expect_problem(res, 413).await;
+    assert_eq!(problem["detail"], "The body is too large", "{problem}");
+}
