@@ -8,7 +8,7 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
-use common::fed::{eventually, follow, get_json, query_i64, reaches};
+use common::fed::{ap_get, eventually, follow, get_json, query_i64, reaches};
 use common::{Options, Server, http, pick_image, png};
 use serde_json::{Value, json};
 
@@ -113,15 +113,7 @@ async fn a_profile_change_reaches_followers_with_its_avatar() {
     );
     // A's document lists its largest avatar first (Mastodon takes the first), and the Update
     // carried an LD signature (its terms are all in the context).
-    let group: Value = http()
-        .get(format!("{}/video-channels/root_channel", a.url))
-        .header("Accept", common::fed::AP)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, group) = ap_get(&format!("{}/video-channels/root_channel", a.url)).await;
     assert_eq!(group["icon"][0]["width"], 300, "{group}");
     assert!(!a.log().contains("without an LD signature"), "{}", a.log());
     let kept = b.data_dir.join("remote-pictures/actors");

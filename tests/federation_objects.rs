@@ -9,15 +9,9 @@
 
 mod common;
 
-use common::fed::{AP, counter, eventually, follow, get_json, reaches, remote_videos};
+use common::fed::{ap_get, counter, eventually, follow, get_json, reaches, remote_videos};
 use common::{Server, http};
 use serde_json::{Value, json};
-
-async fn ap_get(url: &str) -> (u16, Value) {
-    let res = http().get(url).header("Accept", AP).send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
 
 #[tokio::test]
 async fn peertube_finds_chapters_playlists_and_the_aspect_ratio() {

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::fed::{AP, Signer, eventually, followers_of, get_json, subscribe, threads};
+use common::fed::{Signer, ap_get, eventually, followers_of, get_json, subscribe, threads};
 use common::{Server, http};
 use serde_json::{Value, json};
 
@@ -113,15 +113,7 @@ async fn replies_keep_their_audience_their_thread_and_their_mentions() {
     let answer = res.json::<Value>().await.unwrap()["comment"]["id"]
         .as_i64()
         .unwrap();
-    let doc: Value = http()
-        .get(format!("{video_url}/comments/{answer}"))
-        .header("Accept", AP)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, doc) = ap_get(&format!("{video_url}/comments/{answer}")).await;
     let tags = doc["tag"].as_array().unwrap();
     let mention =
         |href: &str, name: String| json!({ "type": "Mention", "href": href, "name": name });

@@ -228,6 +228,13 @@ pub async fn comment(server: &Server, token: &str, uuid: &str, text: &str) -> i6
     v["comment"]["id"].as_i64().unwrap()
 }
 
+/// An ActivityPub document (asked for with `Accept: application/activity+json`) and the status.
+pub async fn ap_get(url: &str) -> (u16, Value) {
+    let res = http().get(url).header("Accept", AP).send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
 /// B follows `channel` on A, and A has accepted.
 pub async fn follow(a: &Server, b: &Server, b_admin: &str, channel: &str) {
     subscribe(b, b_admin, &format!("{channel}@{}", a.host())).await;
