@@ -289,9 +289,12 @@ pub fn id_of(v: &Value) -> Option<&str> {
 /// Whether an object is addressed to the public (in `to` or `cc`, in any of the three
 /// spellings ActivityStreams allows).
 pub fn is_public(doc: &Value) -> bool {
-    [doc.get("to"), doc.get("cc")]
-        .into_iter()
-        .flat_map(ids_in)
+    names_public(&ids_in(doc.get("to"))) || names_public(&ids_in(doc.get("cc")))
+}
+
+/// Whether an audience list holds the public collection, in any of its three spellings.
+pub fn names_public(ids: &[String]) -> bool {
+    ids.iter()
         .any(|x| x == PUBLIC || x == "as:Public" || x == "Public")
 }
 

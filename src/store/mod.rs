@@ -27,6 +27,7 @@ pub mod stats;
 pub mod tokens;
 pub mod uploads;
 pub mod users;
+pub mod video_list;
 pub mod videos;
 
 use std::path::{Path, PathBuf};

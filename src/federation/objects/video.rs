@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::domain::videos::VideoPaths;
-use crate::federation::{FederationError, PUBLIC, host_of, id_of, ids_in, sanitize};
+use crate::federation::{FederationError, PUBLIC, host_of, id_of, ids_in, names_public, sanitize};
 use crate::http::api::config::{CATEGORIES, LANGUAGES, LICENCES};
 use crate::store::remote::RemoteVideo;
 use crate::store::{StoreError, actors, captions, videos};
@@ -342,13 +342,9 @@ pub fn parse_remote(doc: &Value) -> Result<ParsedVideo, FederationError> {
         ));
     }
     let (to, cc) = (ids_in(doc.get("to")), ids_in(doc.get("cc")));
-    let is_public = |l: &[String]| {
-        l.iter()
-            .any(|x| x == PUBLIC || x == "as:Public" || x == "Public")
-    };
-    let privacy = if is_public(&to) {
+    let privacy = if names_public(&to) {
         1
-    } else if is_public(&cc) {
+    } else if names_public(&cc) {
         2
     } else {
         return Err(FederationError::Forbidden(
