@@ -1,7 +1,9 @@
 //! Crafted input found by sending malformed requests to a running server, each of which gave a
 //! 500 or a bare-text error before: control characters in a page path that goes into a
 //! redirect, in an upload's file name that goes into the download's `Content-Disposition`, and
-//! an API body over an extractor's limit (actix's own text answer, now problem JSON).
+//! an API body over an extractor's limit (actix's own text answer, now problem JSON); and
+//! optional JSON bodies that took any garbage for no body, and server blocklist entries that
+//! were no host names.
 
 mod common;
 
@@ -110,4 +112,76 @@ async fn an_api_body_over_its_limit_is_problem_json() {
         .unwrap();
     let problem = expect_problem(res, 413).await;
     assert_eq!(problem["detail"], "The body is too large", "{problem}");
+}
+
+#[tokio::test]
+async fn optional_json_bodies_may_be_left_out_but_not_garbled() {
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    let video = server
+        .publish(&admin, "short.mp4", &[("name", "Viewed".into())])
+        .await;
+    let views = server.api(&format!(
+        "/videos/{}/views",
+        video["uuid"].as_str().unwrap()
+    ));
+    let post = |url: String, body: Option<&'static str>| {
+        let admin = admin.clone();
+        async move {
+            let req = http().post(url).bearer_auth(admin);
+            let req = match body {
+                Some(b) => req.header("content-type", "application/json").body(b),
+                None => req,
+            };
+            req.send().await.unwrap()
+        }
+    };
+    for body in [None, Some(""), Some(r#"{"currentTime": 2}"#)] {
+        assert_eq!(post(views.clone(), body).await.status(), 204, "{body:?}");
+    }
+    for body in [r#"{"currentTime": "abc"}"#, "{not json", "[1]"] {
+        expect_problem(post(views.clone(), Some(body)).await, 400).await;
+    }
+    let (user_id, _) = server.create_user(&admin, "dora", 2).await;
+    let block = server.api(&format!("/users/{user_id}/block"));
+    expect_problem(post(block.clone(), Some(r#"{"reason": 5}"#)).await, 400).await;
+    assert_eq!(post(block, None).await.status(), 204);
+}
+
+#[tokio::test]
+async fn a_blocked_server_must_be_a_host() {
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    let block = |host: &'static str| {
+        let (url, admin) = (server.api("/server/blocklist/servers"), admin.clone());
+        async move {
+            http()
+                .post(url)
+                .bearer_auth(admin)
+                .json(&json!({ "host": host }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for bad in [
+        "https://bad.example/",
+        "two words.example",
+        "_x.example",
+        "host:70000",
+    ] {
+        let problem = expect_problem(block(bad).await, 400).await;
+        assert!(
+            problem["detail"].as_str().unwrap().contains("host"),
+            "{problem}"
+        );
+    }
+    assert_eq!(block("Videos.Example:8443").await.status(), 204);
+    let (_, list) =
+        common::fed::get_json(&server.api("/server/blocklist/servers"), Some(&admin)).await;
+    assert_eq!(list["total"], 1, "{list}");
+    assert_eq!(
+        list["data"][0]["blockedServer"]["host"],
+        "videos.example:8443"
+    );
 }

@@ -1,8 +1,8 @@
 //! Requests third-party PeerTube clients make, answered as PeerTube answers them: API paths
 //! with a trailing slash (Thorium's `videos/` and `search/videos/`, Grayjay's `config/`), the
 //! list filters Grayjay's search and channel tabs send (`isLive`, `durationMin`/`durationMax`,
-//! `startDate`/`endDate`, `licenceOneOf`) and the sorts Kodi sends, and
-//! `/users/me/subscriptions/exist`.
+//! `startDate`/`endDate`, `licenceOneOf`), the sorts Kodi sends (and 400 for one PeerTube does
+//! not know), `/users/me/subscriptions/exist`, and `HEAD` wherever `GET` answers.
 
 mod common;
 
@@ -66,7 +66,17 @@ async fn list_filters_clients_send_are_applied() {
     assert_eq!(total("startDate=2999-01-01").await, 0);
     assert_eq!(total("endDate=2999-01-01T00:00:00.000Z").await, 1);
     assert_eq!(total("startDate=2000-01-01&endDate=2000-01-02").await, 0);
-    for sort in ["-duration", "duration", "views", "likes", "-match"] {
+    for sort in [
+        "-duration",
+        "duration",
+        "views",
+        "likes",
+        "-match",
+        "originallyPublishedAt",
+        "-localVideoFilesSize",
+        "trending",
+        "-best",
+    ] {
         assert_eq!(total(&format!("sort={sort}")).await, 1);
     }
     let (status, found) = get_json(
@@ -80,6 +90,9 @@ async fn list_filters_clients_send_are_applied() {
         "durationMin=-1",
         "isLive=maybe",
         "licenceOneOf=x",
+        // PeerTube refuses a sort that is not one of its columns.
+        "sort=random",
+        "sort=--views",
     ] {
         let res = http()
             .get(server.api(&format!("/videos?{bad}")))
@@ -121,4 +134,36 @@ async fn subscriptions_exist_answers_per_channel() {
     assert_eq!(status, 400);
     let (status, _) = get_json(&server.api("/users/me/subscriptions/exist?uris=x"), None).await;
     assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn head_answers_wherever_get_does() {
+    let server = Server::start();
+    for path in [
+        "/api/v1/config",
+        "/api/v1/videos?count=5",
+        "/",
+        "/feeds/videos.xml",
+        "/.well-known/nodeinfo",
+    ] {
+        let url = format!("{}{path}", server.url);
+        let get = http().get(&url).send().await.unwrap();
+        assert_eq!(get.status(), 200, "{path}");
+        let length = get.bytes().await.unwrap().len();
+        let head = http().head(&url).send().await.unwrap();
+        assert_eq!(head.status(), 200, "{path}");
+        assert_eq!(
+            head.headers()["content-length"].to_str().unwrap(),
+            length.to_string(),
+            "{path}"
+        );
+        assert!(head.bytes().await.unwrap().is_empty(), "{path}");
+    }
+    let res = http()
+        .head(server.api("/videos/no-such-video"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(res.bytes().await.unwrap().is_empty());
 }

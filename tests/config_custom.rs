@@ -1,6 +1,6 @@
 //! Run-time instance settings: `PUT /api/v1/config/custom` changes the instance at once
-//! (`/api/v1/config`, pages), survives a restart, is refused to non-administrators and for bad
-//! values, and `DELETE` returns to the file configuration.
+//! (`/api/v1/config`, pages, `/robots.txt`), survives a restart, is refused to non-administrators and for bad
+//! values (a body that is no object included), and `DELETE` returns to the file configuration.
 
 mod common;
 
@@ -26,12 +26,39 @@ async fn custom_config_is_applied_at_once_and_survives_a_restart() {
     };
     let res = put(user.clone(), json!({ "instance": { "name": "Nope" } })).await;
     expect_problem(res, 403).await;
+    let robots = |server_url: String| async move {
+        let res = http()
+            .get(format!("{server_url}/robots.txt"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/plain")
+        );
+        res.text().await.unwrap()
+    };
+    assert_eq!(
+        robots(server.url.clone()).await,
+        "User-agent: *\nDisallow:\n"
+    );
+    for garbage in [json!([1, 2]), json!("instance"), json!(null)] {
+        let problem = expect_problem(put(admin.clone(), garbage.clone()).await, 400).await;
+        assert!(
+            problem["detail"].as_str().unwrap().contains("object"),
+            "{garbage}: {problem}"
+        );
+    }
 
     let res = put(
         admin.clone(),
         json!({
             "instance": { "name": "Harbour Videos", "shortDescription": "Films of the harbour",
-                          "customizations": { "css": "body { outline: 1px solid red; }" } },
+                          "customizations": { "css": "body { outline: 1px solid red; }" },
+                          "robots": "User-agent: *\nDisallow: /\n" },
             "signup": { "enabled": true, "requiresApproval": true },
             "user": { "videoQuota": 1048576 },
             "transcoding": { "resolutions": { "240p": true, "720p": false } },
@@ -43,6 +70,11 @@ async fn custom_config_is_applied_at_once_and_survives_a_restart() {
     assert_eq!(custom["instance"]["name"], "Harbour Videos");
     assert_eq!(custom["transcoding"]["resolutions"]["240p"], true);
     assert_eq!(custom["transcoding"]["resolutions"]["720p"], false);
+    assert_eq!(custom["instance"]["robots"], "User-agent: *\nDisallow: /");
+    assert_eq!(
+        robots(server.url.clone()).await,
+        "User-agent: *\nDisallow: /\n"
+    );
 
     let config: Value = http()
         .get(server.api("/config"))

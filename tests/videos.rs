@@ -122,6 +122,18 @@ async fn legacy_upload_is_published_as_hls_and_served_with_ranges() {
     assert_eq!(res.status(), 206);
     assert_eq!(res.headers()["content-type"], "video/mp4");
     assert_eq!(res.bytes().await.unwrap().len(), 100);
+    // HEAD gives the file's size and no bytes (players and link checkers probe with it).
+    let res = http()
+        .head(file["fileUrl"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["content-length"].to_str().unwrap(),
+        file["size"].to_string()
+    );
+    assert!(res.bytes().await.unwrap().is_empty());
     let etag = http()
         .get(file["fileUrl"].as_str().unwrap())
         .send()

@@ -74,6 +74,8 @@ pub struct Config {
     pub instance_short_description: String,
     pub instance_description: String,
     pub instance_terms: String,
+    /// The text of `/robots.txt` (`instance.robots`), as PeerTube's admins edit theirs.
+    pub robots: String,
     /// Stylesheet added to every page after Kinora's own (`instance.custom_css`).
     pub custom_css: String,
     pub registration: RegistrationMode,
@@ -130,6 +132,7 @@ impl Config {
                 .into(),
             instance_description: String::new(),
             instance_terms: String::new(),
+            robots: "User-agent: *\nDisallow:".into(),
             custom_css: String::new(),
             registration: RegistrationMode::Closed,
             user_video_quota: 10 * 1024 * 1024 * 1024,

@@ -132,6 +132,15 @@ pub static SETTINGS: &[Setting] = &[
         show: |c| quoted(&c.instance_terms),
     },
     Setting {
+        key: "instance.robots",
+        doc: "The text served as /robots.txt (by default every crawler may index everything).",
+        apply: |c, v| {
+            c.robots = text(10_000, v)?;
+            Ok(())
+        },
+        show: |c| quoted(&c.robots),
+    },
+    Setting {
         key: "instance.custom_css",
         doc: "CSS added to every page after Kinora's stylesheet.",
         apply: |c, v| {

@@ -1,5 +1,5 @@
 //! Instance settings changed by administrators at run time (name, descriptions, rules,
-//! registration mode, default quotas, transcoding resolutions, custom CSS): validated by the
+//! registration mode, default quotas, transcoding resolutions, custom CSS, robots.txt): validated by the
 //! configuration's own rules, stored in SQLite, and layered over the file, environment and flag
 //! configuration: at start-up and at once when changed.
 
@@ -16,6 +16,7 @@ pub const EDITABLE: &[&str] = &[
     "instance.description",
     "instance.terms",
     "instance.custom_css",
+    "instance.robots",
     "registration",
     "user.video_quota",
     "user.video_quota_daily",

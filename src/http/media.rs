@@ -25,15 +25,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/static/streaming-playlists/hls/private",
     ] {
         let path = format!("{prefix}/{{uuid}}/{{file}}");
-        cfg.route(&path, web::get().to(hls_file))
-            .route(&path, web::head().to(hls_file));
+        cfg.route(&path, web::get().to(hls_file));
     }
     for path in [
         "/static/web-videos/{file}",
         "/static/web-videos/private/{file}",
     ] {
-        cfg.route(path, web::get().to(web_video))
-            .route(path, web::head().to(web_video));
+        cfg.route(path, web::get().to(web_video));
     }
     cfg.route("/lazy-static/torrents/{file}", web::get().to(torrent));
 }

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod error;
 pub mod extract;
 pub mod feeds;
+pub mod head;
 pub mod https;
 pub mod media;
 pub mod metrics;
@@ -90,6 +91,7 @@ pub fn serve(
             )
             .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
             .wrap(from_fn(trim_api_slash))
+            .wrap(from_fn(head::as_get))
             .wrap(from_fn(log_request))
             .wrap(from_fn(https::hsts))
             .wrap(from_fn(metrics::track))

@@ -1,5 +1,6 @@
 //! Discovery: WebFinger (`acct:` for accounts, channels and the instance actor `peertube`),
-//! NodeInfo 2.0 with the link to the instance actor, and host-meta.
+//! NodeInfo 2.0 with the link to the instance actor, host-meta, and `/robots.txt` (the
+//! administrators' `instance.robots`).
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
@@ -13,7 +14,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/.well-known/nodeinfo", web::get().to(nodeinfo_links))
         .route("/nodeinfo/2.0.json", web::get().to(nodeinfo))
         .route("/nodeinfo/2.0", web::get().to(nodeinfo))
-        .route("/.well-known/host-meta", web::get().to(host_meta));
+        .route("/.well-known/host-meta", web::get().to(host_meta))
+        .route("/robots.txt", web::get().to(robots));
+}
+
+async fn robots(state: web::Data<AppState>) -> HttpResponse {
+    // Settings are stored trimmed; a text file ends with a line break.
+    let text = format!("{}\n", state.settings().robots.trim_end());
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(text)
 }
 
 #[derive(serde::Deserialize)]

@@ -49,6 +49,27 @@ pub struct VideoFilter {
 
 /// The ORDER BY of a sort name; `published_only` lists carry a publication date on every row,
 /// which lets the default order use the listing index.
+/// PeerTube's sortable video columns (each also with a leading `-`), plus `match` for searches.
+pub const SORTS: [&str; 12] = [
+    "name",
+    "duration",
+    "createdAt",
+    "publishedAt",
+    "originallyPublishedAt",
+    "views",
+    "likes",
+    "trending",
+    "hot",
+    "best",
+    "localVideoFilesSize",
+    "match",
+];
+
+/// Whether `sort` is one PeerTube accepts for videos (it answers 400 otherwise).
+pub fn is_sort(sort: &str) -> bool {
+    SORTS.contains(&sort.strip_prefix('-').unwrap_or(sort))
+}
+
 fn sort_clause(sort: &str, published_only: bool) -> &'static str {
     match sort {
         "-views" => "v.views DESC",
@@ -61,8 +82,17 @@ fn sort_clause(sort: &str, published_only: bool) -> &'static str {
         "-name" => "v.name COLLATE NOCASE DESC",
         "createdAt" => "v.created_at ASC",
         "-createdAt" => "v.created_at DESC",
-        "publishedAt" => "v.published_at ASC",
+        // Kinora keeps no separate original publication date: it is the publication.
+        "publishedAt" | "originallyPublishedAt" => "v.published_at ASC",
+        "-originallyPublishedAt" => "v.published_at DESC",
         "-trending" | "-hot" | "-best" => "v.views DESC, v.published_at DESC",
+        "trending" | "hot" | "best" => "v.views ASC, v.published_at ASC",
+        "localVideoFilesSize" => {
+            "(SELECT COALESCE(SUM(f.size), 0) FROM video_files f WHERE f.video_id = v.id) ASC"
+        }
+        "-localVideoFilesSize" => {
+            "(SELECT COALESCE(SUM(f.size), 0) FROM video_files f WHERE f.video_id = v.id) DESC"
+        }
         _ if published_only => "v.published_at DESC",
         _ => "COALESCE(v.published_at, v.created_at) DESC",
     }

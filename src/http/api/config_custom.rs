@@ -1,5 +1,5 @@
 //! PeerTube's `GET|PUT|DELETE /config/custom` (administrators): the run-time instance settings
-//! in PeerTube's `CustomConfig` shape (the parts Kinora has: instance texts and custom CSS,
+//! in PeerTube's `CustomConfig` shape (the parts Kinora has: instance texts, custom CSS and robots.txt,
 //! sign-up mode, default quotas, transcoding resolutions). PUT changes the fields sent; DELETE
 //! returns to the file configuration. Stored in SQLite, effective at once.
 
@@ -34,6 +34,7 @@ pub fn custom_json(c: &Config) -> Value {
             "description": c.instance_description,
             "terms": c.instance_terms,
             "customizations": { "css": c.custom_css, "javascript": "" },
+            "robots": c.robots,
         },
         "signup": {
             "enabled": c.registration != RegistrationMode::Closed,
@@ -54,6 +55,12 @@ pub fn custom_json(c: &Config) -> Value {
 
 /// The configuration keys and raw values a `CustomConfig` body asks for.
 pub fn changes_from(body: &Value) -> ApiResult<Vec<(String, String)>> {
+    if !body.is_object() {
+        return Err(ApiError::invalid_field(
+            "body",
+            "the body must be a CustomConfig object",
+        ));
+    }
     let mut out = Vec::new();
     let text = |v: &Value, field: &str| -> ApiResult<String> {
         match v {
@@ -71,6 +78,7 @@ pub fn changes_from(body: &Value) -> ApiResult<Vec<(String, String)>> {
         ("shortDescription", "instance.short_description"),
         ("description", "instance.description"),
         ("terms", "instance.terms"),
+        ("robots", "instance.robots"),
     ] {
         if let Some(v) = instance.get(field) {
             out.push((key.to_string(), text(v, field)?));

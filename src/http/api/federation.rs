@@ -366,15 +366,52 @@ struct AccountBody {
     account_name: String,
 }
 
+/// A host as PeerTube's `isHostValid` takes it: a domain name (an internationalised one in its
+/// ASCII form) or an IP address, with an optional port; lower-cased.
 fn clean_host(host: &str) -> ApiResult<String> {
-    let h = host.trim().to_ascii_lowercase();
-    if h.is_empty() || h.contains(['/', '@', ' ']) || h.len() > 253 {
-        return Err(ApiError::invalid_field(
+    let invalid = || {
+        ApiError::invalid_field(
             "host",
-            "host must be a domain name",
-        ));
+            "host must be a domain name or an IP address, with an optional port",
+        )
+    };
+    let h = host.trim();
+    if h.is_empty()
+        || h.len() > 253
+        || h.ends_with(':')
+        || h.contains(['/', '@', '?', '#', '%', '\\'])
+    {
+        return Err(invalid());
     }
-    Ok(h)
+    let url = url::Url::parse(&format!("http://{h}/")).map_err(|_| invalid())?;
+    let name = match url.host() {
+        Some(url::Host::Domain(d)) => {
+            let labels_ok = d.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            });
+            if !labels_ok {
+                return Err(invalid());
+            }
+            d.to_string()
+        }
+        Some(url::Host::Ipv4(ip)) => ip.to_string(),
+        Some(url::Host::Ipv6(ip)) => format!("[{ip}]"),
+        None => return Err(invalid()),
+    };
+    // The port as written: the URL parser drops 80, the default of the scheme it was given.
+    Ok(match h.rsplit_once(':') {
+        Some((_, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
+            let port: u16 = port.parse().map_err(|_| invalid())?;
+            format!("{name}:{port}")
+        }
+        _ => name,
+    })
 }
 
 async fn owner_of(state: &AppState, me: &UserRow, server: bool) -> ApiResult<Option<i64>> {
@@ -549,4 +586,41 @@ async fn unblock_account_route<const SERVER: bool>(
     n: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     unblock_account(&state, &me, SERVER, &n).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_host;
+
+    #[test]
+    fn hosts_are_checked_as_peertube_checks_them() {
+        for (given, kept) in [
+            ("Videos.Example.org", "videos.example.org"),
+            ("peertube.example:8443", "peertube.example:8443"),
+            ("example.net:80", "example.net:80"),
+            ("192.0.2.7", "192.0.2.7"),
+            ("[2001:db8::1]:9000", "[2001:db8::1]:9000"),
+            ("bücher.example", "xn--bcher-kva.example"),
+            ("localhost", "localhost"),
+        ] {
+            assert_eq!(clean_host(given).unwrap(), kept, "{given}");
+        }
+        for bad in [
+            "",
+            "exa mple.org",
+            "a/b",
+            "user@host",
+            "-bad.example",
+            "bad-.example",
+            "a..b",
+            "under_score.example",
+            "host:99999",
+            "host:",
+            "x.example?q",
+            "%41.example",
+            "::1",
+        ] {
+            assert!(clean_host(bad).is_err(), "{bad:?}");
+        }
+    }
 }

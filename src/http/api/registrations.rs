@@ -9,7 +9,7 @@ use super::json;
 use crate::app::AppState;
 use crate::domain::registrations::{self, SignUp, SignUpOutcome, state_label};
 use crate::http::error::ApiResult;
-use crate::http::extract::{AuthUser, Paging};
+use crate::http::extract::{AuthUser, OptionalJson, Paging};
 use crate::store::registrations::RegistrationRow;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -136,11 +136,9 @@ async fn accept(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
     id: web::Path<i64>,
-    body: Option<web::Json<ModerationBody>>,
+    OptionalJson(body): OptionalJson<ModerationBody>,
 ) -> ApiResult<HttpResponse> {
-    let response = body
-        .and_then(|b| b.into_inner().moderation_response)
-        .unwrap_or_default();
+    let response = body.and_then(|b| b.moderation_response).unwrap_or_default();
     registrations::accept(
         &state.store,
         &me,
@@ -156,11 +154,9 @@ async fn reject(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
     id: web::Path<i64>,
-    body: Option<web::Json<ModerationBody>>,
+    OptionalJson(body): OptionalJson<ModerationBody>,
 ) -> ApiResult<HttpResponse> {
-    let response = body
-        .and_then(|b| b.into_inner().moderation_response)
-        .unwrap_or_default();
+    let response = body.and_then(|b| b.moderation_response).unwrap_or_default();
     registrations::reject(&state.store, &me, id.into_inner(), response).await?;
     Ok(HttpResponse::NoContent().finish())
 }

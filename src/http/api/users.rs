@@ -8,7 +8,7 @@ use super::json::{self, Urls};
 use crate::app::AppState;
 use crate::domain::{roles, users};
 use crate::http::error::ApiResult;
-use crate::http::extract::{AuthUser, Paging};
+use crate::http::extract::{AuthUser, OptionalJson, Paging};
 use crate::store::users::{UserChanges, UserFilter};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -182,9 +182,9 @@ async fn block(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
     id: web::Path<i64>,
-    body: Option<web::Json<BlockBody>>,
+    OptionalJson(body): OptionalJson<BlockBody>,
 ) -> ApiResult<HttpResponse> {
-    let reason = body.and_then(|b| b.into_inner().reason);
+    let reason = body.and_then(|b| b.reason);
     users::set_blocked(&state.store, &me, id.into_inner(), true, reason).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -12,7 +12,7 @@ use crate::domain::roles;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::MAX_COUNT;
 use crate::store::users::UserRow;
-use crate::store::videos::VideoFilter;
+use crate::store::videos::{self as video_list, VideoFilter};
 
 fn params(req: &HttpRequest) -> HashMap<String, Vec<String>> {
     let mut map: HashMap<String, Vec<String>> = HashMap::new();
@@ -123,6 +123,20 @@ pub fn parse(req: &HttpRequest) -> ApiResult<VideoFilter> {
         })
         .collect::<ApiResult<Vec<_>>>()?;
     let include = number(&map, "include", 0, (0, 63))?;
+    let sort = map
+        .get("sort")
+        .and_then(|v| v.first())
+        .cloned()
+        .unwrap_or_else(|| "-publishedAt".into());
+    if !video_list::is_sort(&sort) {
+        return Err(ApiError::invalid_field(
+            "sort",
+            format!(
+                "sort must be one of {}, each optionally with a leading -",
+                video_list::SORTS.join(", ")
+            ),
+        ));
+    }
     Ok(VideoFilter {
         privacies,
         include_unpublished: include & 1 != 0,
@@ -150,11 +164,7 @@ pub fn parse(req: &HttpRequest) -> ApiResult<VideoFilter> {
                 .filter(|f| *f == "local" || *f == "all-local")
                 .map(|_| true)
         }),
-        sort: map
-            .get("sort")
-            .and_then(|v| v.first())
-            .cloned()
-            .unwrap_or_else(|| "-publishedAt".into()),
+        sort,
         start: number(&map, "start", 0, (0, i64::MAX))?,
         count: number(&map, "count", 15, (0, MAX_COUNT))?,
         ..Default::default()

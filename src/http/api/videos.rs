@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::domain::video_pictures::{self, PictureUploads};
 use crate::domain::{DomainError, accounts, channels, history, videos};
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{AuthUser, MaybeUser, client_ip};
+use crate::http::extract::{AuthUser, MaybeUser, OptionalJson, client_ip};
 use crate::http::multipart::read_video_form;
 use crate::store::users::UserRow;
 use crate::store::videos::VideoFilter;
@@ -325,7 +325,7 @@ async fn view(
     state: web::Data<AppState>,
     MaybeUser(user): MaybeUser,
     id: web::Path<String>,
-    body: Option<web::Json<Viewing>>,
+    OptionalJson(body): OptionalJson<Viewing>,
 ) -> ApiResult<HttpResponse> {
     let viewer = match &user {
         Some(u) => format!("user:{}", u.id),
@@ -351,7 +351,8 @@ async fn watching(
     id: web::Path<String>,
     body: web::Json<Viewing>,
 ) -> ApiResult<HttpResponse> {
-    view(req, state, MaybeUser(Some(me)), id, Some(body)).await
+    let body = OptionalJson(Some(body.into_inner()));
+    view(req, state, MaybeUser(Some(me)), id, body).await
 }
 
 /// A Kinora addition for the upload page: the video's state and the progress of the jobs

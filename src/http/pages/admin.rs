@@ -377,7 +377,8 @@ async fn settings_page(
             "s": {
                 "name": c.instance_name, "short_description": c.instance_short_description,
                 "description": c.instance_description, "terms": c.instance_terms,
-                "custom_css": c.custom_css, "registration": c.registration.as_str(),
+                "custom_css": c.custom_css, "robots": c.robots,
+                "registration": c.registration.as_str(),
                 "quota_mb": mb(c.user_video_quota), "quota_daily_mb": mb(c.user_video_quota_daily),
                 "resolutions": c.ladder.resolutions,
             },
@@ -394,6 +395,7 @@ struct SettingsForm {
     description: String,
     terms: String,
     custom_css: String,
+    robots: String,
     registration: String,
     quota_mb: i64,
     quota_daily_mb: i64,
@@ -438,6 +440,7 @@ async fn save_settings(
         description: field("description"),
         terms: field("terms"),
         custom_css: field("custom_css"),
+        robots: field("robots"),
         registration: field("registration"),
         quota_mb: field("quota_mb").trim().parse().unwrap_or(-1),
         quota_daily_mb: field("quota_daily_mb").trim().parse().unwrap_or(-1),
@@ -455,6 +458,7 @@ async fn save_settings(
         ("instance.description".into(), form.description),
         ("instance.terms".into(), form.terms),
         ("instance.custom_css".into(), form.custom_css),
+        ("instance.robots".into(), form.robots),
         ("registration".into(), form.registration),
         ("user.video_quota".into(), bytes(form.quota_mb).to_string()),
         (
