@@ -64,7 +64,8 @@ async fn node(script: &str, args: Vec<OsString>) -> Output {
     .unwrap()
 }
 
-/// The whole web interface in Chromium (tests/browser/e2e.js): sign-up and login, upload
+/// The whole web interface in Chromium (tests/browser/e2e.js): sign-up and login (with the
+/// `Authorization` call a sign-in web view such as Grayjay's waits for), upload
 /// through the upload page to 100% and "published" with an uploaded thumbnail that becomes the
 /// watch page's poster, playback with a quality switch between the remuxed original (90p) and
 /// the AV1 rung (48p), like, comment and reply, another thumbnail from the edit page, the home

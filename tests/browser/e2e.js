@@ -132,9 +132,21 @@ async function serverOffset(page, location, total) {
     await step(page, 'login', async () => {
       await page.fill('#username', 'alice');
       await page.fill('#password', 'alice-secret-1');
+      // What Grayjay's sign-in web view waits for (its completionUrl `/api/v1/users/me?*` and
+      // headersToFind `Authorization`), as PeerTube's client asks it after a login.
+      const asked = page.waitForRequest((r) => new URL(r.url()).pathname === '/api/v1/users/me'
+        && /^Bearer \S+$/.test(r.headers().authorization || ''));
       await page.click('form[action="/login"] button[type=submit]');
       await page.waitForURL(/\/my-account/);
       if (!(await page.isVisible('a[href="/videos/upload"]'))) throw new Error('no upload link when signed in');
+      const authorization = (await asked).headers().authorization;
+      const me = await page.request.get(`${base}/api/v1/users/me`, { headers: { Authorization: authorization } });
+      if (me.status() !== 200 || (await me.json()).username !== 'alice') {
+        throw new Error(`the header a sign-in web view keeps does not authenticate: ${me.status()}`);
+      }
+      if ((await page.evaluate(() => document.cookie)).includes('kinora_login_token')) {
+        throw new Error('the one-time login token cookie is still readable');
+      }
     });
 
     let watchUrl;

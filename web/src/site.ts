@@ -33,6 +33,19 @@ document.addEventListener('click', (event) => {
   document.cookie = `kinora-home-scope=${scope}; path=/; max-age=31536000; SameSite=Lax`;
 });
 
+// Right after signing in, the server leaves the session's token in a short-lived cookie: it is
+// deleted at once and used for one call of /api/v1/users/me with an Authorization header, as
+// PeerTube's web client makes after its login. App sign-in screens that show our login page in a
+// web view (Grayjay's) wait for that request and keep its header as their credentials.
+const loginToken = document.cookie.split('; ').find((c) => c.startsWith('kinora_login_token='));
+if (loginToken) {
+  document.cookie = 'kinora_login_token=; path=/; max-age=0; SameSite=Strict';
+  const token = decodeURIComponent(loginToken.slice('kinora_login_token='.length));
+  if (token) {
+    void fetch('/api/v1/users/me', { headers: { Authorization: `Bearer ${token}` } }).catch(() => undefined);
+  }
+}
+
 // Lists filled from the API (`data-api-videos`), such as the subscriptions feed: a 404 means
 // this instance does not offer that API yet, and the page says so instead of failing.
 import { api, ApiError, el, t } from './lib/api';

@@ -66,6 +66,24 @@ struct LoginForm {
     next: Option<String>,
 }
 
+/// A cookie the pages' script reads once, right after signing in, to make one API call with the
+/// session's token in `Authorization` and then delete: app sign-in screens that open our login
+/// page in a web view (Grayjay's, written for PeerTube's web client, which keeps its token in
+/// scripts) finish when they see `/api/v1/users/me` asked with that header, and keep it.
+pub const LOGIN_TOKEN_COOKIE: &str = "kinora_login_token";
+
+/// How long the script has to pick the token up; a client without scripts never does.
+const LOGIN_TOKEN_SECONDS: i64 = 120;
+
+fn login_token_cookie(state: &AppState, value: String, max_age: CookieDuration) -> Cookie<'static> {
+    Cookie::build(LOGIN_TOKEN_COOKIE, value)
+        .path("/")
+        .same_site(SameSite::Strict)
+        .secure(state.base_url().starts_with("https://"))
+        .max_age(max_age)
+        .finish()
+}
+
 fn session_cookie(state: &AppState, value: String, max_age: CookieDuration) -> Cookie<'static> {
     Cookie::build(SESSION_COOKIE, value)
         .path("/")
@@ -92,14 +110,23 @@ async fn login(
     };
     match attempt.await {
         Ok(tokens) => {
-            let cookie = session_cookie(
-                &state,
-                tokens.access_token,
-                CookieDuration::seconds(tokens.expires_in as i64),
-            );
+            let cookies = [
+                session_cookie(
+                    &state,
+                    tokens.access_token.clone(),
+                    CookieDuration::seconds(tokens.expires_in as i64),
+                ),
+                login_token_cookie(
+                    &state,
+                    tokens.access_token,
+                    CookieDuration::seconds(LOGIN_TOKEN_SECONDS),
+                ),
+            ];
             let mut response = see_other(&next);
-            if let Err(e) = response.add_cookie(&cookie) {
-                tracing::error!(error = %e, "cannot set session cookie");
+            for cookie in &cookies {
+                if let Err(e) = response.add_cookie(cookie) {
+                    tracing::error!(error = %e, "cannot set session cookie");
+                }
             }
             response
         }
@@ -136,6 +163,11 @@ async fn logout(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     }
     let mut response = see_other("/");
     let _ = response.add_cookie(&session_cookie(&state, String::new(), CookieDuration::ZERO));
+    let _ = response.add_cookie(&login_token_cookie(
+        &state,
+        String::new(),
+        CookieDuration::ZERO,
+    ));
     response
 }
 
