@@ -411,3 +411,89 @@ fn rungs_above_720p_are_encoded_in_a_pass_of_their_own() {
         assert!(text.starts_with("av1|86|48"), "{text}");
     }
 }
+
+/// A copy of `short.mp4` (50 pictures, keyframes at 0 and 25) whose samples `damaged` carry a
+/// NAL length that runs past the sample, as a damaged upload may.
+fn damaged_short(damaged: impl Fn(usize, bool) -> bool) -> tempfile::NamedTempFile {
+    let src = fixture("short.mp4");
+    let inp = input::open(&src, &ProbeLimits::default()).unwrap();
+    let mut bytes = std::fs::read(&src).unwrap();
+    for (i, s) in inp.video.samples.iter().enumerate() {
+        if damaged(i, s.sync) {
+            let at = s.offset as usize;
+            bytes[at..at + 4].copy_from_slice(&[0x7f, 0xff, 0xff, 0xff]);
+        }
+    }
+    let file = tempfile::Builder::new().suffix(".mp4").tempfile().unwrap();
+    std::fs::write(file.path(), bytes).unwrap();
+    file
+}
+
+/// A damaged picture is concealed (the pictures up to the next keyframe are skipped, the one
+/// before stays on screen), as players and ffmpeg do, instead of failing the whole video; more
+/// than half damaged is an error that says so.
+#[test]
+fn damaged_pictures_are_skipped_to_the_next_keyframe() {
+    let transcode = |src: &std::path::Path| {
+        let cfg = LadderConfig {
+            resolutions: vec![36],
+            ..Default::default()
+        };
+        let p = plan(&probe(src).unwrap(), &cfg).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let opts = TranscodeOptions {
+            segment_seconds: 1.0,
+            ..Default::default()
+        };
+        run(src, out.path(), &p, &opts, &Control::new()).map(|_| out)
+    };
+    let src = damaged_short(|i, _| i == 7);
+    let out = transcode(src.path()).expect("one damaged picture is concealed");
+    let av1 = std::fs::read(out.path().join("36-fragmented.mp4")).unwrap();
+    let video: Vec<_> = fragments(&av1)
+        .iter()
+        .flat_map(|f| f.traf(1).unwrap().samples.clone())
+        .collect();
+    // Pictures 0-6 and 25-49, give or take the B-frames decoded before the damage.
+    assert!((30..=34).contains(&video.len()), "{} pictures", video.len());
+    let ticks: u64 = video.iter().map(|s| u64::from(s.duration)).sum();
+    assert_eq!(ticks, 25_600, "still 2 s at 12800 ticks/s, as the input");
+
+    let src = damaged_short(|_, sync| !sync);
+    let err = transcode(src.path()).expect_err("a video of damage is refused");
+    assert!(
+        matches!(&err, MediaError::Decode(m) if m.contains("more than half of the 50 pictures")),
+        "{err}"
+    );
+}
+
+/// A damaged Vorbis header claiming 3.9 GHz (found by mutating `h264_vorbis.mkv`): refused
+/// with a clear error, where the resampler built for that rate held 24 GB until killed.
+#[test]
+fn an_absurd_audio_sample_rate_is_refused() {
+    let mut bytes = std::fs::read(fixture("h264_vorbis.mkv")).unwrap();
+    let ident = bytes
+        .windows(7)
+        .position(|w| w == b"\x01vorbis")
+        .expect("the Vorbis identification header");
+    // Version (4 bytes) and channels (1) come first, then the rate, little-endian.
+    let rate = ident + 7 + 4 + 1;
+    bytes[rate..rate + 4].copy_from_slice(&0xe771_ac44u32.to_le_bytes());
+    let src = tempfile::Builder::new().suffix(".mkv").tempfile().unwrap();
+    std::fs::write(src.path(), bytes).unwrap();
+    let cfg = LadderConfig {
+        resolutions: vec![48],
+        ..Default::default()
+    };
+    let p = plan(&probe(src.path()).unwrap(), &cfg).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let err = run(
+        src.path(),
+        out.path(),
+        &p,
+        &TranscodeOptions::default(),
+        &Control::new(),
+    )
+    .expect_err("refused");
+    assert!(err.to_string().contains("3882986564 Hz"), "{err}");
+}

@@ -11,6 +11,11 @@ use crate::media::MediaError;
 pub const OUT_RATE: u32 = 48_000;
 const CHUNK: usize = 1024;
 
+/// Sample rates taken as audio: telephone to studio rates. A damaged header can claim any
+/// 32-bit rate, and the FFT resampler's length grows with the rate over its common divisor
+/// with 48 kHz: a 24 KB file claiming about a billion hertz held 24 GB before this check.
+const RATES: std::ops::RangeInclusive<u32> = 4_000..=384_000;
+
 /// Mixes interleaved `channels`-channel samples to interleaved stereo. Mono is copied to both
 /// sides; 3 and more channels use the ITU-R BS.775 downmix of the first six (L R C LFE Ls Rs,
 /// the usual order of AAC, Vorbis and FLAC after their decoders' remapping), LFE dropped.
@@ -50,6 +55,13 @@ pub struct To48k {
 
 impl To48k {
     pub fn new(rate: u32) -> Result<Self, MediaError> {
+        if !RATES.contains(&rate) {
+            return Err(MediaError::Unsupported(format!(
+                "an audio sample rate of {rate} Hz (Kinora takes {} to {} Hz)",
+                RATES.start(),
+                RATES.end()
+            )));
+        }
         let resampler = if rate == OUT_RATE {
             None
         } else {
@@ -132,6 +144,17 @@ impl To48k {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rates_outside_audio_are_refused_before_any_allocation() {
+        for rate in [0, 3, 3_999, 384_001, 3_882_986_564] {
+            let e = To48k::new(rate).err().expect("refused");
+            assert!(e.to_string().contains(&format!("{rate} Hz")), "{e}");
+        }
+        for rate in [4_000, 8_000, 44_100, 48_000, 96_000, 384_000] {
+            To48k::new(rate).unwrap();
+        }
+    }
 
     #[test]
     fn resampled_length_and_pitch() {

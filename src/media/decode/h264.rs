@@ -122,4 +122,11 @@ impl super::VideoDecoder for H264Decoder {
     fn finish(&mut self) -> Result<Vec<(i64, Picture)>, MediaError> {
         Ok(Vec::new())
     }
+
+    /// A new decoder: after an error (or a panic caught mid-picture) the old one's reference
+    /// pictures cannot be trusted, and the next keyframe needs none of them.
+    fn restart(&mut self) -> bool {
+        self.decoder = rusty_h264_decoder::Decoder::new();
+        true
+    }
 }

@@ -27,6 +27,12 @@ pub trait VideoDecoder {
 
     /// End of stream: the pictures the decoder still holds.
     fn finish(&mut self) -> Result<Vec<(i64, Picture)>, MediaError>;
+
+    /// After a decode error, starts afresh so that decoding can resume at the next keyframe;
+    /// `false` when this decoder cannot, and the error ends the job.
+    fn restart(&mut self) -> bool {
+        false
+    }
 }
 
 /// A decoder for `codec` from its configuration record (`avcC` or `av1C`), using `threads`

@@ -271,6 +271,11 @@ struct DecodeContext {
 /// the edit list or over the frame-rate cap, marks segment-boundary keyframes, and hands each
 /// to `deliver` (which returns false to stop). Returns the number of frames delivered and a
 /// representative picture for thumbnails.
+///
+/// A sample the decoder refuses (a damaged upload: a bad sector, a cut transfer patched over)
+/// is concealed as players and ffmpeg conceal it: the decoder restarts and the pictures up to
+/// the next keyframe are skipped, the previous picture staying on screen longer. The job fails
+/// only when more than half of the samples are lost, or the decoder cannot restart.
 fn decode_all(
     decoder: &mut dyn VideoDecoder,
     file: &mut std::fs::File,
@@ -294,15 +299,34 @@ fn decode_all(
     let mut last_report = Instant::now();
     let mut sample = Vec::new();
     let n = video.samples.len();
+    let mut lost = Lost::default();
     for i in 0..=n {
         control.check()?;
         let ready: Vec<(i64, Picture)> = if i < n {
             let s = video.samples[i];
+            if lost.resyncing && !s.sync {
+                lost.skip(n)?;
+                continue;
+            }
             input::read_samples(file, video, i..i + 1, &mut sample)?;
             let pts = pts_of(&s);
             let mut ready = Vec::new();
-            for (pts, pic) in decoder.send(&sample, s.sync, pts)? {
-                ready.extend(reorder.push(pts, pic));
+            match decoder.send(&sample, s.sync, pts) {
+                Ok(pictures) => {
+                    lost.resyncing = false;
+                    for (pts, pic) in pictures {
+                        ready.extend(reorder.push(pts, pic));
+                    }
+                }
+                // A damaged sample: the decoder's refusal, or NAL lengths that do not fit.
+                Err(e @ (MediaError::Decode(_) | MediaError::Malformed { .. }))
+                    if decoder.restart() =>
+                {
+                    lost.first_error.get_or_insert(e.to_string());
+                    lost.resyncing = true;
+                    lost.skip(n)?;
+                }
+                Err(e) => return Err(e),
             }
             ready
         } else {
@@ -354,7 +378,38 @@ fn decode_all(
             }
         }
     }
+    if lost.samples > 0 {
+        tracing::warn!(
+            lost = lost.samples,
+            of = n,
+            first_error = lost.first_error.as_deref().unwrap_or(""),
+            "damaged video samples were skipped"
+        );
+    }
     Ok((count, picker.best()))
+}
+
+/// Samples skipped after decode errors (see `decode_all`).
+#[derive(Default)]
+struct Lost {
+    samples: usize,
+    /// Skipping to the next keyframe after an error.
+    resyncing: bool,
+    first_error: Option<String>,
+}
+
+impl Lost {
+    /// Counts one more skipped sample of `total`; an error once more than half are lost.
+    fn skip(&mut self, total: usize) -> Result<(), MediaError> {
+        self.samples += 1;
+        if self.samples * 2 > total {
+            return Err(MediaError::Decode(format!(
+                "more than half of the {total} pictures are damaged; the first: {}",
+                self.first_error.as_deref().unwrap_or("unknown")
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// The Opus track's header: 48 kHz timescale, pre-skip trimmed by a one-entry edit list.
