@@ -6,6 +6,7 @@
 mod media_support;
 
 use kinora::media::decode::av1::Av1Decoder;
+use kinora::media::decode::av1_child::Av1ChildDecoder;
 use kinora::media::decode::h264::H264Decoder;
 use kinora::media::decode::{VideoDecoder, reorder::Reorder};
 use kinora::media::picture::Picture;
@@ -319,20 +320,43 @@ fn av1_samples() -> (Vec<u8>, Vec<Vec<u8>>) {
 /// errors here, never a crash of this process. rav1d 1.1.0 itself does abort on some of them
 /// (round 12 of this seed: an `unwrap` of a missing frame header in its `decode.rs` `on_error`,
 /// single-threaded too, and a panic cannot unwind out of its `extern "C"` API): that ends the
-/// worker, and this test checks it came back as an error and that a fresh worker still decodes.
+/// worker, and this test checks it came back as an error and that a restarted worker (what the
+/// transcoder does to conceal damage) decodes from a keyframe again.
 #[test]
 fn corrupted_av1_samples_end_in_errors_not_crashes() {
     let (config, samples) = av1_samples();
     let mut rng = media_support::XorShift(0x0a71_dec0_de5e_ed00);
     let (mut decoded, mut refused, mut crashed) = (0usize, 0usize, 0usize);
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_kinora"));
     for round in 0..40 {
         let mut stream = samples.clone();
         media_support::corrupt(&mut stream, &mut rng);
-        match media_support::decode_av1_in_worker(&config, &stream, 1 + round % 2) {
-            Ok(p) => decoded += p.len(),
+        let threads = 1 + round % 2;
+        let mut dec = Av1ChildDecoder::new(exe, &config, threads, 4096 * 4096).unwrap();
+        let mut whole = || {
+            let mut n = 0;
+            for (i, s) in stream.iter().enumerate() {
+                n += dec.send(s, i == 0, i as i64)?.len();
+            }
+            Ok::<_, kinora::media::MediaError>(n + dec.finish()?.len())
+        };
+        match whole() {
+            Ok(n) => {
+                decoded += n;
+                continue;
+            }
             Err(e) if e.to_string().contains("AV1 decoder stopped") => crashed += 1,
             Err(_) => refused += 1,
         }
+        // What the transcoder does after damage: a new worker, which decodes from a keyframe.
+        assert!(dec.restart(), "round {round}: no new worker");
+        let mut fresh = dec.send(&samples[0], true, 0).unwrap();
+        fresh.extend(dec.finish().unwrap());
+        assert_eq!(
+            fresh.len(),
+            1,
+            "round {round}: the keyframe after a restart"
+        );
     }
     eprintln!(
         "corrupted streams: {decoded} pictures decoded, {refused} refused, {crashed} crashed a worker"

@@ -4,7 +4,7 @@
 //! becomes a clear [`MediaError`] here.
 
 use std::io::{self, BufReader, BufWriter, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::thread::JoinHandle;
 
@@ -21,6 +21,10 @@ pub struct Av1ChildDecoder {
     to_child: BufWriter<ChildStdin>,
     from_child: BufReader<ChildStdout>,
     stderr: Option<JoinHandle<String>>,
+    /// How the worker was started, to start another one (`restart`).
+    exe: PathBuf,
+    av1c: Vec<u8>,
+    threads: usize,
     max_pixels: u64,
     /// Set once the worker failed: every later call repeats the error without touching it.
     failed: Option<String>,
@@ -83,6 +87,9 @@ impl Av1ChildDecoder {
             to_child: BufWriter::new(stdin),
             from_child: BufReader::new(stdout),
             stderr: Some(collect_tail(stderr)),
+            exe: exe.to_path_buf(),
+            av1c: av1c.to_vec(),
+            threads,
             max_pixels,
             failed: None,
         };
@@ -148,6 +155,21 @@ impl VideoDecoder for Av1ChildDecoder {
 
     fn finish(&mut self) -> Result<Vec<(i64, Picture)>, MediaError> {
         self.exchange(&Request::Finish)
+    }
+
+    /// A new worker (the old one, failed or crashed, is stopped when replaced): after damage
+    /// decoding resumes at the next keyframe, which needs nothing the old worker held.
+    fn restart(&mut self) -> bool {
+        match Av1ChildDecoder::new(&self.exe, &self.av1c, self.threads, self.max_pixels) {
+            Ok(fresh) => {
+                *self = fresh;
+                true
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot start another AV1 decoder process");
+                false
+            }
+        }
     }
 }
 
