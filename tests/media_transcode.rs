@@ -497,3 +497,64 @@ fn an_absurd_audio_sample_rate_is_refused() {
     .expect_err("refused");
     assert!(err.to_string().contains("3882986564 Hz"), "{err}");
 }
+
+/// Bounded mutation test of the whole transcode (demux, decode with concealment, audio, AV1
+/// encode, mux): damaged copies of an MP4 and a Matroska file with Vorbis audio transcode or
+/// end in an error, never a panic (what `mutations_never_panic` in `tests/media_probe.rs` and
+/// `mutated_media_never_panics` in `tests/media_remux.rs` check for probe and remux).
+#[test]
+fn mutated_uploads_transcode_or_fail_cleanly() {
+    let mut rng = media_support::XorShift(0x7a11_c0de_0bad_f00d);
+    let dir = tempfile::tempdir().unwrap();
+    let mut outcomes = (0, 0);
+    for name in ["short.mp4", "h264_vorbis.mkv"] {
+        let original = std::fs::read(fixture(name)).unwrap();
+        for i in 0..16 {
+            let mut d = original.clone();
+            if i % 2 == 0 {
+                // The headers: sample tables, codec configurations, track entries.
+                let at = rng.below(d.len().min(4096));
+                for b in d.iter_mut().skip(at).take(1 + rng.below(8)) {
+                    *b = rng.next() as u8;
+                }
+            } else {
+                // The coded pictures and audio packets.
+                for _ in 0..1 + rng.below(6) {
+                    let at = d.len() / 8 + rng.below(d.len() - d.len() / 8);
+                    d[at] = rng.next() as u8;
+                }
+            }
+            let src = dir.path().join(format!("m-{i}-{name}"));
+            std::fs::write(&src, &d).unwrap();
+            let out = dir.path().join(format!("out-{i}"));
+            let transcoded = std::panic::catch_unwind(|| {
+                let cfg = LadderConfig {
+                    resolutions: vec![36],
+                    ..Default::default()
+                };
+                let report = probe(&src)?;
+                let p = plan(&report, &cfg)?;
+                run(
+                    &src,
+                    &out,
+                    &p,
+                    &TranscodeOptions::default(),
+                    &Control::new(),
+                )
+            });
+            match transcoded {
+                Ok(Ok(_)) => outcomes.0 += 1,
+                Ok(Err(_)) => outcomes.1 += 1,
+                Err(_) => panic!("panicked on mutation {i} of {name}"),
+            }
+        }
+    }
+    eprintln!(
+        "mutations: {} transcoded, {} refused",
+        outcomes.0, outcomes.1
+    );
+    assert!(
+        outcomes.0 > 0,
+        "damage the pipeline conceals still gives a video"
+    );
+}
