@@ -412,6 +412,22 @@ fn rungs_above_720p_are_encoded_in_a_pass_of_their_own() {
     }
 }
 
+/// `src` transcoded to one AV1 rung of `height` (and the remuxed original when it can be) in
+/// 1 s segments, into a new temporary directory.
+fn transcode_to(src: &std::path::Path, height: u32) -> Result<tempfile::TempDir, MediaError> {
+    let cfg = LadderConfig {
+        resolutions: vec![height],
+        ..Default::default()
+    };
+    let p = plan(&probe(src)?, &cfg)?;
+    let out = tempfile::tempdir().unwrap();
+    let opts = TranscodeOptions {
+        segment_seconds: 1.0,
+        ..Default::default()
+    };
+    run(src, out.path(), &p, &opts, &Control::new()).map(|_| out)
+}
+
 /// A copy of `short.mp4` (50 pictures, keyframes at 0 and 25) whose samples `damaged` carry a
 /// NAL length that runs past the sample, as a damaged upload may.
 fn damaged_short(damaged: impl Fn(usize, bool) -> bool) -> tempfile::NamedTempFile {
@@ -434,21 +450,8 @@ fn damaged_short(damaged: impl Fn(usize, bool) -> bool) -> tempfile::NamedTempFi
 /// than half damaged is an error that says so.
 #[test]
 fn damaged_pictures_are_skipped_to_the_next_keyframe() {
-    let transcode = |src: &std::path::Path| {
-        let cfg = LadderConfig {
-            resolutions: vec![36],
-            ..Default::default()
-        };
-        let p = plan(&probe(src).unwrap(), &cfg).unwrap();
-        let out = tempfile::tempdir().unwrap();
-        let opts = TranscodeOptions {
-            segment_seconds: 1.0,
-            ..Default::default()
-        };
-        run(src, out.path(), &p, &opts, &Control::new()).map(|_| out)
-    };
     let src = damaged_short(|i, _| i == 7);
-    let out = transcode(src.path()).expect("one damaged picture is concealed");
+    let out = transcode_to(src.path(), 36).expect("one damaged picture is concealed");
     let av1 = std::fs::read(out.path().join("36-fragmented.mp4")).unwrap();
     let video: Vec<_> = fragments(&av1)
         .iter()
@@ -460,7 +463,7 @@ fn damaged_pictures_are_skipped_to_the_next_keyframe() {
     assert_eq!(ticks, 25_600, "still 2 s at 12800 ticks/s, as the input");
 
     let src = damaged_short(|_, sync| !sync);
-    let err = transcode(src.path()).expect_err("a video of damage is refused");
+    let err = transcode_to(src.path(), 36).expect_err("a video of damage is refused");
     assert!(
         matches!(&err, MediaError::Decode(m) if m.contains("more than half of the 50 pictures")),
         "{err}"
@@ -481,20 +484,7 @@ fn an_absurd_audio_sample_rate_is_refused() {
     bytes[rate..rate + 4].copy_from_slice(&0xe771_ac44u32.to_le_bytes());
     let src = tempfile::Builder::new().suffix(".mkv").tempfile().unwrap();
     std::fs::write(src.path(), bytes).unwrap();
-    let cfg = LadderConfig {
-        resolutions: vec![48],
-        ..Default::default()
-    };
-    let p = plan(&probe(src.path()).unwrap(), &cfg).unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let err = run(
-        src.path(),
-        out.path(),
-        &p,
-        &TranscodeOptions::default(),
-        &Control::new(),
-    )
-    .expect_err("refused");
+    let err = transcode_to(src.path(), 48).expect_err("refused");
     assert!(err.to_string().contains("3882986564 Hz"), "{err}");
 }
 
@@ -526,22 +516,7 @@ fn mutated_uploads_transcode_or_fail_cleanly() {
             }
             let src = dir.path().join(format!("m-{i}-{name}"));
             std::fs::write(&src, &d).unwrap();
-            let out = dir.path().join(format!("out-{i}"));
-            let transcoded = std::panic::catch_unwind(|| {
-                let cfg = LadderConfig {
-                    resolutions: vec![36],
-                    ..Default::default()
-                };
-                let report = probe(&src)?;
-                let p = plan(&report, &cfg)?;
-                run(
-                    &src,
-                    &out,
-                    &p,
-                    &TranscodeOptions::default(),
-                    &Control::new(),
-                )
-            });
+            let transcoded = std::panic::catch_unwind(|| transcode_to(&src, 36));
             match transcoded {
                 Ok(Ok(_)) => outcomes.0 += 1,
                 Ok(Err(_)) => outcomes.1 += 1,
