@@ -50,6 +50,8 @@ VARIANTS = {
     "speed8": ["--speed", "8"],
     "txrate": ["--av1", "tx_domain_rate=on"],
     "nosplit": ["--av1", "inter_tx_split=off"],
+    "noseg": ["--av1", "segmentation=off"],
+    "nofine": ["--av1", "fine_intra=off"],
     "ll": ["--low-latency", "on"],
     "ll-q150": ["--low-latency", "on", "--quantizer", "150"],
     "s9ll": ["--speed", "9", "--low-latency", "on"],

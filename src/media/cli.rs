@@ -68,7 +68,8 @@ pub enum MediaCommand {
         /// rav1e settings beyond the preset, for measuring them: `tune=psnr|psychovisual`,
         /// `lookahead=N`, `scene_detection=on|off`, `cdef=on|off`, `tiles=N`,
         /// `partition=MIN-MAX` (log2 block sides, 3..6), `low_latency=on|off`,
-        /// `tx_domain_rate=on|off`, `inter_tx_split=on|off`. Repeatable.
+        /// `tx_domain_rate=on|off`, `inter_tx_split=on|off`, `segmentation=on|off`,
+        /// `fine_intra=on|off`. Repeatable.
         #[arg(long = "av1", value_name = "KEY=VALUE")]
         av1_options: Vec<String>,
         /// Print the plan as JSON and stop.
@@ -269,6 +270,8 @@ fn apply_av1_option(t: &mut Av1Tuning, option: &str) -> anyhow::Result<()> {
         "low_latency" => t.low_latency = on()?,
         "tx_domain_rate" => t.tx_domain_rate = on()?,
         "inter_tx_split" => t.inter_tx_split = Some(on()?),
+        "segmentation" => t.segmentation = Some(on()?),
+        "fine_intra" => t.fine_directional_intra = Some(on()?),
         "partition" => {
             let (lo, hi) = value
                 .split_once('-')

@@ -60,6 +60,13 @@ pub struct Av1Tuning {
     /// `None` keeps the preset's choice.
     #[serde(default)]
     pub inter_tx_split: Option<bool>,
+    /// Segmentation (per-block quantizer segments; rav1e's presets 1 to 10 search them
+    /// simply); `None` keeps the preset's choice, `Some(false)` signals none.
+    #[serde(default)]
+    pub segmentation: Option<bool>,
+    /// Angle deltas of directional intra modes (on in every preset); `None` keeps it.
+    #[serde(default)]
+    pub fine_directional_intra: Option<bool>,
 }
 
 impl Default for Av1Tuning {
@@ -74,6 +81,8 @@ impl Default for Av1Tuning {
             low_latency: false,
             tx_domain_rate: false,
             inter_tx_split: None,
+            segmentation: None,
+            fine_directional_intra: None,
         }
     }
 }
@@ -157,6 +166,14 @@ fn encoder_config(s: &Av1Settings) -> EncoderConfig {
     ss.transform.tx_domain_rate = t.tx_domain_rate;
     if let Some(split) = t.inter_tx_split {
         ss.transform.enable_inter_tx_split = split;
+    }
+    match t.segmentation {
+        Some(false) => ss.segmentation = SegmentationLevel::Disabled,
+        Some(true) => ss.segmentation = SegmentationLevel::Simple,
+        None => {}
+    }
+    if let Some(fine) = t.fine_directional_intra {
+        ss.prediction.fine_directional_intra = fine;
     }
     if let Some((lo, hi)) = t.partition_log2 {
         ss.partition.partition_range = PartitionRange::new(block_size(lo.min(hi)), block_size(hi));
@@ -351,5 +368,19 @@ mod tests {
         assert_eq!(c.speed_settings.rdo_lookahead_frames, 1);
         assert_eq!(c.tune, Tune::Psnr);
         assert_eq!(c.level_idx, Some(level_for(1280, 720, 30.0)));
+    }
+
+    /// The measurement knobs reach rav1e; left alone, the preset's choices stand.
+    #[test]
+    fn segmentation_and_fine_intra_follow_the_tuning() {
+        let c = encoder_config(&settings(10, None));
+        assert_eq!(c.speed_settings.segmentation, SegmentationLevel::Simple);
+        assert!(c.speed_settings.prediction.fine_directional_intra);
+        let mut s = settings(10, None);
+        s.tuning.segmentation = Some(false);
+        s.tuning.fine_directional_intra = Some(false);
+        let c = encoder_config(&s);
+        assert_eq!(c.speed_settings.segmentation, SegmentationLevel::Disabled);
+        assert!(!c.speed_settings.prediction.fine_directional_intra);
     }
 }
