@@ -1,6 +1,7 @@
 //! Run-time instance settings: `PUT /api/v1/config/custom` changes the instance at once
-//! (`/api/v1/config`, pages, `/robots.txt`), survives a restart, is refused to non-administrators and for bad
-//! values (a body that is no object included), and `DELETE` returns to the file configuration.
+//! (`/api/v1/config`, pages, `/robots.txt`), survives a restart, is refused to
+//! non-administrators and for bad values (a body that is no object included), and `DELETE`
+//! returns to the file configuration.
 
 mod common;
 

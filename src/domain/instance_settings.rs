@@ -1,7 +1,7 @@
 //! Instance settings changed by administrators at run time (name, descriptions, rules,
-//! registration mode, default quotas, transcoding resolutions, custom CSS, robots.txt): validated by the
-//! configuration's own rules, stored in SQLite, and layered over the file, environment and flag
-//! configuration: at start-up and at once when changed.
+//! registration mode, default quotas, transcoding resolutions, custom CSS, robots.txt):
+//! validated by the configuration's own rules, stored in SQLite, and layered over the file,
+//! environment and flag configuration: at start-up and at once when changed.
 
 use std::sync::{Arc, RwLock};
 

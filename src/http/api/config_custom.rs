@@ -1,7 +1,7 @@
 //! PeerTube's `GET|PUT|DELETE /config/custom` (administrators): the run-time instance settings
-//! in PeerTube's `CustomConfig` shape (the parts Kinora has: instance texts, custom CSS and robots.txt,
-//! sign-up mode, default quotas, transcoding resolutions). PUT changes the fields sent; DELETE
-//! returns to the file configuration. Stored in SQLite, effective at once.
+//! in PeerTube's `CustomConfig` shape (the parts Kinora has: instance texts, custom CSS and
+//! robots.txt, sign-up mode, default quotas, transcoding resolutions). PUT changes the fields
+//! sent; DELETE returns to the file configuration. Stored in SQLite, effective at once.
 
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
