@@ -285,7 +285,6 @@ pub fn id_of(v: &Value) -> Option<&str> {
     }
 }
 
-/// Strings of a field that may hold one value or an array of values or objects.
 /// Whether an object is addressed to the public (in `to` or `cc`, in any of the three
 /// spellings ActivityStreams allows).
 pub fn is_public(doc: &Value) -> bool {
@@ -298,6 +297,7 @@ pub fn names_public(ids: &[String]) -> bool {
         .any(|x| x == PUBLIC || x == "as:Public" || x == "Public")
 }
 
+/// Strings of a field that may hold one value or an array of values or objects.
 pub fn ids_in(v: Option<&Value>) -> Vec<String> {
     match v {
         Some(Value::Array(a)) => a.iter().filter_map(id_of).map(str::to_string).collect(),

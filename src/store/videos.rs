@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-pub use super::video_list::{SORTS, VideoFilter, is_sort, list};
+pub use super::video_list::{VideoFilter, list};
 use super::{StoreError, now};
 
 #[derive(Debug, Clone)]

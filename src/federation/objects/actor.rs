@@ -27,29 +27,24 @@ pub fn local_url(base: &str, a: &FedActor) -> String {
 /// The document of a local actor whose key pair exists.
 pub fn document(conn: &Connection, base: &str, a: &FedActor) -> Result<Value, StoreError> {
     let id = local_url(base, a);
+    let images = images::of_actor(conn, a.id)?;
     // Largest first: Mastodon takes the first icon.
-    let icons: Vec<Value> = images::of_actor(conn, a.id)?
-        .iter()
-        .rev()
-        .filter(|i| i.kind == "avatar")
-        .map(|i| {
-            json!({
-                "type": "Image", "mediaType": "image/jpeg", "height": i.height, "width": i.width,
-                "url": format!("{base}{}/{}", crate::http::api::json::AVATAR_PATH, i.filename),
+    let pictures = |kind: &str, path: &str| -> Vec<Value> {
+        images
+            .iter()
+            .rev()
+            .filter(|i| i.kind == kind)
+            .map(|i| {
+                json!({
+                    "type": "Image", "mediaType": "image/jpeg",
+                    "height": i.height, "width": i.width,
+                    "url": format!("{base}{path}/{}", i.filename),
+                })
             })
-        })
-        .collect();
-    let banners: Vec<Value> = images::of_actor(conn, a.id)?
-        .iter()
-        .rev()
-        .filter(|i| i.kind == "banner")
-        .map(|i| {
-            json!({
-                "type": "Image", "mediaType": "image/jpeg", "height": i.height, "width": i.width,
-                "url": format!("{base}{}/{}", crate::http::api::json::BANNER_PATH, i.filename),
-            })
-        })
-        .collect();
+            .collect()
+    };
+    let icons = pictures("avatar", crate::http::api::json::AVATAR_PATH);
+    let banners = pictures("banner", crate::http::api::json::BANNER_PATH);
     let mut doc = json!({
         "type": a.kind,
         "id": id,

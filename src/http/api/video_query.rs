@@ -12,7 +12,7 @@ use crate::domain::roles;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::MAX_COUNT;
 use crate::store::users::UserRow;
-use crate::store::videos::{self as video_list, VideoFilter};
+use crate::store::video_list::{self, VideoFilter};
 
 fn params(req: &HttpRequest) -> HashMap<String, Vec<String>> {
     let mut map: HashMap<String, Vec<String>> = HashMap::new();

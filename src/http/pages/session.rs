@@ -1,6 +1,6 @@
 //! Signing in and out with a session cookie, and signing up in the instance's registration mode.
 
-use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::cookie::{Cookie, CookieBuilder, SameSite, time::Duration as CookieDuration};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -75,22 +75,29 @@ pub const LOGIN_TOKEN_COOKIE: &str = "kinora_login_token";
 /// How long the script has to pick the token up; a client without scripts never does.
 const LOGIN_TOKEN_SECONDS: i64 = 120;
 
-fn login_token_cookie(state: &AppState, value: String, max_age: CookieDuration) -> Cookie<'static> {
-    Cookie::build(LOGIN_TOKEN_COOKIE, value)
+/// A site-wide cookie, `Secure` when the instance is served over HTTPS.
+fn cookie(
+    state: &AppState,
+    name: &'static str,
+    value: String,
+    max_age: CookieDuration,
+) -> CookieBuilder<'static> {
+    Cookie::build(name, value)
         .path("/")
-        .same_site(SameSite::Strict)
         .secure(state.base_url().starts_with("https://"))
         .max_age(max_age)
+}
+
+fn login_token_cookie(state: &AppState, value: String, max_age: CookieDuration) -> Cookie<'static> {
+    cookie(state, LOGIN_TOKEN_COOKIE, value, max_age)
+        .same_site(SameSite::Strict)
         .finish()
 }
 
 fn session_cookie(state: &AppState, value: String, max_age: CookieDuration) -> Cookie<'static> {
-    Cookie::build(SESSION_COOKIE, value)
-        .path("/")
+    cookie(state, SESSION_COOKIE, value, max_age)
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(state.base_url().starts_with("https://"))
-        .max_age(max_age)
         .finish()
 }
 
