@@ -6,7 +6,8 @@ mod media_support;
 use kinora::media::decode::h264::H264Decoder;
 use kinora::media::transcode::input;
 use kinora::media::{
-    Control, LadderConfig, MediaError, ProbeLimits, TranscodeOptions, plan, probe, run,
+    Control, LadderConfig, MediaError, ProbeLimits, RemuxOptions, TranscodeOptions, plan, probe,
+    remux, run,
 };
 use media_support::{ffmpeg_frames, ffprobe, fixture, fragments, parse_media_playlist};
 
@@ -446,8 +447,9 @@ fn damaged_short(damaged: impl Fn(usize, bool) -> bool) -> tempfile::NamedTempFi
 }
 
 /// A damaged picture is concealed (the pictures up to the next keyframe are skipped, the one
-/// before stays on screen), as players and ffmpeg do, instead of failing the whole video; more
-/// than half damaged is an error that says so.
+/// before stays on screen), as players and ffmpeg do, instead of failing the whole video, and a
+/// remux's pictures come from an intact keyframe; more than half damaged is an error that says
+/// so.
 #[test]
 fn damaged_pictures_are_skipped_to_the_next_keyframe() {
     let src = damaged_short(|i, _| i == 7);
@@ -461,6 +463,16 @@ fn damaged_pictures_are_skipped_to_the_next_keyframe() {
     assert!((30..=34).contains(&video.len()), "{} pictures", video.len());
     let ticks: u64 = video.iter().map(|s| u64::from(s.duration)).sum();
     assert_eq!(ticks, 25_600, "still 2 s at 12800 ticks/s, as the input");
+
+    // A remux decodes only keyframes for its pictures: a damaged first one leaves the second.
+    let src = damaged_short(|i, _| i == 0);
+    let out = tempfile::tempdir().unwrap();
+    let opts = RemuxOptions {
+        pictures: true,
+        ..Default::default()
+    };
+    remux(src.path(), out.path(), &opts, &Control::new()).expect("remuxed");
+    assert!(out.path().join("thumbnail.jpg").is_file());
 
     let src = damaged_short(|_, sync| !sync);
     let err = transcode_to(src.path(), 36).expect_err("a video of damage is refused");

@@ -89,7 +89,8 @@ pub fn write_images(
 
 /// Adds `thumbnail.jpg` and `preview.jpg` to `pending` from the keyframes of the first half
 /// minute, for renditions made without decoding (a remux). Only keyframes are decoded, so this
-/// takes a fraction of a second. Returns false when this build cannot decode the video.
+/// takes a fraction of a second; a damaged one is skipped. Returns false when this build cannot
+/// decode the video.
 pub fn from_keyframes(
     input: &std::path::Path,
     pending: &mut PendingFiles,
@@ -127,8 +128,15 @@ pub fn from_keyframes(
             i..i + 1,
             &mut sample,
         )?;
-        for (pts, pic) in decoder.send(&sample, true, pts)? {
-            picker.offer(pts.max(0) as f64 / ts, &pic);
+        match decoder.send(&sample, true, pts) {
+            Ok(pictures) => {
+                for (pts, pic) in pictures {
+                    picker.offer(pts.max(0) as f64 / ts, &pic);
+                }
+            }
+            // A damaged keyframe: the next one needs nothing from it (as in `transcode`).
+            Err(MediaError::Decode(_) | MediaError::Malformed { .. }) if decoder.restart() => {}
+            Err(e) => return Err(e),
         }
     }
     for (pts, pic) in decoder.finish()? {
