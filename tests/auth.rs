@@ -137,6 +137,22 @@ async fn token_refresh_and_revoke_follow_peertube() {
         .unwrap();
     let body = expect_problem(after, 401).await;
     assert_eq!(body["code"], "invalid_token");
+
+    // Where signing in is optional, a stale Bearer token is a 401 too, as on PeerTube, so that
+    // clients refresh it rather than silently browse as anonymous; no token, or a proxy's Basic
+    // credentials, read as anonymous.
+    let list = |auth: Option<String>| {
+        let req = http().get(server.api("/videos"));
+        let req = match auth {
+            Some(value) => req.header("authorization", value),
+            None => req,
+        };
+        async move { req.send().await.unwrap() }
+    };
+    let stale = expect_problem(list(Some(format!("Bearer {new_access}"))).await, 401).await;
+    assert_eq!(stale["code"], "invalid_token", "{stale}");
+    assert_eq!(list(None).await.status(), 200);
+    assert_eq!(list(Some("Basic cm9vdDpwdw==".into())).await.status(), 200);
 }
 
 #[tokio::test]

@@ -2,8 +2,8 @@
 //! 500 or a bare-text error before: control characters in a page path that goes into a
 //! redirect, in an upload's file name that goes into the download's `Content-Disposition`, and
 //! an API body over an extractor's limit (actix's own text answer, now problem JSON); and
-//! optional JSON bodies that took any garbage for no body, and server blocklist entries that
-//! were no host names.
+//! optional JSON bodies that took any garbage for no body, a player's position past the video's
+//! end, and server blocklist entries that were no host names.
 
 mod common;
 
@@ -139,9 +139,50 @@ async fn optional_json_bodies_may_be_left_out_but_not_garbled() {
     for body in [None, Some(""), Some(r#"{"currentTime": 2}"#)] {
         assert_eq!(post(views.clone(), body).await.status(), 204, "{body:?}");
     }
-    for body in [r#"{"currentTime": "abc"}"#, "{not json", "[1]"] {
+    for body in [
+        r#"{"currentTime": "abc"}"#,
+        "{not json",
+        "[1]",
+        r#"{"currentTime": -1}"#,
+        r#"{"currentTime": 2, "viewEvent": "jump"}"#,
+    ] {
         expect_problem(post(views.clone(), Some(body)).await, 400).await;
     }
+    assert_eq!(
+        post(
+            views.clone(),
+            Some(r#"{"currentTime": 1.5, "viewEvent": "seek"}"#)
+        )
+        .await
+        .status(),
+        204
+    );
+
+    // A position past the end (PeerTube's check) is refused, and counts no view.
+    let view_count = || async {
+        let video: Value = http()
+            .get(views.replace("/views", ""))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        video["views"].clone()
+    };
+    let counted = view_count().await;
+    let past_end = http()
+        .post(views.clone())
+        .json(&json!({ "currentTime": 3600 }))
+        .send()
+        .await
+        .unwrap();
+    let problem = expect_problem(past_end, 400).await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("duration: 2"),
+        "{problem}"
+    );
+    assert_eq!(view_count().await, counted);
     let (user_id, _) = server.create_user(&admin, "dora", 2).await;
     let block = server.api(&format!("/users/{user_id}/block"));
     expect_problem(post(block.clone(), Some(r#"{"reason": 5}"#)).await, 400).await;

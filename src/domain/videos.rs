@@ -602,14 +602,19 @@ pub async fn rating(
 }
 
 /// Counts a view by `viewer` unless they were counted within the last hour; returns the
-/// video's id.
+/// video's id. A player's `current_time` is checked first, as PeerTube's view validator does:
+/// a position before 0 or past the end is refused and counts nothing.
 pub async fn count_view(
     store: &Store,
     user: Option<&UserRow>,
     reference: &str,
     viewer: String,
+    current_time: Option<f64>,
 ) -> DomainResult<i64> {
     let details = get(store, reference, user).await?;
+    if let Some(time) = current_time {
+        check_view_time(time, details.video.duration, &details.video.uuid)?;
+    }
     let id = details.video.id;
     let since = crate::store::timestamp(time::OffsetDateTime::now_utc() - time::Duration::hours(1));
     store
@@ -621,6 +626,19 @@ pub async fn count_view(
         })
         .await?;
     Ok(id)
+}
+
+/// PeerTube compares whole seconds (it parses the time as an integer) with the duration. A
+/// duration of 0 is not known yet (a live, or a video still processing), so any position passes.
+fn check_view_time(time: f64, duration: i64, uuid: &str) -> DomainResult<()> {
+    let whole = time.trunc();
+    if !time.is_finite() || whole < 0.0 || (duration > 0 && whole > duration as f64) {
+        return Err(DomainError::Invalid {
+            field: "currentTime",
+            message: format!("Current time {time} is invalid (video {uuid} duration: {duration})"),
+        });
+    }
+    Ok(())
 }
 
 /// A video and the jobs processing it, for its owner or a moderator (the upload page polls it).

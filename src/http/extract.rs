@@ -83,7 +83,10 @@ impl FromRequest for AuthUser {
     }
 }
 
-/// The logged-in user if there is one; never fails for a missing or stale token.
+/// The logged-in user if there is one. A missing token, or a stale session cookie, reads as
+/// anonymous; but a Bearer token that is not valid is a 401 on the API, as PeerTube's
+/// `optionalAuthenticate` answers. Clients refresh their token on that 401; were it read as
+/// anonymous, they would silently lose their private videos and their ratings instead.
 pub struct MaybeUser(pub Option<UserRow>);
 
 impl FromRequest for MaybeUser {
@@ -92,7 +95,24 @@ impl FromRequest for MaybeUser {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move { Ok(MaybeUser(resolve(req).await?)) })
+        Box::pin(async move {
+            // Only a Bearer scheme: a proxy's Basic credentials, passed on, are not ours to judge.
+            let bearer_on_api = req.path().starts_with("/api/")
+                && req
+                    .headers()
+                    .get(header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.split_once(' '))
+                    .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"));
+            match resolve(req).await? {
+                None if bearer_on_api => Err(ApiError::new(
+                    actix_web::http::StatusCode::UNAUTHORIZED,
+                    "Token is invalid",
+                )
+                .with_code("invalid_token")),
+                user => Ok(MaybeUser(user)),
+            }
+        })
     }
 }
 

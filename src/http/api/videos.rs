@@ -312,10 +312,12 @@ async fn my_rating(
 
 /// Counted once per viewer (signed-in user, else client address) per hour.
 /// PeerTube's `UserViewingVideo`: where the viewer is, sent every few seconds by players.
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Viewing {
     current_time: Option<f64>,
+    /// PeerTube's players say `"seek"` when the position jumped; nothing else is valid.
+    view_event: Option<String>,
 }
 
 /// `POST /videos/{id}/views` (and the deprecated `PUT /videos/{id}/watching`): counts one view
@@ -331,14 +333,16 @@ async fn view(
         Some(u) => format!("user:{}", u.id),
         None => format!("ip:{}", client_ip(&req)),
     };
-    let video_id = videos::count_view(&state.store, user.as_ref(), &id, viewer).await?;
-    if let (Some(user), Some(time)) = (&user, body.and_then(|b| b.current_time)) {
-        if !time.is_finite() || time < 0.0 {
-            return Err(ApiError::invalid_field(
-                "currentTime",
-                "currentTime must be 0 or more",
-            ));
-        }
+    let body = body.unwrap_or_default();
+    if body.view_event.as_deref().is_some_and(|e| e != "seek") {
+        return Err(ApiError::invalid_field(
+            "viewEvent",
+            "viewEvent must be \"seek\"",
+        ));
+    }
+    let time = body.current_time;
+    let video_id = videos::count_view(&state.store, user.as_ref(), &id, viewer, time).await?;
+    if let (Some(user), Some(time)) = (&user, time) {
         history::record(&state.store, user, video_id, time as i64).await?;
     }
     Ok(HttpResponse::NoContent().finish())
