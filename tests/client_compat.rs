@@ -2,7 +2,8 @@
 //! with a trailing slash (Thorium's `videos/` and `search/videos/`, Grayjay's `config/`), the
 //! list filters Grayjay's search and channel tabs send (`isLive`, `durationMin`/`durationMax`,
 //! `startDate`/`endDate`, `licenceOneOf`), the sorts Kodi sends (and 400 for one PeerTube does
-//! not know), `/users/me/subscriptions/exist`, and `HEAD` wherever `GET` answers.
+//! not know), `/users/me/subscriptions/exist`, `HEAD` wherever `GET` answers, and form-encoded
+//! bodies (`curl -d`) wherever a JSON body is taken, as PeerTube's express reads both.
 
 mod common;
 
@@ -166,4 +167,126 @@ async fn head_answers_wherever_get_does() {
         .unwrap();
     assert_eq!(res.status(), 404);
     assert!(res.bytes().await.unwrap().is_empty());
+}
+
+/// Sends `body` as `application/x-www-form-urlencoded`, written by hand as `curl -d` writes it
+/// (brackets not escaped).
+async fn send_form(req: reqwest::RequestBuilder, body: &str) -> reqwest::Response {
+    req.header("content-type", "application/x-www-form-urlencoded")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn form_encoded_bodies_are_read_like_json() {
+    let server = Server::start();
+    let admin = server.admin_token().await;
+    let get = |path: String, token: String| {
+        let url = server.api(&path);
+        async move {
+            let (status, body) = get_json(&url, Some(&token)).await;
+            assert_eq!(status, 200, "{url}: {body}");
+            body
+        }
+    };
+
+    // A user, with numbers and a nested-looking name, then an edit of that user.
+    let created = send_form(
+        http().post(server.api("/users")).bearer_auth(&admin),
+        "username=formuser&password=form-password-1&email=form%40example.com&role=2\
+         &videoQuota=5000000&channelName=form_channel",
+    )
+    .await;
+    assert_eq!(created.status(), 200);
+    let id = created.json::<serde_json::Value>().await.unwrap()["user"]["id"]
+        .as_i64()
+        .unwrap();
+    let edited = send_form(
+        http()
+            .put(server.api(&format!("/users/{id}")))
+            .bearer_auth(&admin),
+        "videoQuotaDaily=1000000&emailVerified=true",
+    )
+    .await;
+    assert_eq!(edited.status(), 204);
+    let user = get(format!("/users/{id}"), admin.clone()).await;
+    assert_eq!(user["videoQuota"], 5000000);
+    assert_eq!(user["videoQuotaDaily"], 1000000);
+    assert_eq!(user["emailVerified"], true);
+
+    // One's own settings, a video's metadata with qs's list brackets, a rating, a comment.
+    let me = send_form(
+        http().put(server.api("/users/me")).bearer_auth(&admin),
+        "displayName=Form+Admin&autoPlayVideo=false",
+    )
+    .await;
+    assert_eq!(me.status(), 204);
+    let me = get("/users/me".into(), admin.clone()).await;
+    assert_eq!(me["autoPlayVideo"], false);
+    assert_eq!(me["account"]["displayName"], "Form Admin");
+
+    let video = server
+        .publish(&admin, "short.mp4", &[("name", "Form".into())])
+        .await;
+    let uuid = video["uuid"].as_str().unwrap();
+    let update = send_form(
+        http()
+            .put(server.api(&format!("/videos/{uuid}")))
+            .bearer_auth(&admin),
+        "name=Formed&nsfw=true&tags[]=boats&tags[]=dawn",
+    )
+    .await;
+    assert_eq!(update.status(), 204);
+    let rate = send_form(
+        http()
+            .put(server.api(&format!("/videos/{uuid}/rate")))
+            .bearer_auth(&admin),
+        "rating=like",
+    )
+    .await;
+    assert_eq!(rate.status(), 204);
+    let comment = send_form(
+        http()
+            .post(server.api(&format!("/videos/{uuid}/comment-threads")))
+            .bearer_auth(&admin),
+        "text=Hello+from+a+form",
+    )
+    .await;
+    assert_eq!(comment.status(), 200);
+    let view = send_form(
+        http().post(server.api(&format!("/videos/{uuid}/views"))),
+        "currentTime=1",
+    )
+    .await;
+    assert_eq!(view.status(), 204);
+    let video = get(format!("/videos/{uuid}"), admin.clone()).await;
+    assert_eq!(video["name"], "Formed");
+    assert_eq!(video["nsfw"], true);
+    assert_eq!(video["tags"], json!(["boats", "dawn"]));
+    assert_eq!(video["likes"], 1);
+    let threads = get(format!("/videos/{uuid}/comment-threads"), admin.clone()).await;
+    assert_eq!(threads["data"][0]["text"], "Hello from a form");
+
+    // A value of the wrong kind is a 400 problem, as a JSON body's would be.
+    let bad = send_form(
+        http().post(server.api("/users")).bearer_auth(&admin),
+        "username=other&password=form-password-2&email=o%40example.com&role=admin",
+    )
+    .await;
+    let problem = expect_problem(bad, 400).await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Invalid form body"),
+        "{problem}"
+    );
+    let late = send_form(
+        http().post(server.api(&format!("/videos/{uuid}/views"))),
+        "currentTime=3600",
+    )
+    .await;
+    expect_problem(late, 400).await;
 }

@@ -1,5 +1,5 @@
 //! Request extractors: the authenticated user (Bearer token, or the session cookie on pages),
-//! PeerTube's `start`/`count`/`sort` pagination, and optional JSON bodies.
+//! PeerTube's `start`/`count`/`sort` pagination.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -8,7 +8,6 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use crate::app::AppState;
@@ -112,40 +111,6 @@ impl FromRequest for MaybeUser {
                 .with_code("invalid_token")),
                 user => Ok(MaybeUser(user)),
             }
-        })
-    }
-}
-
-/// A JSON body a request may leave out (`POST /videos/{id}/views`, a block's reason): `None`
-/// for an empty body, a 400 for one that is not the JSON asked for. actix's `Option<Json<T>>`
-/// turns every error into `None`, which accepted `{"currentTime":"abc"}` with a 204.
-pub struct OptionalJson<T>(pub Option<T>);
-
-impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let body = web::Bytes::from_request(req, payload);
-        Box::pin(async move {
-            let body = body.await.map_err(|e| {
-                let status = e.as_response_error().status_code();
-                ApiError::new(status, format!("Cannot read the body: {e}"))
-            })?;
-            match body.iter().find(|b| !b.is_ascii_whitespace()) {
-                None => return Ok(OptionalJson(None)),
-                // serde would also read a struct from an array (`[1]`).
-                Some(b'{') => {}
-                Some(_) => {
-                    return Err(ApiError::invalid_field(
-                        "body",
-                        "The body must be a JSON object",
-                    ));
-                }
-            }
-            serde_json::from_slice(&body)
-                .map(|value| OptionalJson(Some(value)))
-                .map_err(|e| ApiError::invalid_field("body", format!("Invalid JSON body: {e}")))
         })
     }
 }

@@ -4,6 +4,7 @@
 pub mod activitypub;
 pub mod api;
 pub mod assets;
+pub mod body;
 pub mod error;
 pub mod extract;
 pub mod feeds;
@@ -32,9 +33,9 @@ use actix_web::{App, HttpServer, web};
 use crate::app::AppState;
 use error::{ApiError, extractor_error};
 
-/// Largest JSON or form body accepted by the API (uploads use their own streaming paths).
+/// Largest JSON body accepted by the API (uploads use their own streaming paths; forms:
+/// `body::FORM_LIMIT`).
 const JSON_LIMIT: usize = 1024 * 1024;
-const FORM_LIMIT: usize = 64 * 1024;
 
 /// Builds the server on an already bound listener, speaking TLS with `tls` (HTTP/2 and
 /// HTTP/1.1 by ALPN); awaiting it serves until its handle's `stop`, giving in-flight requests up
@@ -67,7 +68,7 @@ pub fn serve(
             )
             .app_data(
                 web::FormConfig::default()
-                    .limit(FORM_LIMIT)
+                    .limit(body::FORM_LIMIT)
                     .error_handler(|e, _| {
                         let status = match e {
                             actix_web::error::UrlencodedError::Overflow { .. } => {

@@ -12,6 +12,7 @@ use super::users::urls;
 use crate::app::AppState;
 use crate::domain::abuses::{self, ReportRequest, VideoTarget};
 use crate::domain::{abuse_messages, abuse_reasons};
+use crate::http::body::{Body, whole_number};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{AuthUser, Paging};
 use crate::store::abuses::{AbuseFilter, AbuseSort};
@@ -32,13 +33,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// A JSON id sent as a number or a string of digits.
 fn int(field: &str, v: &Value) -> Result<i64, ApiError> {
-    match v {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-    .filter(|n| *n >= 0)
-    .ok_or_else(|| ApiError::invalid_field(field, "must be a whole number"))
+    whole_number(v)
+        .filter(|n| *n >= 0)
+        .ok_or_else(|| ApiError::invalid_field(field, "must be a whole number"))
 }
 
 fn optional_int(field: &str, v: &Option<Value>) -> Result<Option<i64>, ApiError> {
@@ -116,9 +113,8 @@ fn target_id(field: &str, b: &Option<IdBody>) -> Result<Option<i64>, ApiError> {
 async fn report(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
-    body: web::Json<ReportBody>,
+    Body(b): Body<ReportBody>,
 ) -> ApiResult<HttpResponse> {
-    let b = body.into_inner();
     let req = ReportRequest {
         reason: b.reason,
         predefined_reasons: b.predefined_reasons.unwrap_or_default(),
@@ -266,11 +262,10 @@ async fn update(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
     id: web::Path<String>,
-    body: web::Json<UpdateBody>,
+    Body(b): Body<UpdateBody>,
 ) -> ApiResult<HttpResponse> {
     abuses::require_abuse_manager(&me)?;
     let id = path_id("id", &id)?;
-    let b = body.into_inner();
     let new_state = optional_int("state", &b.state)?;
     abuses::update(&state.store, &me, id, new_state, b.moderation_comment).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -309,10 +304,10 @@ async fn add_message(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
     id: web::Path<String>,
-    body: web::Json<MessageBody>,
+    Body(body): Body<MessageBody>,
 ) -> ApiResult<HttpResponse> {
     let id = path_id("id", &id)?;
-    let message_id = abuse_messages::add(&state.store, &me, id, body.into_inner().message).await?;
+    let message_id = abuse_messages::add(&state.store, &me, id, body.message).await?;
     Ok(HttpResponse::Ok().json(json!({ "abuseMessage": { "id": message_id } })))
 }
 

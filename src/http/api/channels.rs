@@ -12,6 +12,7 @@ use crate::app::AppState;
 use crate::domain::accounts;
 use crate::domain::channels::{self, ChannelFields};
 use crate::domain::images::{self, ImageKind, remove_files};
+use crate::http::body::Body;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::present;
 use crate::http::extract::{AuthUser, Paging};
@@ -99,9 +100,8 @@ impl ChannelBody {
 async fn create(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
-    body: web::Json<ChannelBody>,
+    Body(mut body): Body<ChannelBody>,
 ) -> ApiResult<HttpResponse> {
-    let mut body = body.into_inner();
     let name = body
         .name
         .take()
@@ -119,16 +119,9 @@ async fn update(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
     handle: web::Path<String>,
-    body: web::Json<ChannelBody>,
+    Body(body): Body<ChannelBody>,
 ) -> ApiResult<HttpResponse> {
-    channels::update(
-        &state.store,
-        &me,
-        &handle,
-        &state.host(),
-        body.into_inner().fields(),
-    )
-    .await?;
+    channels::update(&state.store, &me, &handle, &state.host(), body.fields()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

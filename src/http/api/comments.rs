@@ -10,6 +10,7 @@ use super::json::{self, Urls};
 use super::users::urls;
 use crate::app::AppState;
 use crate::domain::comments::{self, CommentView};
+use crate::http::body::Body;
 use crate::http::error::ApiResult;
 use crate::http::extract::{AuthUser, MaybeUser, Paging};
 
@@ -116,9 +117,9 @@ async fn create_thread(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
     id: web::Path<String>,
-    body: web::Json<CommentBody>,
+    Body(body): Body<CommentBody>,
 ) -> ApiResult<HttpResponse> {
-    let posted = comments::post(&state.store, &me, &id, None, body.into_inner().text).await?;
+    let posted = comments::post(&state.store, &me, &id, None, body.text).await?;
     Ok(HttpResponse::Ok().json(json!({ "comment": comment_json(&urls(&state), &posted) })))
 }
 
@@ -126,11 +127,10 @@ async fn reply(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
     path: web::Path<(String, i64)>,
-    body: web::Json<CommentBody>,
+    Body(body): Body<CommentBody>,
 ) -> ApiResult<HttpResponse> {
     let (id, parent) = path.into_inner();
-    let posted =
-        comments::post(&state.store, &me, &id, Some(parent), body.into_inner().text).await?;
+    let posted = comments::post(&state.store, &me, &id, Some(parent), body.text).await?;
     Ok(HttpResponse::Ok().json(json!({ "comment": comment_json(&urls(&state), &posted) })))
 }
 

@@ -13,6 +13,7 @@ use super::{video_json, video_query};
 use crate::app::AppState;
 use crate::domain::{channels, roles, videos};
 use crate::federation::FederationError;
+use crate::http::body::Body;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{AuthUser, MAX_COUNT, Paging};
 use crate::store::fed_actors::{self, FedActor};
@@ -155,7 +156,7 @@ async fn resolve_channel(state: &AppState, handle: &str) -> ApiResult<FedActor> 
 async fn subscribe(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
-    body: web::Json<SubscribeBody>,
+    Body(body): Body<SubscribeBody>,
 ) -> ApiResult<HttpResponse> {
     let (_, actor) = my_actor(&state, &me).await?;
     let uri = body.uri.trim();
@@ -556,7 +557,7 @@ async fn blocked_hosts<const SERVER: bool>(
 async fn block_host_route<const SERVER: bool>(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
-    b: web::Json<HostBody>,
+    Body(b): Body<HostBody>,
 ) -> ApiResult<HttpResponse> {
     block_host(&state, &me, SERVER, &b.host).await
 }
@@ -576,7 +577,7 @@ async fn blocked_accounts<const SERVER: bool>(
 async fn block_account_route<const SERVER: bool>(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
-    b: web::Json<AccountBody>,
+    Body(b): Body<AccountBody>,
 ) -> ApiResult<HttpResponse> {
     block_account(&state, &me, SERVER, &b.account_name).await
 }

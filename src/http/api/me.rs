@@ -10,6 +10,7 @@ use super::users::urls;
 use crate::app::AppState;
 use crate::domain::images::{self, ImageKind};
 use crate::domain::users::{self, MeChanges};
+use crate::http::body::Body;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::AuthUser;
 use crate::http::multipart::read_file_field;
@@ -62,9 +63,8 @@ fn nsfw_policy(value: &str) -> ApiResult<String> {
 async fn update_me(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
-    body: web::Json<UpdateMe>,
+    Body(b): Body<UpdateMe>,
 ) -> ApiResult<HttpResponse> {
-    let b = body.into_inner();
     if let Some(theme) = &b.theme
         && !matches!(theme.as_str(), "instance-default" | "light" | "dark")
     {

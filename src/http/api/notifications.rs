@@ -10,6 +10,7 @@ use super::notification_json;
 use super::users::urls;
 use crate::app::AppState;
 use crate::domain::notifications::{self, ListQuery};
+use crate::http::body::{Body, whole_number};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{AuthUser, Paging};
 use crate::store::notifications::SETTINGS;
@@ -85,16 +86,16 @@ fn ids_of(v: Option<Value>) -> ApiResult<Vec<i64>> {
     }
     items
         .iter()
-        .map(|i| i.as_i64().filter(|n| *n > 0).ok_or_else(bad))
+        .map(|i| whole_number(i).filter(|n| *n > 0).ok_or_else(bad))
         .collect()
 }
 
 async fn read(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
-    body: web::Json<ReadBody>,
+    Body(body): Body<ReadBody>,
 ) -> ApiResult<HttpResponse> {
-    let ids = ids_of(body.into_inner().ids)?;
+    let ids = ids_of(body.ids)?;
     notifications::mark_read(&state.store, me.id, ids).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -109,9 +110,9 @@ async fn read_all(state: web::Data<AppState>, AuthUser(me): AuthUser) -> ApiResu
 async fn update_settings(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
-    body: web::Json<Value>,
+    Body(body): Body<Value>,
 ) -> ApiResult<HttpResponse> {
-    let Value::Object(fields) = body.into_inner() else {
+    let Value::Object(fields) = body else {
         return Err(ApiError::bad_request("expected an object of settings"));
     };
     let mut changes = Vec::new();
@@ -119,8 +120,7 @@ async fn update_settings(
         let Some(v) = fields.get(*name) else {
             continue;
         };
-        let value = v
-            .as_i64()
+        let value = whole_number(v)
             .filter(|n| (0..=3).contains(n))
             .ok_or_else(|| ApiError::invalid_field(name, format!("{name} must be 0, 1, 2 or 3")))?;
         changes.push((name.to_string(), value));

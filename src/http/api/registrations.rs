@@ -8,8 +8,9 @@ use serde_json::{Value, json};
 use super::json;
 use crate::app::AppState;
 use crate::domain::registrations::{self, SignUp, SignUpOutcome, state_label};
+use crate::http::body::{Body, OptionalBody};
 use crate::http::error::ApiResult;
-use crate::http::extract::{AuthUser, OptionalJson, Paging};
+use crate::http::extract::{AuthUser, Paging};
 use crate::store::registrations::RegistrationRow;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -80,16 +81,9 @@ pub fn registration_json(r: &RegistrationRow) -> Value {
 /// Open mode: 204 and the user exists. Approval mode: 200 with the queued request.
 async fn register(
     state: web::Data<AppState>,
-    body: web::Json<RegisterBody>,
+    Body(body): Body<RegisterBody>,
 ) -> ApiResult<HttpResponse> {
-    match registrations::sign_up(
-        &state.store,
-        state.sign_up_policy(),
-        body.into_inner().into(),
-        false,
-    )
-    .await?
-    {
+    match registrations::sign_up(&state.store, state.sign_up_policy(), body.into(), false).await? {
         SignUpOutcome::Created(_) => Ok(HttpResponse::NoContent().finish()),
         SignUpOutcome::Queued(row) => Ok(HttpResponse::Ok().json(registration_json(&row))),
     }
@@ -97,16 +91,9 @@ async fn register(
 
 async fn request(
     state: web::Data<AppState>,
-    body: web::Json<RegisterBody>,
+    Body(body): Body<RegisterBody>,
 ) -> ApiResult<HttpResponse> {
-    match registrations::sign_up(
-        &state.store,
-        state.sign_up_policy(),
-        body.into_inner().into(),
-        true,
-    )
-    .await?
-    {
+    match registrations::sign_up(&state.store, state.sign_up_policy(), body.into(), true).await? {
         SignUpOutcome::Created(_) => Ok(HttpResponse::NoContent().finish()),
         SignUpOutcome::Queued(row) => Ok(HttpResponse::Ok().json(registration_json(&row))),
     }
@@ -136,7 +123,7 @@ async fn accept(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
     id: web::Path<i64>,
-    OptionalJson(body): OptionalJson<ModerationBody>,
+    OptionalBody(body): OptionalBody<ModerationBody>,
 ) -> ApiResult<HttpResponse> {
     let response = body.and_then(|b| b.moderation_response).unwrap_or_default();
     registrations::accept(
@@ -154,7 +141,7 @@ async fn reject(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
     id: web::Path<i64>,
-    OptionalJson(body): OptionalJson<ModerationBody>,
+    OptionalBody(body): OptionalBody<ModerationBody>,
 ) -> ApiResult<HttpResponse> {
     let response = body.and_then(|b| b.moderation_response).unwrap_or_default();
     registrations::reject(&state.store, &me, id.into_inner(), response).await?;

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use super::json;
 use crate::app::AppState;
 use crate::domain::roles;
+use crate::http::body::Body;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{AuthUser, Paging};
 use crate::store::fed_actors::{self, FedActor};
@@ -252,7 +253,7 @@ struct FollowBody {
 async fn follow_servers(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
-    body: web::Json<FollowBody>,
+    Body(body): Body<FollowBody>,
 ) -> ApiResult<HttpResponse> {
     roles::require_admin(&me)?;
     if body.hosts.is_empty() && body.handles.is_empty() {

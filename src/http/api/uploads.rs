@@ -22,6 +22,7 @@ use crate::domain::video_ids::short_uuid;
 use crate::domain::video_pictures::{self, PictureUploads};
 use crate::domain::videos::{self, CreatedVideo};
 use crate::domain::{DomainError, video_meta};
+use crate::http::body::Body;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::AuthUser;
 use crate::http::multipart::{add_text_field, read_picture, read_text};
@@ -194,7 +195,7 @@ async fn start(
     req: HttpRequest,
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
-    body: web::Json<Map<String, Value>>,
+    Body(body): Body<Map<String, Value>>,
 ) -> ApiResult<HttpResponse> {
     let size: u64 = header(req.headers(), "x-upload-content-length")
         .and_then(|v| v.trim().parse().ok())
@@ -206,7 +207,7 @@ async fn start(
         })?;
     let content_type = header(req.headers(), "x-upload-content-type").map(str::to_string);
     let upload = uploads::NewUpload {
-        fields: body.into_inner(),
+        fields: body,
         size,
         content_type,
     };

@@ -7,8 +7,9 @@ use serde_json::json;
 use super::json::{self, Urls};
 use crate::app::AppState;
 use crate::domain::{roles, users};
+use crate::http::body::{Body, OptionalBody};
 use crate::http::error::ApiResult;
-use crate::http::extract::{AuthUser, OptionalJson, Paging};
+use crate::http::extract::{AuthUser, Paging};
 use crate::store::users::{UserChanges, UserFilter};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -74,10 +75,9 @@ struct AddUser {
 async fn create(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
-    body: web::Json<AddUser>,
+    Body(body): Body<AddUser>,
 ) -> ApiResult<HttpResponse> {
     roles::require_can_moderate(&me, body.role)?;
-    let body = body.into_inner();
     let created = users::create(
         &state.store,
         users::NewUserRequest {
@@ -141,9 +141,8 @@ async fn update(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
     id: web::Path<i64>,
-    body: web::Json<UpdateUser>,
+    Body(b): Body<UpdateUser>,
 ) -> ApiResult<HttpResponse> {
-    let b = body.into_inner();
     let changes = UserChanges {
         email: b.email,
         email_verified: b.email_verified,
@@ -182,7 +181,7 @@ async fn block(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
     id: web::Path<i64>,
-    OptionalJson(body): OptionalJson<BlockBody>,
+    OptionalBody(body): OptionalBody<BlockBody>,
 ) -> ApiResult<HttpResponse> {
     let reason = body.and_then(|b| b.reason);
     users::set_blocked(&state.store, &me, id.into_inner(), true, reason).await?;

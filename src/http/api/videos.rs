@@ -13,8 +13,9 @@ use super::{video_json, video_query};
 use crate::app::AppState;
 use crate::domain::video_pictures::{self, PictureUploads};
 use crate::domain::{DomainError, accounts, channels, history, videos};
+use crate::http::body::{Body, OptionalBody};
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{AuthUser, MaybeUser, OptionalJson, client_ip};
+use crate::http::extract::{AuthUser, MaybeUser, client_ip};
 use crate::http::multipart::read_video_form;
 use crate::store::users::UserRow;
 use crate::store::videos::VideoFilter;
@@ -241,16 +242,9 @@ async fn update(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
     id: web::Path<String>,
-    body: web::Json<Map<String, Value>>,
+    Body(body): Body<Map<String, Value>>,
 ) -> ApiResult<HttpResponse> {
-    apply_update(
-        &state,
-        &me,
-        &id,
-        body.into_inner(),
-        PictureUploads::default(),
-    )
-    .await
+    apply_update(&state, &me, &id, body, PictureUploads::default()).await
 }
 
 /// `multipart/form-data`, as PeerTube's own web client sends it, with optional
@@ -283,7 +277,7 @@ async fn rate(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
     id: web::Path<String>,
-    body: web::Json<RateBody>,
+    Body(body): Body<RateBody>,
 ) -> ApiResult<HttpResponse> {
     let rating = match body.rating.as_str() {
         "like" => Some("like"),
@@ -327,7 +321,7 @@ async fn view(
     state: web::Data<AppState>,
     MaybeUser(user): MaybeUser,
     id: web::Path<String>,
-    OptionalJson(body): OptionalJson<Viewing>,
+    OptionalBody(body): OptionalBody<Viewing>,
 ) -> ApiResult<HttpResponse> {
     let viewer = match &user {
         Some(u) => format!("user:{}", u.id),
@@ -353,9 +347,9 @@ async fn watching(
     state: web::Data<AppState>,
     AuthUser(me): AuthUser,
     id: web::Path<String>,
-    body: web::Json<Viewing>,
+    Body(body): Body<Viewing>,
 ) -> ApiResult<HttpResponse> {
-    let body = OptionalJson(Some(body.into_inner()));
+    let body = OptionalBody(Some(body));
     view(req, state, MaybeUser(Some(me)), id, body).await
 }
 
