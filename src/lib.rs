@@ -6,6 +6,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod contained;
 pub mod crashpoint;
 pub mod domain;
 pub mod federation;

@@ -500,6 +500,42 @@ fn an_absurd_audio_sample_rate_is_refused() {
     assert!(err.to_string().contains("3882986564 Hz"), "{err}");
 }
 
+/// symphonia's Vorbis decoder panics on a setup header with one damaged byte (an index out of
+/// bounds in its codebook, found by mutation): the command ends in an error, and the panic is
+/// one warning line on stderr, not a crash report with a backtrace.
+#[test]
+fn a_decoder_panic_is_an_error_and_a_warning() {
+    let mut bytes = std::fs::read(fixture("audio_vorbis.mka")).unwrap();
+    let setup = bytes
+        .windows(7)
+        .position(|w| w == b"\x05vorbis")
+        .expect("the Vorbis setup header");
+    bytes[setup + 1593] = 0xbf;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("damaged.mka");
+    std::fs::write(&src, bytes).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kinora"))
+        .args(["media", "transcode"])
+        .arg(&src)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the audio decoder's setup panicked, and its input is refused"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the audio decoder failed on this stream"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("stack backtrace"), "{stderr}");
+    assert!(!dir.path().join("out").exists());
+}
+
 /// Bounded mutation test of the whole transcode (demux, decode with concealment, audio, AV1
 /// encode, mux): damaged copies of an MP4 and a Matroska file with Vorbis audio transcode or
 /// end in an error, never a panic (what `mutations_never_panic` in `tests/media_probe.rs` and

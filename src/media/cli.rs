@@ -142,6 +142,14 @@ pub fn run(cmd: MediaCommand) -> anyhow::Result<()> {
             );
         }
     }
+    if matches!(
+        cmd,
+        MediaCommand::Probe { .. } | MediaCommand::Remux { .. } | MediaCommand::Transcode { .. }
+    ) {
+        // Warnings (damaged pictures skipped, a decoder's panic contained) to standard error,
+        // where the user sees them next to the result; RUST_LOG asks for more.
+        crate::logging::init_with("warn", crate::config::LogFormat::Text);
+    }
     match cmd {
         MediaCommand::RunWorker {
             parent,

@@ -7,16 +7,19 @@ use std::path::{Path, PathBuf};
 
 use super::MediaError;
 
-/// The files of one job, pending until `commit`. Dropping it uncommitted deletes the temporaries.
+/// The files of one job, pending until `commit`. Dropping it uncommitted deletes the temporaries,
+/// and the output directory too when this job created it and nothing else was put there.
 pub struct PendingFiles {
     dir: PathBuf,
     items: Vec<(PathBuf, PathBuf)>,
+    created_dir: bool,
     committed: bool,
 }
 
 impl PendingFiles {
     /// Creates the output directory if needed.
     pub fn new(dir: &Path) -> Result<Self, MediaError> {
+        let created_dir = !dir.exists();
         std::fs::create_dir_all(dir).map_err(|e| {
             // create_dir_all's own error names no path, and for a file in the way says only
             // "File exists".
@@ -34,6 +37,7 @@ impl PendingFiles {
         Ok(PendingFiles {
             dir: dir.to_path_buf(),
             items: Vec::new(),
+            created_dir,
             committed: false,
         })
     }
@@ -101,6 +105,10 @@ impl Drop for PendingFiles {
         if !self.committed {
             for (tmp, _) in &self.items {
                 let _ = std::fs::remove_file(tmp);
+            }
+            if self.created_dir {
+                // Fails, harmlessly, if anything else is in it.
+                let _ = std::fs::remove_dir(&self.dir);
             }
         }
     }

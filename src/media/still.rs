@@ -101,7 +101,7 @@ fn read_with_symphonia(path: &Path, control: &Control) -> Result<AudioFile, Medi
         })
     };
     // symphonia parses untrusted bytes: a panic in it is an error for the uploader.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(inner)).unwrap_or_else(|_| {
+    crate::contained::contained("the audio parser", inner).unwrap_or_else(|| {
         Err(MediaError::malformed(
             "audio",
             "the audio parser rejected the file",

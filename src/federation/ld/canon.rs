@@ -99,8 +99,10 @@ pub fn canonical_nquads(doc: &Value, dialect: Dialect) -> Result<String, LdError
     let loader = loader()?;
     // The JSON-LD and canonicalisation crates are large; a panic inside them on some odd
     // input must cost this document its signature, not the thread.
-    std::panic::catch_unwind(|| canonical_of_text(&text, loader, dialect))
-        .unwrap_or_else(|_| Err(LdError::Invalid("the JSON-LD processor failed".into())))
+    crate::contained::contained("the JSON-LD processor", || {
+        canonical_of_text(&text, loader, dialect)
+    })
+    .unwrap_or_else(|| Err(LdError::Invalid("the JSON-LD processor failed".into())))
 }
 
 fn canonical_of_text(text: &str, loader: &Loader, dialect: Dialect) -> Result<String, LdError> {

@@ -1,8 +1,8 @@
 //! Audio decoding to interleaved `f32`: symphonia's decoders for AAC-LC, MP3, FLAC, Vorbis and
 //! PCM, ropus for Opus (symphonia 0.5 has no Opus decoder). Third-party decoders fed untrusted
-//! bytes run behind `catch_unwind`, so a decoder panic becomes an error for the uploader.
+//! bytes run `contained`, so a decoder panic becomes an error for the uploader.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use crate::contained::contained;
 
 use symphonia::core::audio::SampleBuffer;
 use symphonia::core::codecs::{
@@ -46,10 +46,10 @@ impl AudioDecoder {
             let channels = params.channels.map(|c| c.count()).unwrap_or(2);
             return Self::opus(channels);
         }
-        let decoder = catch_unwind(AssertUnwindSafe(|| {
+        let decoder = contained("the audio decoder's setup", || {
             symphonia::default::get_codecs().make(params, &DecoderOptions::default())
-        }))
-        .map_err(|_| failed("setup"))?
+        })
+        .ok_or_else(|| failed("setup"))?
         .map_err(|e| MediaError::Unsupported(format!("audio decoder: {e}")))?;
         Ok(AudioDecoder::Symphonia {
             decoder,
@@ -117,10 +117,10 @@ impl AudioDecoder {
                 channels,
                 buffer,
             } => {
-                let n = catch_unwind(AssertUnwindSafe(|| {
+                let n = contained("the Opus decoder", || {
                     decoder.decode_float(data, buffer, ropus::DecodeMode::Normal)
-                }))
-                .map_err(|_| failed("Opus"))?;
+                })
+                .ok_or_else(|| failed("Opus"))?;
                 match n {
                     Ok(n) => {
                         out.extend_from_slice(&buffer[..n * *channels]);
@@ -134,7 +134,7 @@ impl AudioDecoder {
             }
             AudioDecoder::Symphonia { decoder, buffer } => {
                 let packet = Packet::new_from_slice(0, 0, 0, data);
-                catch_unwind(AssertUnwindSafe(|| match decoder.decode(&packet) {
+                contained("the audio decoder", || match decoder.decode(&packet) {
                     Ok(decoded) => {
                         let spec = *decoded.spec();
                         let frames = decoded.capacity() as u64;
@@ -152,8 +152,8 @@ impl AudioDecoder {
                     }
                     Err(symphonia::core::errors::Error::DecodeError(_)) => Ok(None),
                     Err(e) => Err(MediaError::Decode(format!("audio: {e}"))),
-                }))
-                .map_err(|_| failed("audio"))?
+                })
+                .ok_or_else(|| failed("audio"))?
             }
         }
     }

@@ -1,7 +1,6 @@
 //! Probing audio-only files (MP3, FLAC, WAV, Ogg) through symphonia's demuxers.
 
 use std::fs::File;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use symphonia::core::codecs::{
     CODEC_TYPE_AAC, CODEC_TYPE_FLAC, CODEC_TYPE_MP3, CODEC_TYPE_OPUS, CODEC_TYPE_VORBIS,
@@ -12,14 +11,15 @@ use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
 use super::report::{Container, ProbeReport, StreamKind, StreamReport};
+use crate::contained::contained;
 use crate::media::MediaError;
 use crate::media::codec::support::assess;
 use crate::media::codec::{Codec, CodecDetails};
 
 pub fn probe(file: File, len: u64) -> Result<ProbeReport, MediaError> {
     // symphonia is a third-party parser fed untrusted bytes; a panic in it must still become an
-    // error for the uploader, so it runs behind catch_unwind.
-    catch_unwind(AssertUnwindSafe(|| probe_inner(file, len))).unwrap_or_else(|_| {
+    // error for the uploader.
+    contained("the audio parser", || probe_inner(file, len)).unwrap_or_else(|| {
         Err(MediaError::malformed(
             "audio",
             "the audio parser rejected the file",
