@@ -1,6 +1,6 @@
 //! Video metadata from a client (JSON or multipart fields), checked with PeerTube's rules:
 //! name 3-120, description up to 10,000, privacy 1-4, category 1-18, licence 1-7, a known
-//! language, at most 5 tags of 2-30 characters.
+//! language, at most 5 tags of 2-30 characters, an ISO 8601 `originallyPublishedAt`.
 
 use serde_json::{Map, Value};
 
@@ -53,6 +53,20 @@ fn text(fields: &Map<String, Value>, key: &'static str) -> DomainResult<Option<S
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(_) => Err(DomainError::invalid(key, format!("{key} must be text"))),
     }
+}
+
+/// A date (PeerTube's `isDateValid`: ISO 8601); null or empty for none.
+fn date(fields: &Map<String, Value>, key: &'static str) -> DomainResult<Option<String>> {
+    text(fields, key)?
+        .map(|t| {
+            crate::store::parse_timestamp(&t).ok_or_else(|| {
+                DomainError::invalid(
+                    key,
+                    format!("{key} must be a date such as 2019-05-01T10:00:00Z"),
+                )
+            })
+        })
+        .transpose()
 }
 
 /// Checks the fields of an upload and returns typed metadata. `is_language` tells known codes.
@@ -154,6 +168,7 @@ pub fn parse(
         download_enabled: boolean(fields, "downloadEnabled", true)?,
         wait_transcoding: boolean(fields, "waitTranscoding", false)?,
         tags,
+        originally_published_at: date(fields, "originallyPublishedAt")?,
     })
 }
 
@@ -176,6 +191,25 @@ mod tests {
     }
 
     #[test]
+    fn original_publication_dates_are_normalised_to_utc() {
+        let date = |value: Value| {
+            let f =
+                fields(json!({"name": "Old film", "channelId": 1, "originallyPublishedAt": value}));
+            parse(&f, |_| true).unwrap().originally_published_at
+        };
+        assert_eq!(
+            date(json!("2019-05-01T10:00:00+02:00")).as_deref(),
+            Some("2019-05-01T08:00:00.000Z")
+        );
+        assert_eq!(
+            date(json!("1969-07-20")).as_deref(),
+            Some("1969-07-20T00:00:00.000Z")
+        );
+        assert_eq!(date(json!("")), None);
+        assert_eq!(date(Value::Null), None);
+    }
+
+    #[test]
     fn refuses_what_peertube_refuses() {
         for bad in [
             json!({"name": "ab", "channelId": 1}),
@@ -187,6 +221,9 @@ mod tests {
             json!({"name": "Fine", "channelId": 1, "tags": ["aa", "bb", "cc", "dd", "ee", "ff"]}),
             json!({"name": "Fine"}),
             json!({"name": "Fine", "channelId": "one"}),
+            json!({"name": "Fine", "channelId": 1, "originallyPublishedAt": "yesterday"}),
+            json!({"name": "Fine", "channelId": 1, "originallyPublishedAt": "2019-13-01"}),
+            json!({"name": "Fine", "channelId": 1, "originallyPublishedAt": 2019}),
         ] {
             assert!(parse(&fields(bad.clone()), |l| l == "fr").is_err(), "{bad}");
         }

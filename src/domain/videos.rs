@@ -539,6 +539,7 @@ pub async fn update(
         "category": v.category, "licence": v.licence, "language": v.language, "privacy": v.privacy,
         "nsfw": v.nsfw, "commentsPolicy": v.comments_policy, "downloadEnabled": v.download_enabled,
         "waitTranscoding": v.wait_transcoding, "tags": details.tags,
+        "originallyPublishedAt": v.originally_published_at,
     })
     .as_object()
     .cloned()

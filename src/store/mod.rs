@@ -240,3 +240,19 @@ pub fn timestamp(t: time::OffsetDateTime) -> String {
     t.format(&format)
         .unwrap_or_else(|_| t.unix_timestamp().to_string())
 }
+
+/// A date from a client or another server in the timestamp columns' format: RFC 3339
+/// (`2019-05-01T10:00:00+02:00`), or a bare ISO 8601 date (`2019-05-01`, midnight UTC), the
+/// two forms PeerTube's `isDateValid` is given in practice. None for anything else.
+pub fn parse_timestamp(text: &str) -> Option<String> {
+    use time::format_description::well_known::Rfc3339;
+    let text = text.trim();
+    if let Ok(t) = time::OffsetDateTime::parse(text, &Rfc3339) {
+        return Some(timestamp(t));
+    }
+    let date = time::Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    );
+    Some(timestamp(date.ok()?.midnight().assume_utc()))
+}

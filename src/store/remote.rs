@@ -27,6 +27,7 @@ pub struct RemoteVideo {
     pub views: i64,
     pub published_at: Option<String>,
     pub updated_at: Option<String>,
+    pub originally_published_at: Option<String>,
     pub tags: Vec<String>,
     /// JSON: playlist and file links, thumbnail and preview URLs (see federation::objects::video).
     pub media: String,
@@ -48,11 +49,12 @@ pub fn upsert_video(conn: &Connection, v: &RemoteVideo) -> Result<i64, StoreErro
                 "UPDATE videos SET channel_id = ?1, name = ?2, description = ?3, support = ?4, category = ?5, \
                  licence = ?6, language = ?7, privacy = ?8, nsfw = ?9, comments_policy = ?10, \
                  download_enabled = ?11, state = ?12, duration = ?13, views = MAX(views, ?14), \
-                 published_at = ?15, updated_at = ?16, remote_media = ?17, fetched_at = ?18 WHERE id = ?19",
+                 published_at = ?15, updated_at = ?16, remote_media = ?17, fetched_at = ?18, \
+                 originally_published_at = ?19 WHERE id = ?20",
                 params![
                     v.channel_id, v.name, v.description, v.support, v.category, v.licence, v.language,
                     v.privacy, v.nsfw, v.comments_policy, v.download_enabled, v.state, v.duration,
-                    v.views, published, updated, v.media, at, id
+                    v.views, published, updated, v.media, at, v.originally_published_at, id
                 ],
             )?;
             conn.execute("DELETE FROM video_tags WHERE video_id = ?1", [id])?;
@@ -62,12 +64,13 @@ pub fn upsert_video(conn: &Connection, v: &RemoteVideo) -> Result<i64, StoreErro
             conn.execute(
                 "INSERT INTO videos (uuid, channel_id, name, description, support, category, licence, language, \
                  privacy, nsfw, comments_policy, download_enabled, state, duration, views, original_filename, \
-                 original_size, hls_uuid, published_at, created_at, updated_at, url, remote_media, fetched_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, '', 0, '', ?16, ?16, ?17, ?18, ?19, ?20)",
+                 original_size, hls_uuid, published_at, created_at, updated_at, url, remote_media, fetched_at, \
+                 originally_published_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, '', 0, '', ?16, ?16, ?17, ?18, ?19, ?20, ?21)",
                 params![
                     v.uuid, v.channel_id, v.name, v.description, v.support, v.category, v.licence,
                     v.language, v.privacy, v.nsfw, v.comments_policy, v.download_enabled, v.state,
-                    v.duration, v.views, published, updated, v.url, v.media, at
+                    v.duration, v.views, published, updated, v.url, v.media, at, v.originally_published_at
                 ],
             )?;
             conn.last_insert_rowid()

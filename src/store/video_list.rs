@@ -82,9 +82,10 @@ fn sort_clause(sort: &str, published_only: bool) -> &'static str {
         "-name" => "v.name COLLATE NOCASE DESC",
         "createdAt" => "v.created_at ASC",
         "-createdAt" => "v.created_at DESC",
-        // Kinora keeps no separate original publication date: it is the publication.
-        "publishedAt" | "originallyPublishedAt" => "v.published_at ASC",
-        "-originallyPublishedAt" => "v.published_at DESC",
+        "publishedAt" => "v.published_at ASC",
+        // A video without an original publication date sorts by its publication here.
+        "originallyPublishedAt" => "COALESCE(v.originally_published_at, v.published_at) ASC",
+        "-originallyPublishedAt" => "COALESCE(v.originally_published_at, v.published_at) DESC",
         "-trending" | "-hot" | "-best" => "v.views DESC, v.published_at DESC",
         "trending" | "hot" | "best" => "v.views ASC, v.published_at ASC",
         "localVideoFilesSize" => {

@@ -44,12 +44,14 @@ pub struct VideoRow {
     pub url: Option<String>,
     /// A remote video's media links as cached from its origin (federation::objects::video).
     pub remote_media: Option<String>,
+    /// When the video was first published elsewhere (PeerTube's `originallyPublishedAt`).
+    pub originally_published_at: Option<String>,
 }
 
 pub(super) const COLUMNS: &str = "id, uuid, channel_id, name, description, support, category, licence, language, \
      privacy, nsfw, comments_policy, download_enabled, wait_transcoding, state, state_error, duration, \
      views, likes, dislikes, original_filename, original_size, hls_uuid, published_at, created_at, updated_at, \
-     thumbnail_file, preview_file, custom_pictures, url, remote_media";
+     thumbnail_file, preview_file, custom_pictures, url, remote_media, originally_published_at";
 
 pub(super) fn from_row(r: &Row) -> rusqlite::Result<VideoRow> {
     Ok(VideoRow {
@@ -84,6 +86,7 @@ pub(super) fn from_row(r: &Row) -> rusqlite::Result<VideoRow> {
         custom_pictures: r.get(28)?,
         url: r.get(29)?,
         remote_media: r.get(30)?,
+        originally_published_at: r.get(31)?,
     })
 }
 
@@ -103,6 +106,9 @@ pub struct VideoMetadata {
     pub download_enabled: bool,
     pub wait_transcoding: bool,
     pub tags: Vec<String>,
+    /// RFC 3339, UTC.
+    #[serde(default)]
+    pub originally_published_at: Option<String>,
 }
 
 pub fn insert(
@@ -117,8 +123,8 @@ pub fn insert(
     conn.execute(
         "INSERT INTO videos (uuid, channel_id, name, description, support, category, licence, language, \
          privacy, nsfw, comments_policy, download_enabled, wait_transcoding, state, original_filename, \
-         original_size, hls_uuid, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 2, ?14, ?15, ?16, ?17, ?17)",
+         original_size, hls_uuid, created_at, updated_at, originally_published_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 2, ?14, ?15, ?16, ?17, ?17, ?18)",
         params![
             uuid,
             m.channel_id,
@@ -136,7 +142,8 @@ pub fn insert(
             original_filename,
             original_size,
             hls_uuid,
-            at
+            at,
+            m.originally_published_at
         ],
     )?;
     let id = conn.last_insert_rowid();
@@ -393,7 +400,8 @@ pub fn update(conn: &Connection, id: i64, m: &VideoMetadata) -> Result<(), Store
     conn.execute(
         "UPDATE videos SET name = ?1, description = ?2, support = ?3, category = ?4, licence = ?5, \
          language = ?6, privacy = ?7, nsfw = ?8, comments_policy = ?9, download_enabled = ?10, \
-         wait_transcoding = ?11, channel_id = ?12, updated_at = ?13 WHERE id = ?14",
+         wait_transcoding = ?11, channel_id = ?12, updated_at = ?13, originally_published_at = ?14 \
+         WHERE id = ?15",
         params![
             m.name,
             m.description,
@@ -408,6 +416,7 @@ pub fn update(conn: &Connection, id: i64, m: &VideoMetadata) -> Result<(), Store
             m.wait_transcoding,
             m.channel_id,
             now(),
+            m.originally_published_at,
             id
         ],
     )?;

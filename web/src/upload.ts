@@ -87,6 +87,7 @@ function metadata(): Record<string, unknown> {
   out.category = text('category') ? Number(text('category')) : null;
   out.licence = text('licence') ? Number(text('licence')) : null;
   out.language = text('language') || null;
+  out.originallyPublishedAt = text('originallyPublishedAt') || null;
   return out;
 }
 

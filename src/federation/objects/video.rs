@@ -182,7 +182,7 @@ pub fn object(base: &str, l: &LocalVideo) -> Value {
         "canReply": null,
         "downloadEnabled": v.download_enabled,
         "published": v.published_at.clone().unwrap_or_else(|| v.created_at.clone()),
-        "originallyPublishedAt": null,
+        "originallyPublishedAt": v.originally_published_at,
         "updated": v.updated_at,
         "uploadDate": v.created_at,
         "mediaType": "text/markdown",
@@ -263,9 +263,7 @@ fn file(link: &Value) -> Option<RemoteFile> {
 }
 
 fn timestamp(v: Option<&Value>) -> Option<String> {
-    let s = v?.as_str()?;
-    let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
-    Some(crate::store::timestamp(t))
+    crate::store::parse_timestamp(v?.as_str()?)
 }
 
 /// "PT123S" (PeerTube) or "PT1H2M3S" into seconds.
@@ -468,6 +466,7 @@ pub fn parse_remote(doc: &Value) -> Result<ParsedVideo, FederationError> {
             views: num(doc, "views").max(0),
             published_at: timestamp(doc.get("published")),
             updated_at: timestamp(doc.get("updated")),
+            originally_published_at: timestamp(doc.get("originallyPublishedAt")),
             tags,
             media: serde_json::to_string(&media).unwrap_or_else(|_| "{}".into()),
         },

@@ -251,7 +251,7 @@ pub fn summary<'a>(urls: &'a Urls, d: &'a VideoDetails) -> VideoSummary<'a> {
         created_at: &v.created_at,
         updated_at: &v.updated_at,
         published_at: v.published_at.as_deref().unwrap_or(&v.created_at),
-        originally_published_at: None,
+        originally_published_at: v.originally_published_at.as_deref(),
         account: json::account_summary(urls, &d.channel.owner, &d.channel.owner_images),
         channel: ChannelSummary {
             id: channel.id,

@@ -102,6 +102,15 @@ fn changes(f: &HashMap<String, String>) -> Map<String, Value> {
         }
     }
     out.insert("description".into(), text("description"));
+    // The page edits a date: an API-given time of day survives a save that leaves the date as
+    // shown.
+    let date = f.get("originallyPublishedAt").map(|d| d.trim());
+    if date.is_some() && date != f.get("originallyPublishedAtShown").map(|d| d.trim()) {
+        out.insert(
+            "originallyPublishedAt".into(),
+            text("originallyPublishedAt"),
+        );
+    }
     out.insert("language".into(), text("language"));
     out.insert("tags".into(), json!(tags));
     out.insert("nsfw".into(), json!(f.contains_key("nsfw")));
