@@ -205,6 +205,7 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
         state.jobs = Some(jobs.clone());
         let waker = actix_web::rt::spawn(federation_waker(jobs.clone()));
         let upkeep = actix_web::rt::spawn(upkeep(state.clone()));
+        let schedules = actix_web::rt::spawn(crate::domain::schedules::run(state.store.clone()));
         // The signal handlers are in place before the address is announced, so a supervisor
         // that stops us right after the banner still gets a graceful stop.
         let mut terminate = signal(SignalKind::terminate())?;
@@ -254,6 +255,7 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
             let _ = r.await;
         }
         upkeep.abort();
+        schedules.abort();
         waker.abort();
         // Running jobs stop between frames and release their leases; a job that cannot within
         // the grace period is reclaimed by the next start like after a crash.

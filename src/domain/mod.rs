@@ -18,6 +18,7 @@ pub mod processing;
 pub mod registrations;
 pub mod remote_pictures;
 pub mod roles;
+pub mod schedules;
 pub mod stats;
 pub mod subtitles;
 pub mod torrents;

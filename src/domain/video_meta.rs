@@ -1,11 +1,12 @@
 //! Video metadata from a client (JSON or multipart fields), checked with PeerTube's rules:
 //! name 3-120, description up to 10,000, privacy 1-4, category 1-18, licence 1-7, a known
-//! language, at most 5 tags of 2-30 characters, an ISO 8601 `originallyPublishedAt`.
+//! language, at most 5 tags of 2-30 characters, an ISO 8601 `originallyPublishedAt`, and a
+//! `scheduleUpdate`.
 
 use serde_json::{Map, Value};
 
 use super::{DomainError, DomainResult, names};
-use crate::store::videos::VideoMetadata;
+use crate::store::videos::{Schedule, VideoMetadata};
 
 fn int(fields: &Map<String, Value>, key: &'static str) -> DomainResult<Option<i64>> {
     match fields.get(key) {
@@ -67,6 +68,48 @@ fn date(fields: &Map<String, Value>, key: &'static str) -> DomainResult<Option<S
             })
         })
         .transpose()
+}
+
+/// `scheduleUpdate`: `{updateAt, privacy?}` as JSON or a qs form, or the multipart fields
+/// `scheduleUpdate[updateAt]` and `scheduleUpdate[privacy]` that PeerTube's web client sends
+/// (which win over an object, so that they replace the schedule an edit starts from); null
+/// for none. PeerTube schedules a change to public, unlisted or internal only.
+fn schedule(fields: &Map<String, Value>) -> DomainResult<Option<Schedule>> {
+    let mut parts = Map::new();
+    if let Some(at) = fields.get("scheduleUpdate[updateAt]") {
+        parts.insert("updateAt".into(), at.clone());
+        if let Some(privacy) = fields.get("scheduleUpdate[privacy]") {
+            parts.insert("privacy".into(), privacy.clone());
+        }
+    } else {
+        match fields.get("scheduleUpdate") {
+            None | Some(Value::Null) => return Ok(None),
+            Some(Value::String(s)) if s.is_empty() => return Ok(None),
+            Some(Value::Object(o)) => parts = o.clone(),
+            Some(_) => {
+                return Err(DomainError::invalid(
+                    "scheduleUpdate",
+                    "scheduleUpdate must be an object {updateAt, privacy}",
+                ));
+            }
+        }
+    }
+    let at = date(&parts, "updateAt").ok().flatten().ok_or_else(|| {
+        DomainError::invalid(
+            "scheduleUpdate.updateAt",
+            "scheduleUpdate.updateAt must be a date such as 2026-12-24T09:00:00Z",
+        )
+    })?;
+    let privacy = int(&parts, "privacy")
+        .ok()
+        .filter(|p| matches!(p, None | Some(1 | 2 | 4)))
+        .ok_or_else(|| {
+            DomainError::invalid(
+                "scheduleUpdate.privacy",
+                "scheduleUpdate.privacy must be 1 (public), 2 (unlisted) or 4 (internal)",
+            )
+        })?;
+    Ok(Some(Schedule { at, privacy }))
 }
 
 /// Checks the fields of an upload and returns typed metadata. `is_language` tells known codes.
@@ -169,6 +212,7 @@ pub fn parse(
         wait_transcoding: boolean(fields, "waitTranscoding", false)?,
         tags,
         originally_published_at: date(fields, "originallyPublishedAt")?,
+        schedule: schedule(fields)?,
     })
 }
 

@@ -185,6 +185,7 @@ pub async fn create_from_file(
         }
     };
     let size = report.size_bytes as i64;
+    let scheduled = meta.schedule.is_some();
     let uuid = uuid::Uuid::new_v4();
     let hls_uuid = uuid::Uuid::new_v4().to_string();
     let uuid_text = uuid.hyphenated().to_string();
@@ -227,11 +228,16 @@ pub async fn create_from_file(
         })
         .await;
     match result {
-        Ok(id) => Ok(CreatedVideo {
-            id,
-            short_uuid: video_ids::short_uuid(&uuid),
-            uuid: uuid_text,
-        }),
+        Ok(id) => {
+            if scheduled {
+                super::schedules::changed();
+            }
+            Ok(CreatedVideo {
+                id,
+                short_uuid: video_ids::short_uuid(&uuid),
+                uuid: uuid_text,
+            })
+        }
         Err(e) => {
             let _ = std::fs::remove_file(&upload);
             if let Some(p) = &pictures {
@@ -540,6 +546,9 @@ pub async fn update(
         "nsfw": v.nsfw, "commentsPolicy": v.comments_policy, "downloadEnabled": v.download_enabled,
         "waitTranscoding": v.wait_transcoding, "tags": details.tags,
         "originallyPublishedAt": v.originally_published_at,
+        "scheduleUpdate": v.schedule.as_ref().map(|s| serde_json::json!({
+            "updateAt": s.at, "privacy": s.privacy,
+        })),
     })
     .as_object()
     .cloned()
@@ -551,8 +560,9 @@ pub async fn update(
         fields.remove("commentsPolicy");
     }
     let meta = super::video_meta::parse(&fields, is_language)?;
+    let scheduled = meta.schedule.is_some();
     let (id, user) = (v.id, user.clone());
-    store
+    let id = store
         .write(move |tx| {
             if meta.channel_id != details.video.channel_id {
                 check_channel(tx, &user, meta.channel_id)?;
@@ -560,9 +570,13 @@ pub async fn update(
             let federated = crate::federation::hooks::is_federated(tx, id);
             videos::update(tx, id, &meta)?;
             crate::federation::hooks::video_updated(tx, id, federated);
-            Ok(id)
+            Ok::<_, DomainError>(id)
         })
-        .await
+        .await?;
+    if scheduled {
+        super::schedules::changed();
+    }
+    Ok(id)
 }
 
 pub async fn rate(

@@ -22,6 +22,7 @@ pub mod notify;
 pub mod page_cache;
 pub mod registrations;
 pub mod remote;
+pub mod schedules;
 pub mod secrets;
 pub mod stats;
 pub mod tokens;

@@ -46,12 +46,22 @@ pub struct VideoRow {
     pub remote_media: Option<String>,
     /// When the video was first published elsewhere (PeerTube's `originallyPublishedAt`).
     pub originally_published_at: Option<String>,
+    pub schedule: Option<Schedule>,
+}
+
+/// A scheduled privacy change (PeerTube's `scheduleUpdate`): at `at` (RFC 3339 UTC) the video
+/// takes `privacy`, or keeps its own when None.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Schedule {
+    pub at: String,
+    pub privacy: Option<i64>,
 }
 
 pub(super) const COLUMNS: &str = "id, uuid, channel_id, name, description, support, category, licence, language, \
      privacy, nsfw, comments_policy, download_enabled, wait_transcoding, state, state_error, duration, \
      views, likes, dislikes, original_filename, original_size, hls_uuid, published_at, created_at, updated_at, \
-     thumbnail_file, preview_file, custom_pictures, url, remote_media, originally_published_at";
+     thumbnail_file, preview_file, custom_pictures, url, remote_media, originally_published_at, \
+     schedule_at, schedule_privacy";
 
 pub(super) fn from_row(r: &Row) -> rusqlite::Result<VideoRow> {
     Ok(VideoRow {
@@ -87,6 +97,13 @@ pub(super) fn from_row(r: &Row) -> rusqlite::Result<VideoRow> {
         url: r.get(29)?,
         remote_media: r.get(30)?,
         originally_published_at: r.get(31)?,
+        schedule: match r.get::<_, Option<String>>(32)? {
+            Some(at) => Some(Schedule {
+                at,
+                privacy: r.get(33)?,
+            }),
+            None => None,
+        },
     })
 }
 
@@ -109,6 +126,8 @@ pub struct VideoMetadata {
     /// RFC 3339, UTC.
     #[serde(default)]
     pub originally_published_at: Option<String>,
+    #[serde(default)]
+    pub schedule: Option<Schedule>,
 }
 
 pub fn insert(
@@ -123,8 +142,10 @@ pub fn insert(
     conn.execute(
         "INSERT INTO videos (uuid, channel_id, name, description, support, category, licence, language, \
          privacy, nsfw, comments_policy, download_enabled, wait_transcoding, state, original_filename, \
-         original_size, hls_uuid, created_at, updated_at, originally_published_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 2, ?14, ?15, ?16, ?17, ?17, ?18)",
+         original_size, hls_uuid, created_at, updated_at, originally_published_at, schedule_at, \
+         schedule_privacy) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 2, ?14, ?15, ?16, ?17, ?17, ?18, \
+         ?19, ?20)",
         params![
             uuid,
             m.channel_id,
@@ -143,7 +164,9 @@ pub fn insert(
             original_size,
             hls_uuid,
             at,
-            m.originally_published_at
+            m.originally_published_at,
+            m.schedule.as_ref().map(|s| &s.at),
+            m.schedule.as_ref().and_then(|s| s.privacy)
         ],
     )?;
     let id = conn.last_insert_rowid();
@@ -400,8 +423,8 @@ pub fn update(conn: &Connection, id: i64, m: &VideoMetadata) -> Result<(), Store
     conn.execute(
         "UPDATE videos SET name = ?1, description = ?2, support = ?3, category = ?4, licence = ?5, \
          language = ?6, privacy = ?7, nsfw = ?8, comments_policy = ?9, download_enabled = ?10, \
-         wait_transcoding = ?11, channel_id = ?12, updated_at = ?13, originally_published_at = ?14 \
-         WHERE id = ?15",
+         wait_transcoding = ?11, channel_id = ?12, updated_at = ?13, originally_published_at = ?14, \
+         schedule_at = ?15, schedule_privacy = ?16 WHERE id = ?17",
         params![
             m.name,
             m.description,
@@ -417,6 +440,8 @@ pub fn update(conn: &Connection, id: i64, m: &VideoMetadata) -> Result<(), Store
             m.channel_id,
             now(),
             m.originally_published_at,
+            m.schedule.as_ref().map(|s| &s.at),
+            m.schedule.as_ref().and_then(|s| s.privacy),
             id
         ],
     )?;

@@ -23,6 +23,25 @@ document.addEventListener('change', (event) => {
   reader.readAsDataURL(file);
 });
 
+// Date-and-time inputs (`data-utc-local`) come from the server in UTC: shown in the browser's
+// time zone, and sent back with that zone's offset at the chosen time (`data-timezone-offset`,
+// JavaScript's UTC-minus-local minutes), so the server converts back. Without scripts both
+// stay UTC.
+const pad = (n: number) => String(n).padStart(2, '0');
+for (const input of Array.from(document.querySelectorAll<HTMLInputElement>('input[data-utc-local]'))) {
+  const utc = input.value ? new Date(`${input.value}:00Z`) : null;
+  if (utc && !Number.isNaN(utc.getTime())) {
+    input.value = `${utc.getFullYear()}-${pad(utc.getMonth() + 1)}-${pad(utc.getDate())}T${pad(utc.getHours())}:${pad(utc.getMinutes())}`;
+  }
+  const offset = input.form?.querySelector<HTMLInputElement>('input[data-timezone-offset]');
+  const update = () => {
+    const local = input.value ? new Date(input.value) : new Date();
+    if (offset) offset.value = String(Number.isNaN(local.getTime()) ? 0 : local.getTimezoneOffset());
+  };
+  update();
+  input.addEventListener('change', update);
+}
+
 // The home page's "all / this instance only" links work as plain links; with scripts the
 // choice is also remembered (a cookie the server reads when the address does not say).
 document.addEventListener('click', (event) => {

@@ -88,6 +88,9 @@ function metadata(): Record<string, unknown> {
   out.licence = text('licence') ? Number(text('licence')) : null;
   out.language = text('language') || null;
   out.originallyPublishedAt = text('originallyPublishedAt') || null;
+  // The input is in local time; PeerTube's scheduleUpdate is an instant, to public.
+  const at = text('scheduleAt') ? new Date(text('scheduleAt')) : null;
+  out.scheduleUpdate = at && !Number.isNaN(at.getTime()) ? { updateAt: at.toISOString(), privacy: 1 } : null;
   return out;
 }
 

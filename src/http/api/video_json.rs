@@ -182,10 +182,21 @@ pub struct VideoSummary<'a> {
     updated_at: &'a str,
     published_at: &'a str,
     originally_published_at: Option<&'a str>,
+    /// PeerTube's `VideoScheduledUpdate`, or null: seen by whoever may see the video, which
+    /// for the usual case (a private video to be made public) is its owner and moderators.
+    scheduled_update: Option<ScheduledUpdate<'a>>,
     account: AccountSummary<'a>,
     channel: ChannelSummary<'a>,
     blacklisted: bool,
     blacklisted_reason: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ScheduledUpdate<'a> {
+    update_at: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    privacy: Option<i64>,
 }
 
 /// PeerTube truncates list descriptions to 250 characters.
@@ -252,6 +263,10 @@ pub fn summary<'a>(urls: &'a Urls, d: &'a VideoDetails) -> VideoSummary<'a> {
         updated_at: &v.updated_at,
         published_at: v.published_at.as_deref().unwrap_or(&v.created_at),
         originally_published_at: v.originally_published_at.as_deref(),
+        scheduled_update: v.schedule.as_ref().map(|s| ScheduledUpdate {
+            update_at: &s.at,
+            privacy: s.privacy,
+        }),
         account: json::account_summary(urls, &d.channel.owner, &d.channel.owner_images),
         channel: ChannelSummary {
             id: channel.id,

@@ -111,6 +111,9 @@ fn changes(f: &HashMap<String, String>) -> Map<String, Value> {
             text("originallyPublishedAt"),
         );
     }
+    if let Some(schedule) = schedule_change(f) {
+        out.insert("scheduleUpdate".into(), schedule);
+    }
     out.insert("language".into(), text("language"));
     out.insert("tags".into(), json!(tags));
     out.insert("nsfw".into(), json!(f.contains_key("nsfw")));
@@ -119,6 +122,39 @@ fn changes(f: &HashMap<String, String>) -> Map<String, Value> {
         json!(f.contains_key("downloadEnabled")),
     );
     out
+}
+
+/// The page's schedule (`scheduleAt`, a local date and time, with the browser's
+/// `timezoneOffset`) as PeerTube's `scheduleUpdate` to public, when it differs from the one
+/// shown (`scheduleAtShown`, UTC to the minute): null when emptied, None when left alone.
+fn schedule_change(f: &HashMap<String, String>) -> Option<Value> {
+    let field = |key: &str| f.get(key).map_or("", |v| v.trim());
+    let (local, shown) = (field("scheduleAt"), field("scheduleAtShown"));
+    if local.is_empty() {
+        return (!shown.is_empty()).then_some(Value::Null);
+    }
+    let offset = field("timezoneOffset").parse::<i64>().unwrap_or(0);
+    // Text that is no date and time goes on as it is, for the API's own error.
+    let at = local_to_utc(local, offset).unwrap_or_else(|| local.to_string());
+    if at.get(..16) == Some(shown) {
+        return None;
+    }
+    Some(json!({ "updateAt": at, "privacy": 1 }))
+}
+
+/// `2026-12-24T09:00` (an `<input type="datetime-local">`, seconds optional) at `offset`
+/// minutes behind UTC, as an RFC 3339 UTC timestamp.
+fn local_to_utc(local: &str, offset: i64) -> Option<String> {
+    let minutes = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    let seconds =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    let at = time::PrimitiveDateTime::parse(local, &minutes)
+        .or_else(|_| time::PrimitiveDateTime::parse(local, &seconds))
+        .ok()?;
+    let utc = at
+        .assume_utc()
+        .checked_add(time::Duration::minutes(offset))?;
+    Some(crate::store::timestamp(utc))
 }
 
 async fn save(
