@@ -112,7 +112,9 @@ async function serverOffset(page, location, total) {
   });
   let page;
   try {
-    const alice = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    // A time zone away from UTC (and with summer time), so the schedule's round trip through
+    // UTC is seen to convert.
+    const alice = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'America/New_York' });
     page = await alice.newPage();
     page.setDefaultTimeout(20_000);
     page.on('dialog', (d) => d.accept());
@@ -158,6 +160,9 @@ async function serverOffset(page, location, total) {
       await page.fill('#v-name', 'Browser upload test');
       await page.fill('#v-description', 'A **bold** start');
       await page.fill('#v-tags', 'kinora, browser');
+      await page.fill('#v-original', '1999-12-31');
+      // Public already, so the schedule (far off) changes nothing now; the edit page shows it.
+      await page.fill('#v-schedule', '2031-06-01T09:30');
       // A magenta thumbnail, shown beside the field as soon as it is chosen.
       await page.setInputFiles('#v-thumbnail', await solidPng(page, [220, 30, 200]));
       await page.waitForFunction(() => {
@@ -239,6 +244,16 @@ async function serverOffset(page, location, total) {
       await page.goto(`${base}/my-account/videos`);
       await page.waitForSelector('table.data a:has-text("Browser upload test")');
       await page.goto(`${base}/videos/manage/${uuid}`);
+      // The dates set at upload: the schedule back in the browser's time zone (09:30 in New
+      // York is 13:30 UTC in June), the original publication date as chosen.
+      const dates = await page.evaluate(() => [
+        document.querySelector('#e-schedule').value,
+        document.querySelector('#e-schedule').form.querySelector('[name=scheduleAtShown]').value,
+        document.querySelector('#e-original').value,
+      ]);
+      if (JSON.stringify(dates) !== JSON.stringify(['2031-06-01T09:30', '2031-06-01T13:30', '1999-12-31'])) {
+        throw new Error(`the edit page's dates: ${JSON.stringify(dates)}`);
+      }
       await page.fill('#e-tags', 'kinora, browser, edited');
       // The edit page's form (multipart, no script needed) replaces the thumbnail.
       await page.setInputFiles('#e-thumbnail', await solidPng(page, [20, 200, 220]));
@@ -249,6 +264,13 @@ async function serverOffset(page, location, total) {
       await page.goto(base + watchUrl);
       const poster = await posterColour(page);
       if (!near(poster, [20, 200, 220])) throw new Error(`the edited thumbnail is not the poster: ${JSON.stringify(poster)}`);
+      // The edit kept the schedule it showed (same minute) and the original date.
+      const video = await (await page.request.get(`${base}/api/v1/videos/${uuid}`)).json();
+      if (video.scheduledUpdate?.updateAt !== '2031-06-01T13:30:00.000Z' || video.scheduledUpdate?.privacy !== 1
+        || video.originallyPublishedAt !== '1999-12-31T00:00:00.000Z') {
+        throw new Error(`dates after the edit: ${JSON.stringify([video.scheduledUpdate, video.originallyPublishedAt])}`);
+      }
+      await page.waitForSelector('[data-originally-published]:has-text("1999-12-31")');
       await page.goto(`${base}/my-account/history`);
       await page.waitForSelector('.video-grid a.video-title:has-text("Browser upload test")');
       await page.goto(`${base}/my-account/subscriptions`);

@@ -339,7 +339,10 @@ function withThumbnail(changes: Record<string, unknown>): Record<string, unknown
   const body = new FormData();
   for (const [key, value] of Object.entries(changes)) {
     if (Array.isArray(value)) for (const item of value) body.append(`${key}[]`, String(item));
-    else body.append(key, value === null ? '' : String(value));
+    // An object (the schedule) as qs brackets, as PeerTube's client sends it.
+    else if (value !== null && typeof value === 'object') {
+      for (const [field, inner] of Object.entries(value)) body.append(`${key}[${field}]`, String(inner));
+    } else body.append(key, value === null ? '' : String(value));
   }
   body.append('thumbnailfile', picture);
   return body;
