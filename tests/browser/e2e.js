@@ -1,6 +1,7 @@
 // End-to-end run of the web interface in headless Chromium against a real Kinora (started by
 // tests/browser.rs with open registration, a one-rung AV1 ladder and 16 KiB upload pieces):
-// sign up and log in, upload through the upload page with a thumbnail, wait for "published",
+// sign up and log in, upload through the upload page with a thumbnail, an original date and a
+// schedule (found again on the edit page in the browser's New York time), wait for "published",
 // play with a quality switch and see the uploaded thumbnail as the poster, like, comment and
 // reply, edit with another thumbnail, the home page's local/all choice, search, the embed page,
 // an upload paused, resumed and continued after a reload, an accessibility audit (axe-core) of
