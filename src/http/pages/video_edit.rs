@@ -133,7 +133,13 @@ fn schedule_change(f: &HashMap<String, String>) -> Option<Value> {
     if local.is_empty() {
         return (!shown.is_empty()).then_some(Value::Null);
     }
-    let offset = field("timezoneOffset").parse::<i64>().unwrap_or(0);
+    // Real offsets stay within a day; anything past that is not from a browser, and would
+    // overflow `time::Duration::minutes`, which panics.
+    let offset = field("timezoneOffset")
+        .parse::<i64>()
+        .ok()
+        .filter(|o| o.abs() <= 24 * 60)
+        .unwrap_or(0);
     // Text that is no date and time goes on as it is, for the API's own error.
     let at = local_to_utc(local, offset).unwrap_or_else(|| local.to_string());
     if at.get(..16) == Some(shown) {
@@ -219,4 +225,56 @@ async fn save_video_urlencoded(
         PictureUploads::default(),
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_local_schedule_becomes_utc_and_an_untouched_one_stays() {
+        let set = form(&[
+            ("scheduleAt", "2031-06-01T09:30"),
+            ("timezoneOffset", "240"),
+        ]);
+        assert_eq!(
+            schedule_change(&set),
+            Some(json!({ "updateAt": "2031-06-01T13:30:00.000Z", "privacy": 1 }))
+        );
+        let untouched = form(&[
+            ("scheduleAt", "2031-06-01T09:30"),
+            ("scheduleAtShown", "2031-06-01T13:30"),
+            ("timezoneOffset", "240"),
+        ]);
+        assert_eq!(schedule_change(&untouched), None);
+        let emptied = form(&[("scheduleAt", ""), ("scheduleAtShown", "2031-06-01T13:30")]);
+        assert_eq!(schedule_change(&emptied), Some(Value::Null));
+        assert_eq!(schedule_change(&form(&[("scheduleAt", "")])), None);
+    }
+
+    #[test]
+    fn a_forged_offset_or_date_is_no_panic() {
+        let forged = form(&[
+            ("scheduleAt", "2031-06-01T09:30"),
+            ("timezoneOffset", "9223372036854775807"),
+        ]);
+        assert_eq!(
+            schedule_change(&forged),
+            Some(json!({ "updateAt": "2031-06-01T09:30:00.000Z", "privacy": 1 }))
+        );
+        let garbage = form(&[("scheduleAt", "next week")]);
+        assert_eq!(
+            schedule_change(&garbage),
+            Some(json!({ "updateAt": "next week", "privacy": 1 }))
+        );
+        // Past the last representable year: no date, not a panic.
+        assert_eq!(local_to_utc("9999-12-31T23:59", 1440), None);
+    }
 }
