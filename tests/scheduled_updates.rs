@@ -1,6 +1,7 @@
 //! PeerTube's `scheduleUpdate`: a private video made public at a set time, set at upload with
 //! the web client's multipart fields, through JSON and through the edit page (in the browser's
-//! time zone), refused when malformed, cancelled with null, and federated when it falls due.
+//! time zone), listed on one's videos page, refused when malformed, cancelled with null, and
+//! federated when it falls due.
 
 mod common;
 
@@ -157,6 +158,11 @@ async fn schedules_are_checked_changed_and_cancelled() {
     assert_eq!(
         video["scheduledUpdate"],
         json!({ "updateAt": "2031-06-01T08:30:00.000Z", "privacy": 1 })
+    );
+    let mine = page(&browser, &format!("{}/my-account/videos", server.url)).await;
+    assert!(
+        mine.contains(r#"<time datetime="2031-06-01T08:30:00.000Z">2031-06-01 08:30 UTC</time>"#),
+        "the list of one's videos shows the schedule"
     );
     let form = page(&browser, &format!("{}/videos/manage/{uuid}", server.url)).await;
     assert!(
