@@ -28,16 +28,20 @@ fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
         })
 }
 
+/// What follows `Bearer ` in the `Authorization` header (perhaps blank), when it uses that
+/// scheme; None for no header or another scheme (a proxy's Basic credentials passed on).
+fn bearer(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
 /// The token a request carries: `Authorization: Bearer`, or for non-API pages the session cookie.
 pub fn request_token(req: &HttpRequest) -> Option<String> {
-    if let Some(value) = req.headers().get(header::AUTHORIZATION)
-        && let Ok(value) = value.to_str()
-    {
-        let (scheme, token) = value.split_once(' ')?;
-        if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() {
-            return Some(token.trim().to_string());
-        }
-        return None;
+    if req.headers().contains_key(header::AUTHORIZATION) {
+        return bearer(req)
+            .filter(|token| !token.is_empty())
+            .map(str::to_string);
     }
     // On the API the cookie counts only for Kinora's own page scripts: they send
     // `X-Requested-With: kinora`, which a cross-site form cannot send, and which a cross-site
@@ -96,13 +100,7 @@ impl FromRequest for MaybeUser {
         let req = req.clone();
         Box::pin(async move {
             // Only a Bearer scheme: a proxy's Basic credentials, passed on, are not ours to judge.
-            let bearer_on_api = req.path().starts_with("/api/")
-                && req
-                    .headers()
-                    .get(header::AUTHORIZATION)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.split_once(' '))
-                    .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"));
+            let bearer_on_api = req.path().starts_with("/api/") && bearer(&req).is_some();
             match resolve(req).await? {
                 None if bearer_on_api => Err(ApiError::new(
                     actix_web::http::StatusCode::UNAUTHORIZED,

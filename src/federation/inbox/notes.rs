@@ -83,10 +83,7 @@ impl Federation {
         let published = note
             .get("published")
             .and_then(Value::as_str)
-            .and_then(|p| {
-                time::OffsetDateTime::parse(p, &time::format_description::well_known::Rfc3339).ok()
-            })
-            .map(crate::store::timestamp);
+            .and_then(crate::store::parse_timestamp);
         let author_id = author.id;
         let author_host = author.host.clone().unwrap_or_default();
         let base = self.base.clone();

@@ -100,9 +100,6 @@ async fn clear(
 
 /// `beforeDate` as the store's timestamp format, so string comparison orders correctly.
 fn normalise_date(date: &str) -> ApiResult<String> {
-    let parsed = time::OffsetDateTime::parse(date, &time::format_description::well_known::Rfc3339)
-        .map_err(|_| {
-            ApiError::invalid_field("beforeDate", "beforeDate must be an ISO 8601 date")
-        })?;
-    Ok(crate::store::timestamp(parsed))
+    crate::store::parse_timestamp(date)
+        .ok_or_else(|| ApiError::invalid_field("beforeDate", "beforeDate must be an ISO 8601 date"))
 }

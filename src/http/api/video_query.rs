@@ -82,15 +82,8 @@ fn date(map: &HashMap<String, Vec<String>>, key: &'static str) -> ApiResult<Opti
     let Some(v) = map.get(key).and_then(|v| v.first()) else {
         return Ok(None);
     };
-    let day = time::macros::format_description!("[year]-[month]-[day]");
-    time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .or_else(|| {
-            time::Date::parse(v, &day)
-                .ok()
-                .map(|d| d.midnight().assume_utc())
-        })
-        .map(|t| Some(crate::store::timestamp(t)))
+    crate::store::parse_timestamp(v)
+        .map(Some)
         .ok_or_else(|| ApiError::invalid_field(key, format!("{key} must be an ISO 8601 date")))
 }
 
