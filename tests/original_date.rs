@@ -5,7 +5,7 @@
 mod common;
 
 use common::fed::{ap_get, eventually, follow, get_json, remote_videos};
-use common::web::{page, sign_in};
+use common::web::{edit_video, page, sign_in};
 use common::{Server, expect_problem, http};
 use serde_json::{Value, json};
 
@@ -13,16 +13,6 @@ async fn video(server: &Server, uuid: &str) -> Value {
     let (status, body) = get_json(&server.api(&format!("/videos/{uuid}")), None).await;
     assert_eq!(status, 200, "{body}");
     body
-}
-
-async fn put(server: &Server, token: &str, uuid: &str, changes: Value) -> reqwest::Response {
-    http()
-        .put(server.api(&format!("/videos/{uuid}")))
-        .bearer_auth(token)
-        .json(&changes)
-        .send()
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -58,13 +48,13 @@ async fn an_original_publication_date_is_kept_shown_sorted_and_federated() {
     );
 
     // Not a date: a 400 naming the field, and nothing changes.
-    let bad = put(
-        a,
-        &admin,
-        old_uuid,
-        json!({ "originallyPublishedAt": "last summer" }),
-    )
-    .await;
+    let bad = a
+        .put_video(
+            &admin,
+            old_uuid,
+            &json!({ "originallyPublishedAt": "last summer" }),
+        )
+        .await;
     let problem = expect_problem(bad, 400).await;
     assert!(
         problem["invalid-params"]["originallyPublishedAt"].is_object(),
@@ -72,7 +62,7 @@ async fn an_original_publication_date_is_kept_shown_sorted_and_federated() {
     );
     // An edit of another field keeps it.
     assert_eq!(
-        put(a, &admin, old_uuid, json!({ "name": "Apollo 11" }))
+        a.put_video(&admin, old_uuid, &json!({ "name": "Apollo 11" }))
             .await
             .status(),
         204
@@ -102,16 +92,9 @@ async fn an_original_publication_date_is_kept_shown_sorted_and_federated() {
     );
 
     // The watch page says it; the ActivityPub Video carries it; the follower keeps it.
-    let page = http()
-        .get(format!("{}/videos/watch/{old_uuid}", a.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let watch = page(&http(), &format!("{}/videos/watch/{old_uuid}", a.url)).await;
     assert!(
-        page.contains(r#"<time datetime="1969-07-20T20:56:00.000Z" data-originally-published>1969-07-20</time>"#),
+        watch.contains(r#"<time datetime="1969-07-20T20:56:00.000Z" data-originally-published>1969-07-20</time>"#),
         "the watch page shows the date"
     );
     let (_, object) = ap_get(&format!("{}/videos/watch/{old_uuid}", a.url)).await;
@@ -125,14 +108,9 @@ async fn an_original_publication_date_is_kept_shown_sorted_and_federated() {
 
     // Cleared with null; the follower hears of it through the Update.
     assert_eq!(
-        put(
-            a,
-            &admin,
-            old_uuid,
-            json!({ "originallyPublishedAt": null })
-        )
-        .await
-        .status(),
+        a.put_video(&admin, old_uuid, &json!({ "originallyPublishedAt": null }))
+            .await
+            .status(),
         204
     );
     assert_eq!(
@@ -155,60 +133,64 @@ async fn the_edit_page_sets_a_date_and_keeps_a_time_it_does_not_show() {
     let uuid = uploaded["uuid"].as_str().unwrap();
     let password = server.admin_password.clone().unwrap();
     let browser = sign_in(&server, "root", &password).await;
-    let edit = |fields: Vec<(&'static str, &'static str)>| {
-        let url = format!("{}/videos/manage/{uuid}", server.url);
-        let browser = browser.clone();
-        async move {
-            let mut form: Vec<(&str, &str)> = vec![
-                ("name", "Old tape"),
-                ("channelId", "1"),
-                ("privacy", "1"),
-                ("commentsPolicy", "1"),
-            ];
-            form.extend(fields);
-            let res = browser.post(url).form(&form).send().await.unwrap();
-            // Back to the edit page, which says "Saved" (or why not, in `?error=`).
-            assert_eq!(res.status(), 200);
-            assert!(!res.url().as_str().contains("error="), "{}", res.url());
-        }
-    };
-    edit(vec![
-        ("originallyPublishedAt", "1987-03-02"),
-        ("originallyPublishedAtShown", ""),
-    ])
+    edit_video(
+        &browser,
+        &server,
+        uuid,
+        "Old tape",
+        "1",
+        &[
+            ("originallyPublishedAt", "1987-03-02"),
+            ("originallyPublishedAtShown", ""),
+        ],
+    )
     .await;
     assert_eq!(
         video(&server, uuid).await["originallyPublishedAt"],
         "1987-03-02T00:00:00.000Z"
     );
     // A time of day set through the API survives a save of the page that shows its date.
-    let res = put(
-        &server,
-        &admin,
-        uuid,
-        json!({ "originallyPublishedAt": "1987-03-02T18:30:00Z" }),
-    )
-    .await;
+    let res = server
+        .put_video(
+            &admin,
+            uuid,
+            &json!({ "originallyPublishedAt": "1987-03-02T18:30:00Z" }),
+        )
+        .await;
     assert_eq!(res.status(), 204);
     let form = page(&browser, &format!("{}/videos/manage/{uuid}", server.url)).await;
     assert!(
         form.contains(r#"name="originallyPublishedAt" type="date" value="1987-03-02""#),
         "the edit page shows the date"
     );
-    edit(vec![
-        ("originallyPublishedAt", "1987-03-02"),
-        ("originallyPublishedAtShown", "1987-03-02"),
-    ])
+    edit_video(
+        &browser,
+        &server,
+        uuid,
+        "Old tape",
+        "1",
+        &[
+            ("originallyPublishedAt", "1987-03-02"),
+            ("originallyPublishedAtShown", "1987-03-02"),
+        ],
+    )
     .await;
     assert_eq!(
         video(&server, uuid).await["originallyPublishedAt"],
         "1987-03-02T18:30:00.000Z"
     );
     // An emptied field clears it.
-    edit(vec![
-        ("originallyPublishedAt", ""),
-        ("originallyPublishedAtShown", "1987-03-02"),
-    ])
+    edit_video(
+        &browser,
+        &server,
+        uuid,
+        "Old tape",
+        "1",
+        &[
+            ("originallyPublishedAt", ""),
+            ("originallyPublishedAtShown", "1987-03-02"),
+        ],
+    )
     .await;
     assert_eq!(
         video(&server, uuid).await["originallyPublishedAt"],

@@ -6,23 +6,13 @@
 mod common;
 
 use common::fed::{eventually, follow, get_json, remote_videos};
-use common::web::{page, sign_in};
-use common::{Server, expect_problem, http};
+use common::web::{edit_video, page, sign_in};
+use common::{Server, expect_problem};
 use serde_json::{Value, json};
 
 fn in_seconds(seconds: i64) -> String {
     let at = time::OffsetDateTime::now_utc() + time::Duration::seconds(seconds);
     at.format(&time::format_description::well_known::Rfc3339)
-        .unwrap()
-}
-
-async fn put(server: &Server, token: &str, uuid: &str, changes: Value) -> reqwest::Response {
-    http()
-        .put(server.api(&format!("/videos/{uuid}")))
-        .bearer_auth(token)
-        .json(&changes)
-        .send()
-        .await
         .unwrap()
 }
 
@@ -99,29 +89,35 @@ async fn schedules_are_checked_changed_and_cancelled() {
         ),
         (json!("tomorrow"), "scheduleUpdate"),
     ] {
-        let res = put(&server, &admin, uuid, json!({ "scheduleUpdate": bad })).await;
+        let res = server
+            .put_video(&admin, uuid, &json!({ "scheduleUpdate": bad }))
+            .await;
         let problem = expect_problem(res, 400).await;
         assert!(problem["invalid-params"][field].is_object(), "{problem}");
     }
 
     // Set in JSON (any offset, kept in UTC; no privacy: the video keeps its own), kept by an
     // edit of something else, then cancelled with null.
-    let res = put(
-        &server,
-        &admin,
-        uuid,
-        json!({ "scheduleUpdate": { "updateAt": "2030-01-01T10:00:00+01:00" } }),
-    )
-    .await;
+    let res = server
+        .put_video(
+            &admin,
+            uuid,
+            &json!({ "scheduleUpdate": { "updateAt": "2030-01-01T10:00:00+01:00" } }),
+        )
+        .await;
     assert_eq!(res.status(), 204);
-    let res = put(&server, &admin, uuid, json!({ "name": "Much later" })).await;
+    let res = server
+        .put_video(&admin, uuid, &json!({ "name": "Much later" }))
+        .await;
     assert_eq!(res.status(), 204);
     let video = as_owner(&server, &admin, uuid).await;
     assert_eq!(
         video["scheduledUpdate"],
         json!({ "updateAt": "2030-01-01T09:00:00.000Z" })
     );
-    let res = put(&server, &admin, uuid, json!({ "scheduleUpdate": null })).await;
+    let res = server
+        .put_video(&admin, uuid, &json!({ "scheduleUpdate": null }))
+        .await;
     assert_eq!(res.status(), 204);
     assert_eq!(
         as_owner(&server, &admin, uuid).await["scheduledUpdate"],
@@ -132,27 +128,18 @@ async fn schedules_are_checked_changed_and_cancelled() {
     // the minute, kept by a save that leaves it alone, cancelled by emptying it.
     let password = server.admin_password.clone().unwrap();
     let browser = sign_in(&server, "root", &password).await;
-    let edit = |fields: Vec<(&'static str, &'static str)>| {
-        let url = format!("{}/videos/manage/{uuid}", server.url);
-        let browser = browser.clone();
-        async move {
-            let mut form: Vec<(&str, &str)> = vec![
-                ("name", "Much later"),
-                ("channelId", "1"),
-                ("privacy", "3"),
-                ("commentsPolicy", "1"),
-            ];
-            form.extend(fields);
-            let res = browser.post(url).form(&form).send().await.unwrap();
-            assert_eq!(res.status(), 200);
-            assert!(!res.url().as_str().contains("error="), "{}", res.url());
-        }
-    };
-    edit(vec![
-        ("scheduleAt", "2031-06-01T09:30"),
-        ("scheduleAtShown", ""),
-        ("timezoneOffset", "-60"),
-    ])
+    edit_video(
+        &browser,
+        &server,
+        uuid,
+        "Much later",
+        "3",
+        &[
+            ("scheduleAt", "2031-06-01T09:30"),
+            ("scheduleAtShown", ""),
+            ("timezoneOffset", "-60"),
+        ],
+    )
     .await;
     let video = as_owner(&server, &admin, uuid).await;
     assert_eq!(
@@ -169,20 +156,31 @@ async fn schedules_are_checked_changed_and_cancelled() {
         form.contains(r#"name="scheduleAt" type="datetime-local" value="2031-06-01T08:30""#),
         "the edit page shows the schedule in UTC for its script to localise"
     );
-    edit(vec![
-        ("scheduleAt", "2031-06-01T09:30"),
-        ("scheduleAtShown", "2031-06-01T08:30"),
-        ("timezoneOffset", "-60"),
-    ])
+    edit_video(
+        &browser,
+        &server,
+        uuid,
+        "Much later",
+        "3",
+        &[
+            ("scheduleAt", "2031-06-01T09:30"),
+            ("scheduleAtShown", "2031-06-01T08:30"),
+            ("timezoneOffset", "-60"),
+        ],
+    )
     .await;
     assert_eq!(
         as_owner(&server, &admin, uuid).await["scheduledUpdate"]["updateAt"],
         "2031-06-01T08:30:00.000Z"
     );
-    edit(vec![
-        ("scheduleAt", ""),
-        ("scheduleAtShown", "2031-06-01T08:30"),
-    ])
+    edit_video(
+        &browser,
+        &server,
+        uuid,
+        "Much later",
+        "3",
+        &[("scheduleAt", ""), ("scheduleAtShown", "2031-06-01T08:30")],
+    )
     .await;
     assert_eq!(
         as_owner(&server, &admin, uuid).await["scheduledUpdate"],

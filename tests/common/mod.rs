@@ -491,6 +491,17 @@ impl Server {
             .unwrap()
     }
 
+    /// `PUT /videos/{uuid}` with a JSON body; the raw response.
+    pub async fn put_video(&self, token: &str, uuid: &str, changes: &Value) -> reqwest::Response {
+        http()
+            .put(self.api(&format!("/videos/{uuid}")))
+            .bearer_auth(token)
+            .json(changes)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Polls a video until it leaves state 2 (to transcode); its JSON then.
     pub async fn wait_processed(&self, token: &str, uuid: &str) -> Value {
         self.wait_for(token, uuid, "processed", |v| v["state"]["id"] != 2)

@@ -29,6 +29,34 @@ pub async fn sign_in(server: &Server, username: &str, password: &str) -> reqwest
     client
 }
 
+/// Saves the edit page of video `uuid` (`/videos/manage/{uuid}`, URL-encoded) as `browser`:
+/// channel 1, comments on, the name and privacy given, plus `fields`; the save must succeed (the
+/// page comes back without `?error=`).
+pub async fn edit_video(
+    browser: &reqwest::Client,
+    server: &Server,
+    uuid: &str,
+    name: &str,
+    privacy: &str,
+    fields: &[(&str, &str)],
+) {
+    let mut form = vec![
+        ("name", name),
+        ("channelId", "1"),
+        ("privacy", privacy),
+        ("commentsPolicy", "1"),
+    ];
+    form.extend_from_slice(fields);
+    let res = browser
+        .post(format!("{}/videos/manage/{uuid}", server.url))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(!res.url().as_str().contains("error="), "{}", res.url());
+}
+
 /// The body of a page that must answer 200.
 pub async fn page(client: &reqwest::Client, url: &str) -> String {
     let res = client.get(url).send().await.unwrap();
