@@ -24,7 +24,7 @@ fn the_static_build_links_statically_and_runs() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(out.status.success(), "{}", build_failure(&stdout, &stderr));
     // The script's own checks passed; their evidence is in its output.
     assert!(
         stdout.contains("static-pie linked") || stdout.contains("statically linked"),
@@ -96,4 +96,30 @@ fn the_static_build_links_statically_and_runs() {
         Some(Some(200)),
         "the static server did not answer"
     );
+}
+
+/// What a failed build printed, without cargo's progress lines, and how full the disk was: a
+/// CI log keeps only the head and tail of a long message, and the error comes after hundreds
+/// of "Compiling" lines.
+fn build_failure(stdout: &str, stderr: &str) -> String {
+    let progress = [
+        "Compiling ",
+        "Downloaded ",
+        "Downloading ",
+        "Blocking ",
+        "Updating ",
+    ];
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !progress.iter().any(|p| l.trim_start().starts_with(p)))
+        .collect();
+    let disk = Command::new("df")
+        .args(["-h", env!("CARGO_MANIFEST_DIR"), "/tmp"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    format!(
+        "packaging/build-static.sh failed\n{stdout}\n{}\n== free disk\n{disk}",
+        errors.join("\n")
+    )
 }
