@@ -171,6 +171,7 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
             settings: state.live.clone(),
             transcoding_enabled: state.config.transcoding_enabled,
             threads: state.config.transcoding_threads,
+            max_damaged_percent: state.config.transcoding_max_damaged_percent,
             worker,
         });
         // Probing and remuxing are mostly I/O: two at once keep uploads flowing while a long

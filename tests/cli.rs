@@ -351,6 +351,12 @@ fn bad_configuration_names_the_key_and_the_source() {
         ),
         (
             "",
+            vec![],
+            vec!["--set", "transcoding.max_damaged_percent=101"],
+            "must be between 0 and 100",
+        ),
+        (
+            "",
             vec![("KINORA_TRANSCODING_AV1_SPEED", "10, 360:11")],
             vec![],
             "11 is above the highest value, 10",

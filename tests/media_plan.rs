@@ -250,6 +250,7 @@ fn transcode_command_plans_per_rung_settings() {
         ("--threads", "0", "0 is outside 1 to 256"),
         ("--max-fps", "0", "0 is outside 1 to 120"),
         ("--max-fps", "nan", "nan is outside 1 to 120"),
+        ("--max-damaged", "101", "101 is outside 0 to 100"),
         (
             "--top-rung",
             "best",

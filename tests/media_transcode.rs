@@ -9,7 +9,9 @@ use kinora::media::{
     Control, LadderConfig, MediaError, ProbeLimits, RemuxOptions, TranscodeOptions, plan, probe,
     remux, run,
 };
-use media_support::{ffmpeg_frames, ffprobe, fixture, fragments, parse_media_playlist};
+use media_support::{
+    damaged_short, ffmpeg_frames, ffprobe, fixture, fragments, parse_media_playlist,
+};
 
 #[test]
 fn ladder_of_remux_and_av1_with_aligned_segments() {
@@ -416,6 +418,15 @@ fn rungs_above_720p_are_encoded_in_a_pass_of_their_own() {
 /// `src` transcoded to one AV1 rung of `height` (and the remuxed original when it can be) in
 /// 1 s segments, into a new temporary directory.
 fn transcode_to(src: &std::path::Path, height: u32) -> Result<tempfile::TempDir, MediaError> {
+    transcode_allowing_damage(src, height, TranscodeOptions::default().max_damaged_percent)
+}
+
+/// `transcode_to` with `max_damaged_percent` set.
+fn transcode_allowing_damage(
+    src: &std::path::Path,
+    height: u32,
+    max_damaged_percent: u8,
+) -> Result<tempfile::TempDir, MediaError> {
     let cfg = LadderConfig {
         resolutions: vec![height],
         ..Default::default()
@@ -424,35 +435,25 @@ fn transcode_to(src: &std::path::Path, height: u32) -> Result<tempfile::TempDir,
     let out = tempfile::tempdir().unwrap();
     let opts = TranscodeOptions {
         segment_seconds: 1.0,
+        max_damaged_percent,
         ..Default::default()
     };
     run(src, out.path(), &p, &opts, &Control::new()).map(|_| out)
 }
 
-/// A copy of `short.mp4` (50 pictures, keyframes at 0 and 25) whose samples `damaged` carry a
-/// NAL length that runs past the sample, as a damaged upload may.
-fn damaged_short(damaged: impl Fn(usize, bool) -> bool) -> tempfile::NamedTempFile {
-    let src = fixture("short.mp4");
-    let inp = input::open(&src, &ProbeLimits::default()).unwrap();
-    let mut bytes = std::fs::read(&src).unwrap();
-    for (i, s) in inp.video.samples.iter().enumerate() {
-        if damaged(i, s.sync) {
-            let at = s.offset as usize;
-            bytes[at..at + 4].copy_from_slice(&[0x7f, 0xff, 0xff, 0xff]);
-        }
-    }
-    let file = tempfile::Builder::new().suffix(".mp4").tempfile().unwrap();
-    std::fs::write(file.path(), bytes).unwrap();
-    file
-}
-
 /// A damaged picture is concealed (the pictures up to the next keyframe are skipped, the one
 /// before stays on screen), as players and ffmpeg do, instead of failing the whole video, and a
-/// remux's pictures come from an intact keyframe; more than half damaged is an error that says
-/// so.
+/// remux's pictures come from an intact keyframe; more than half damaged (or the share set by
+/// `transcoding.max_damaged_percent`) is an error that says so.
 #[test]
 fn damaged_pictures_are_skipped_to_the_next_keyframe() {
     let src = damaged_short(|i, _| i == 7);
+    let err = transcode_allowing_damage(src.path(), 36, 0).expect_err("no damage allowed");
+    assert!(
+        matches!(&err, MediaError::Decode(m)
+            if m.contains("more than 0% of the 50 pictures are damaged (1 so far)")),
+        "{err}"
+    );
     let out = transcode_to(src.path(), 36).expect("one damaged picture is concealed");
     let av1 = std::fs::read(out.path().join("36-fragmented.mp4")).unwrap();
     let video: Vec<_> = fragments(&av1)
@@ -477,9 +478,18 @@ fn damaged_pictures_are_skipped_to_the_next_keyframe() {
     let src = damaged_short(|_, sync| !sync);
     let err = transcode_to(src.path(), 36).expect_err("a video of damage is refused");
     assert!(
-        matches!(&err, MediaError::Decode(m) if m.contains("more than half of the 50 pictures")),
+        matches!(&err, MediaError::Decode(m)
+            if m.contains("more than 50% of the 50 pictures are damaged (26 so far)")),
         "{err}"
     );
+    // Allowed all the damage, the two keyframes make the video.
+    let out = transcode_allowing_damage(src.path(), 36, 100).expect("whatever decodes is kept");
+    let av1 = std::fs::read(out.path().join("36-fragmented.mp4")).unwrap();
+    let kept: usize = fragments(&av1)
+        .iter()
+        .map(|f| f.traf(1).unwrap().samples.len())
+        .sum();
+    assert_eq!(kept, 2, "the two keyframes");
 }
 
 /// A damaged Vorbis header claiming 3.9 GHz (found by mutating `h264_vorbis.mkv`): refused

@@ -3,6 +3,7 @@
 //! recovery from a crash at each stage (no lost video, no orphaned file).
 
 mod common;
+mod media_support;
 
 use std::path::Path;
 
@@ -195,8 +196,9 @@ async fn survives_crash_at(point: &str) {
             &[("name", "Crashy".into()), ("channelId", channel)],
         )
         .await;
-    assert_eq!(res.status(), 200);
+    let status = res.status();
     let created: Value = res.json().await.unwrap();
+    assert_eq!(status, 200, "{created}");
     let uuid = created["video"]["uuid"].as_str().unwrap().to_string();
     let mut server = server;
     assert!(
@@ -442,27 +444,77 @@ async fn a_transcode_over_the_worker_memory_limit_fails_with_that_reason() {
     let uuid = video["uuid"].as_str().unwrap().to_string();
     wait_for_log(&server, "a media worker ran out of its memory limit").await;
     // Failed at once, not retried like a crash: another attempt would need the same memory.
-    wait_jobs_done(&server, &admin).await;
-    let (_, failed) = get_json(
-        &server.api("/jobs/failed?jobType=video-transcode"),
-        Some(&admin),
-    )
-    .await;
-    assert_eq!(failed["total"], 1, "{failed}");
-    let error = failed["data"][0]["error"].as_str().unwrap_or_default();
+    let error = the_failed_transcode(&server, &admin).await;
     assert!(
         error
             .contains("more memory than a media worker may use (24MiB, transcoding.worker_memory)"),
-        "{failed}"
+        "{error}"
     );
+    let (_, still) = get_json(&server.api(&format!("/videos/{uuid}")), None).await;
+    assert_eq!(resolutions(&still), vec![180], "the remux keeps playing");
+    assert_no_orphans(&server.data_dir, &[&uuid]);
+}
+
+/// Once the queue is idle: the error of the one failed transcoding job, failed at once (none
+/// waits for a retry).
+async fn the_failed_transcode(server: &Server, admin: &str) -> String {
+    wait_jobs_done(server, admin).await;
+    let (_, failed) = get_json(
+        &server.api("/jobs/failed?jobType=video-transcode"),
+        Some(admin),
+    )
+    .await;
+    assert_eq!(failed["total"], 1, "{failed}");
     let (_, delayed) = get_json(
         &server.api("/jobs/delayed?jobType=video-transcode"),
-        Some(&admin),
+        Some(admin),
     )
     .await;
     assert_eq!(delayed["total"], 0, "{delayed}");
+    failed["data"][0]["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// With `transcoding.max_damaged_percent = 0`, an upload with one damaged picture plays from
+/// its remux (whose pictures come from an intact keyframe), and its AV1 rung fails with the
+/// reason instead of concealing the damage.
+#[tokio::test]
+async fn damage_over_the_allowed_share_fails_the_ladder_with_the_reason() {
+    let mut args = ladder("36");
+    args.extend(["--set".into(), "transcoding.max_damaged_percent=0".into()]);
+    let server = start(&args, &[]);
+    let admin = server.admin_token().await;
+    let damaged = media_support::damaged_short(|i, _| i == 7);
+    let res = server
+        .upload_bytes(
+            &admin,
+            "damaged.mp4",
+            std::fs::read(damaged.path()).unwrap(),
+            &[
+                ("channelId", server.channel_id(&admin).await.to_string()),
+                ("name", "Damaged".into()),
+            ],
+        )
+        .await;
+    let status = res.status();
+    let created: Value = res.json().await.unwrap();
+    assert_eq!(status, 200, "{created}");
+    let uuid = created["video"]["uuid"].as_str().unwrap().to_string();
+    let video = server.wait_processed(&admin, &uuid).await;
+    assert_eq!(video["state"]["id"], 1, "the remux published it: {video}");
+    let error = the_failed_transcode(&server, &admin).await;
+    assert!(
+        error.contains("more than 0% of the 50 pictures are damaged (1 so far)"),
+        "{error}"
+    );
     let (_, still) = get_json(&server.api(&format!("/videos/{uuid}")), None).await;
-    assert_eq!(resolutions(&still), vec![180], "the remux keeps playing");
+    assert_eq!(
+        resolutions(&still).len(),
+        1,
+        "the remux keeps playing: {still}"
+    );
     assert_no_orphans(&server.data_dir, &[&uuid]);
 }
 

@@ -104,6 +104,8 @@ pub struct Config {
     /// Encoder threads per transcoding job, and transcoding jobs run at once.
     pub transcoding_threads: usize,
     pub transcoding_concurrency: usize,
+    /// Percentage of a video's pictures that may be lost to damage (`transcoding.max_damaged_percent`).
+    pub transcoding_max_damaged_percent: u8,
     /// What one media worker process may allocate (`transcoding.worker_memory`).
     pub transcoding_worker_memory: WorkerMemory,
     /// TLS on the main listener (`tls.*`).
@@ -151,6 +153,7 @@ impl Config {
             // One job using every core finishes each video soonest; small machines have few.
             transcoding_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             transcoding_concurrency: 1,
+            transcoding_max_damaged_percent: crate::media::DEFAULT_MAX_DAMAGED_PERCENT,
             transcoding_worker_memory: WorkerMemory::Auto,
             tls: TlsSettings {
                 acme_directory: LETS_ENCRYPT.into(),

@@ -286,6 +286,18 @@ pub static SETTINGS: &[Setting] = &[
         show: |c| c.ladder.max_fps.to_string(),
     },
     Setting {
+        key: "transcoding.max_damaged_percent",
+        doc: "Share of a video's pictures, in percent, that may be damaged (skipped to the next keyframe) before its processing fails: 0 refuses any damage, 100 keeps whatever decodes.",
+        apply: |c, v| {
+            c.transcoding_max_damaged_percent = number(v, "a percentage")?;
+            if c.transcoding_max_damaged_percent > 100 {
+                return Err("must be between 0 and 100".into());
+            }
+            Ok(())
+        },
+        show: |c| c.transcoding_max_damaged_percent.to_string(),
+    },
+    Setting {
         key: "transcoding.threads",
         doc: "Encoder threads per transcoding job (default: the number of cores).",
         apply: |c, v| {

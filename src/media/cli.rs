@@ -65,6 +65,11 @@ pub enum MediaCommand {
         /// Frame rate cap for encoded renditions, 1 to 120.
         #[arg(long, default_value_t = 60.0, value_parser = |v: &str| in_range(v, super::plan::MAX_FPS))]
         max_fps: f64,
+        /// Percentage of the pictures that may be damaged (skipped to the next keyframe)
+        /// before the transcode fails: 0 refuses any damage, 100 keeps whatever decodes.
+        #[arg(long, value_name = "PERCENT", default_value_t = super::DEFAULT_MAX_DAMAGED_PERCENT,
+              value_parser = |v: &str| in_range(v, 0..=100u8))]
+        max_damaged: u8,
         /// rav1e settings beyond the preset, for measuring them: `tune=psnr|psychovisual`,
         /// `lookahead=N`, `scene_detection=on|off`, `cdef=on|off`, `tiles=N`,
         /// `partition=MIN-MAX` (log2 block sides, 3..6), `low_latency=on|off`,
@@ -207,6 +212,7 @@ pub fn run(cmd: MediaCommand) -> anyhow::Result<()> {
             threads,
             top_rung,
             max_fps,
+            max_damaged,
             av1_options,
             plan_only,
         } => {
@@ -237,6 +243,7 @@ pub fn run(cmd: MediaCommand) -> anyhow::Result<()> {
                 threads,
                 max_fps,
                 av1,
+                max_damaged_percent: max_damaged,
                 ..Default::default()
             };
             let result = super::run(&file, &out, &plan, &opts, &control);

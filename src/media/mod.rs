@@ -39,4 +39,4 @@ pub use plan::{Action, LadderConfig, Plan, PlannedRendition, TopRung, plan, spli
 pub use probe::{Container, ProbeLimits, ProbeReport, StreamKind, StreamReport, probe, probe_with};
 pub use remux::{HlsOutput, RemuxOptions, RenditionOutput, remux};
 pub use run::run;
-pub use transcode::TranscodeOptions;
+pub use transcode::{DEFAULT_MAX_DAMAGED_PERCENT, TranscodeOptions};

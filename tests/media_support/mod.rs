@@ -289,3 +289,21 @@ pub fn decode_av1_in_worker(
     out.extend(dec.finish()?);
     Ok(out)
 }
+
+/// A copy of `short.mp4` (50 pictures, keyframes at 0 and 25) whose samples `damaged` carry a
+/// NAL length that runs past the sample, as a damaged upload may.
+pub fn damaged_short(damaged: impl Fn(usize, bool) -> bool) -> tempfile::NamedTempFile {
+    let src = fixture("short.mp4");
+    let inp = kinora::media::transcode::input::open(&src, &kinora::media::ProbeLimits::default())
+        .unwrap();
+    let mut bytes = std::fs::read(&src).unwrap();
+    for (i, s) in inp.video.samples.iter().enumerate() {
+        if damaged(i, s.sync) {
+            let at = s.offset as usize;
+            bytes[at..at + 4].copy_from_slice(&[0x7f, 0xff, 0xff, 0xff]);
+        }
+    }
+    let file = tempfile::Builder::new().suffix(".mp4").tempfile().unwrap();
+    std::fs::write(file.path(), bytes).unwrap();
+    file
+}

@@ -32,6 +32,8 @@ pub struct Pipeline {
     /// False: remux only; uploads that need encoding fail with a reason.
     pub transcoding_enabled: bool,
     pub threads: usize,
+    /// See `TranscodeOptions::max_damaged_percent`.
+    pub max_damaged_percent: u8,
     /// Passes run in a worker process started this way; `None` runs them in this process.
     pub worker: Option<crate::media::worker::Launcher>,
 }

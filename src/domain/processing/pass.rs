@@ -56,6 +56,7 @@ impl Pipeline {
         let opts = TranscodeOptions {
             threads: self.threads,
             max_fps: self.ladder().max_fps,
+            max_damaged_percent: self.max_damaged_percent,
             // In the worker, with the rest of the pass's decoding.
             pictures_from_keyframes: wants_pictures,
             ..TranscodeOptions::default()

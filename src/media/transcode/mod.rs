@@ -39,6 +39,17 @@ pub struct TranscodeOptions {
     /// preview from the original's first keyframes instead (off when the caller has its own).
     #[serde(default)]
     pub pictures_from_keyframes: bool,
+    /// Share of the video's pictures, in percent, that may be lost to damage (concealed, see
+    /// `decode_all`) before the job fails: 0 refuses any damage, 100 keeps whatever decodes.
+    #[serde(default = "default_max_damaged_percent")]
+    pub max_damaged_percent: u8,
+}
+
+/// Half: a video that is mostly damage is more likely a broken file than a damaged upload.
+pub const DEFAULT_MAX_DAMAGED_PERCENT: u8 = 50;
+
+fn default_max_damaged_percent() -> u8 {
+    DEFAULT_MAX_DAMAGED_PERCENT
 }
 
 impl Default for TranscodeOptions {
@@ -50,6 +61,7 @@ impl Default for TranscodeOptions {
             limits: ProbeLimits::default(),
             av1: Av1Tuning::default(),
             pictures_from_keyframes: false,
+            max_damaged_percent: DEFAULT_MAX_DAMAGED_PERCENT,
         }
     }
 }
@@ -147,6 +159,7 @@ pub fn encode_rungs(
         segment,
         total,
         started,
+        max_damaged_percent: opts.max_damaged_percent,
     };
     let (decoded, done) = std::thread::scope(|scope| {
         let mut senders = Vec::new();
@@ -265,6 +278,8 @@ struct DecodeContext {
     segment: f64,
     total: f64,
     started: Instant,
+    /// See `TranscodeOptions::max_damaged_percent`.
+    max_damaged_percent: u8,
 }
 
 /// Decodes every sample of `video` in order, puts pictures in display order, drops those cut by
@@ -275,7 +290,8 @@ struct DecodeContext {
 /// A sample the decoder refuses (a damaged upload: a bad sector, a cut transfer patched over)
 /// is concealed as players and ffmpeg conceal it: the decoder restarts and the pictures up to
 /// the next keyframe are skipped, the previous picture staying on screen longer. The job fails
-/// only when more than half of the samples are lost, or the decoder cannot restart.
+/// only when more than `max_damaged_percent` of the samples are lost (half by default), or the
+/// decoder cannot restart.
 fn decode_all(
     decoder: &mut dyn VideoDecoder,
     file: &mut std::fs::File,
@@ -299,13 +315,17 @@ fn decode_all(
     let mut last_report = Instant::now();
     let mut sample = Vec::new();
     let n = video.samples.len();
-    let mut lost = Lost::default();
+    let mut lost = Lost {
+        total: n,
+        max_percent: ctx.max_damaged_percent,
+        ..Lost::default()
+    };
     for i in 0..=n {
         control.check()?;
         let ready: Vec<(i64, Picture)> = if i < n {
             let s = video.samples[i];
             if lost.resyncing && !s.sync {
-                lost.skip(n)?;
+                lost.skip()?;
                 continue;
             }
             input::read_samples(file, video, i..i + 1, &mut sample)?;
@@ -324,7 +344,7 @@ fn decode_all(
                 {
                     lost.first_error.get_or_insert(e.to_string());
                     lost.resyncing = true;
-                    lost.skip(n)?;
+                    lost.skip()?;
                 }
                 Err(e) => return Err(e),
             }
@@ -393,18 +413,24 @@ fn decode_all(
 #[derive(Default)]
 struct Lost {
     samples: usize,
+    /// The video's samples, and the percentage of them that may be lost.
+    total: usize,
+    max_percent: u8,
     /// Skipping to the next keyframe after an error.
     resyncing: bool,
     first_error: Option<String>,
 }
 
 impl Lost {
-    /// Counts one more skipped sample of `total`; an error once more than half are lost.
-    fn skip(&mut self, total: usize) -> Result<(), MediaError> {
+    /// Counts one more skipped sample; an error once more than the allowed share are lost.
+    fn skip(&mut self) -> Result<(), MediaError> {
         self.samples += 1;
-        if self.samples * 2 > total {
+        if self.samples * 100 > self.total * usize::from(self.max_percent) {
             return Err(MediaError::Decode(format!(
-                "more than half of the {total} pictures are damaged; the first: {}",
+                "more than {}% of the {} pictures are damaged ({} so far); the first: {}",
+                self.max_percent,
+                self.total,
+                self.samples,
                 self.first_error.as_deref().unwrap_or("unknown")
             )));
         }
