@@ -1,4 +1,5 @@
-//! File writes that never leave a half-written file under its final name.
+//! File writes that never leave a half-written file under its final name, and the one test
+//! of a file error that callers answer differently: a full disk.
 
 use std::io::Write;
 use std::path::Path;
@@ -38,4 +39,13 @@ pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> std::io::Resul
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// True for a write refused because the disk, or the user's quota on it, is full: the server's
+/// condition, not the request's, and one its administrator must hear of.
+pub fn is_out_of_space(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
 }

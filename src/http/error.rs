@@ -142,6 +142,8 @@ impl From<DomainError> for ApiError {
             DomainError::UnsupportedMedia(m) => {
                 ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, m)
             }
+            DomainError::Io(e) if crate::fsutil::is_out_of_space(&e) => out_of_space(&e),
+            DomainError::Store(e) if e.is_out_of_space() => out_of_space(&e),
             other @ (DomainError::Store(_) | DomainError::Io(_) | DomainError::TaskFailed) => {
                 tracing::error!(error = %other, "internal error");
                 ApiError::new(
@@ -151,6 +153,17 @@ impl From<DomainError> for ApiError {
             }
         }
     }
+}
+
+/// 507 Insufficient Storage: the request may succeed once the administrator, told by the log,
+/// has made room; nothing of it was kept (uploads write to temporary names, the database rolls
+/// back).
+fn out_of_space(e: &dyn std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, "out of disk space: a request was refused");
+    ApiError::new(
+        StatusCode::INSUFFICIENT_STORAGE,
+        "The server has run out of disk space; please try again later.",
+    )
 }
 
 impl From<crate::store::StoreError> for ApiError {
@@ -164,4 +177,32 @@ pub type ApiResult<T> = Result<T, ApiError>;
 /// Problem JSON for actix's own extractor failures (bad JSON, form, query or path).
 pub fn extractor_error(err: impl std::fmt::Display, status: StatusCode) -> actix_web::Error {
     ApiError::new(status, format!("Incorrect request: {err}")).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreError;
+
+    /// A full disk, as the file system or SQLite says it, is a 507; other failures stay 500s.
+    #[test]
+    fn a_full_disk_is_insufficient_storage() {
+        let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        let quota = std::io::Error::from(std::io::ErrorKind::QuotaExceeded);
+        let sqlite_full = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            None,
+        );
+        let cases = [
+            (DomainError::Io(full), 507),
+            (DomainError::Io(quota), 507),
+            (DomainError::Store(StoreError::Sqlite(sqlite_full)), 507),
+            (DomainError::Io(std::io::Error::other("broken")), 500),
+            (DomainError::TaskFailed, 500),
+        ];
+        for (error, status) in cases {
+            let what = error.to_string();
+            assert_eq!(ApiError::from(error).status.as_u16(), status, "{what}");
+        }
+    }
 }

@@ -58,6 +58,18 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// True when the disk (or the user's quota on it) is full: SQLite's `SQLITE_FULL`, or a
+    /// file that could not be created for lack of space.
+    pub fn is_out_of_space(&self) -> bool {
+        match self {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.code == rusqlite::ErrorCode::DiskFull
+            }
+            StoreError::Io { source, .. } => crate::fsutil::is_out_of_space(source),
+            _ => false,
+        }
+    }
+
     /// True when the error is a UNIQUE constraint violation (a name or email already taken).
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
