@@ -141,6 +141,10 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
     let mut state = AppState::new(config, store.clone())?;
     state.live = instance_settings::LiveConfig::new(base, (*state.config).clone());
     state.tls_status = tls.as_ref().map(|t| t.status.clone());
+    // Told at every start (and by `kinora doctor`), since uploads would fail one by one.
+    for problem in crate::ops::doctor::split_storage(&state.config.data_dir) {
+        tracing::error!("{problem}");
+    }
     // AV1 uploads get lower rungs and thumbnails from a decoder in a child process, so a
     // stream that crashes rav1d fails its own job, never the server.
     if let Err(e) = crate::media::decode::av1::decode_in_child_processes() {

@@ -1,6 +1,7 @@
 //! `kinora doctor` against the real binary: a healthy plain-HTTP instance passes; a stopped one
 //! fails on the server check; with certificate files it reports the certificate and checks the
-//! server over TLS; a data directory others can read is a warning.
+//! server over TLS; a data directory others can read is a warning; folders that files are
+//! renamed between, on different file systems, fail.
 
 mod common;
 mod tls_support;
@@ -24,7 +25,7 @@ async fn doctor_passes_a_healthy_instance_and_fails_a_stopped_one() {
     let env = [("KINORA_LISTEN", listen.as_str())];
     let (ok, out, err) = run_cli(&["--data-dir", &data, "doctor"], None, &env);
     assert!(ok, "{out}\n{err}");
-    for area in ["data dir", "database", "server", "public URL"] {
+    for area in ["data dir", "database", "storage", "server", "public URL"] {
         assert!(line(&out, "ok", area).is_some(), "{area} not ok:\n{out}");
     }
     assert!(line(&out, "info", "TLS").unwrap().contains("off"), "{out}");
@@ -68,6 +69,39 @@ async fn doctor_passes_a_healthy_instance_and_fails_a_stopped_one() {
         "{out}"
     );
     assert!(err.contains("check(s) failed"), "{err}");
+}
+
+/// `originals` on another file system than `uploads` (a disk mounted there, here a symbolic
+/// link into /dev/shm's tmpfs): every upload's move into it would fail, so doctor fails and
+/// the server says so at start.
+#[tokio::test]
+async fn doctor_fails_folders_that_files_are_renamed_between_on_two_file_systems() {
+    use std::os::unix::fs::MetadataExt;
+    let server = Server::start();
+    let data = server.data_dir.clone();
+    let other = tempfile::tempdir_in("/dev/shm").unwrap();
+    let device = |p: &std::path::Path| std::fs::metadata(p).unwrap().dev();
+    if device(other.path()) == device(&data) {
+        eprintln!("SKIPPED: /dev/shm is on the data directory's file system here");
+        return;
+    }
+    let originals = data.join("originals");
+    let _ = std::fs::remove_dir_all(&originals);
+    std::os::unix::fs::symlink(other.path(), &originals).unwrap();
+    let (ok, out, _) = run_cli(&["--data-dir", data.to_str().unwrap(), "doctor"], None, &[]);
+    assert!(!ok, "{out}");
+    assert!(
+        line(&out, "FAIL", "storage")
+            .unwrap()
+            .contains("originals and uploads are on different file systems"),
+        "{out}"
+    );
+    let server = server.respawn(Options::default());
+    let log = server.log();
+    assert!(
+        log.contains("originals and uploads are on different file systems"),
+        "{log}"
+    );
 }
 
 #[tokio::test]

@@ -3,8 +3,8 @@
 //! writable), the database (opens, quick check), disk space, the server answering on its
 //! listen address, the public URL reachable from this machine (with a certificate the public
 //! roots trust when it is https), the clock (not behind what the database recorded, synced),
-//! TLS (the certificate being served, its names and expiry), and whether the AV1 codecs have
-//! their SIMD assembly.
+//! TLS (the certificate being served, its names and expiry), whether the AV1 codecs have
+//! their SIMD assembly, and whether folders that files are renamed between share a file system.
 
 use std::net::ToSocketAddrs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -73,6 +73,7 @@ pub fn run(config: &Config) -> Vec<Check> {
     if data_ok {
         database(&mut c, config);
         disk(&mut c, &config.data_dir);
+        storage(&mut c, &config.data_dir);
     }
     server(&mut c, config);
     public_url(&mut c, config);
@@ -251,6 +252,55 @@ fn disk(c: &mut Checks, dir: &Path) {
             c.add(level, "disk", text);
         }
         Err(e) => c.add(Level::Warn, "disk", format!("cannot read free space: {e}")),
+    }
+}
+
+/// Folders of the data directory that files are renamed between (an upload into `originals`,
+/// a processing pass's pictures out of its work folder beside the HLS folders): a rename
+/// cannot cross file systems, so each group must live on one.
+const RENAMED_BETWEEN: [&[&str]; 2] = [
+    &["uploads", "originals"],
+    &["streaming-playlists/hls", "thumbnails", "previews"],
+];
+
+/// Why uploads or processing would fail for the folders' layout: a folder of a group that is
+/// on another file system (a disk mounted there, or a symbolic link to one) than the group's
+/// first. Folders not made yet are created on the data directory's file system.
+pub fn split_storage(data_dir: &Path) -> Vec<String> {
+    let device = |folder: &str| {
+        std::fs::metadata(data_dir.join(folder))
+            .ok()
+            .map(|m| m.dev())
+    };
+    let here = device(".");
+    let mut problems = Vec::new();
+    for group in RENAMED_BETWEEN {
+        let first = device(group[0]).or(here);
+        for folder in &group[1..] {
+            if device(folder).or(here) != first {
+                problems.push(format!(
+                    "{folder} and {} are on different file systems: files are moved between \
+                     them by renaming, which cannot cross file systems; put the whole data \
+                     directory on the one disk (mount it at the data directory)",
+                    group[0]
+                ));
+            }
+        }
+    }
+    problems
+}
+
+fn storage(c: &mut Checks, dir: &Path) {
+    let problems = split_storage(dir);
+    if problems.is_empty() {
+        c.add(
+            Level::Ok,
+            "storage",
+            "uploads and originals, and the HLS, thumbnail and preview folders, each share a file system",
+        );
+    }
+    for problem in problems {
+        c.add(Level::Fail, "storage", problem);
     }
 }
 
