@@ -252,7 +252,16 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
             }
             handle.stop(true).await;
         });
-        announce(&banner)?;
+        // A closed standard output (a supervisor that reads only the first line, a detached
+        // shell) must not stop a server that is ready to serve.
+        if let Err(e) = announce(&banner) {
+            tracing::warn!(error = %e, "cannot print the start banner to standard output");
+            if banner.admin_password.is_some() {
+                tracing::warn!(
+                    "the new administrator's password was not shown: set one with `kinora admin reset-password {FIRST_ADMIN}`"
+                );
+            }
+        }
         let redirecting = redirect.map(actix_web::rt::spawn);
         let served = server.await;
         if let Some(r) = redirecting {
@@ -269,7 +278,7 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
     });
     tracing::info!("server stopped; closing the database");
     store.close().context("cannot close the database cleanly")?;
-    println!("Kinora stopped.");
+    let _ = writeln!(std::io::stdout(), "Kinora stopped.");
     result.context("HTTP server failed")
 }
 

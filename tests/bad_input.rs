@@ -42,31 +42,12 @@ async fn an_uploads_file_name_reaches_the_download_header_safely() {
     let admin = server.admin_token().await;
     let channel = server.channel_id(&admin).await;
     let bytes = fixture("short.mp4");
-    let res = http()
-        .post(server.api("/videos/upload-resumable"))
-        .bearer_auth(&admin)
-        .header("x-upload-content-length", bytes.len().to_string())
-        .header("x-upload-content-type", "video/mp4")
-        .json(&json!({
-            "name": "Strangely named", "channelId": channel, "privacy": 1,
-            "filename": "été\r\nX-Evil: 1\u{0}.mp4",
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let location = res.headers()["location"].to_str().unwrap().to_string();
-    let res = http()
-        .put(&location)
-        .bearer_auth(&admin)
-        .header(
-            "content-range",
-            format!("bytes 0-{}/{}", bytes.len() - 1, bytes.len()),
-        )
-        .body(bytes.clone())
-        .send()
-        .await
-        .unwrap();
+    let meta = json!({
+        "name": "Strangely named", "channelId": channel, "privacy": 1,
+        "filename": "été\r\nX-Evil: 1\u{0}.mp4",
+    });
+    let location = server.start_resumable(&admin, &meta, bytes.len()).await;
+    let res = server.put_whole(&admin, &location, &bytes).await;
     assert_eq!(res.status(), 200, "{}", server.log());
     let uuid = res.json::<Value>().await.unwrap()["video"]["uuid"]
         .as_str()

@@ -504,3 +504,73 @@ fn sigterm_right_after_start_is_a_clean_stop() {
         );
     }
 }
+
+/// A closed standard output (a supervisor that read only the first line and closed its end)
+/// neither stops the starting server nor its graceful stop: the banner's write error is a
+/// warning in the log, with the way to set the password that could not be shown.
+#[tokio::test]
+async fn a_closed_standard_output_does_not_stop_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = std::fs::File::create(dir.path().join("stderr.log")).unwrap();
+    let mut child = std::process::Command::new(common::BIN)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let url = format!("http://127.0.0.1:{port}/api/v1/config");
+    let mut answered = None;
+    for _ in 0..300 {
+        if let Ok(res) = http().get(&url).send().await {
+            answered = Some(res.status().as_u16());
+            break;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let stderr = || std::fs::read_to_string(dir.path().join("stderr.log")).unwrap();
+    assert_eq!(answered, Some(200), "{}", stderr());
+    let killed = std::process::Command::new("kill")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}: {}", stderr());
+    let log = stderr();
+    assert!(log.contains("cannot print the start banner"), "{log}");
+    assert!(log.contains("kinora admin reset-password root"), "{log}");
+}
+
+/// `kinora admin list-users | head -0`: a listing whose reader is gone ends as Unix tools end
+/// (by SIGPIPE, quietly), not with a panic and a backtrace on stderr.
+#[test]
+fn a_listing_into_a_closed_pipe_ends_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    for args in [vec!["admin", "list-users"], vec!["serve", "--print-config"]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = std::process::Command::new(common::BIN)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(&args)
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.signal(), Some(13), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}

@@ -67,28 +67,9 @@ async fn uploads_to_a_full_disk_are_refused_with_507_and_leave_nothing() {
         "nothing left"
     );
 
-    let res = http()
-        .post(server.api("/videos/upload-resumable"))
-        .bearer_auth(&admin)
-        .header("x-upload-content-length", big.len().to_string())
-        .header("x-upload-content-type", "video/mp4")
-        .json(&json!({ "name": "Also too big", "channelId": channel, "filename": "big.mp4" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let location = res.headers()["location"].to_str().unwrap().to_string();
-    let res = http()
-        .put(&location)
-        .bearer_auth(&admin)
-        .header(
-            "content-range",
-            format!("bytes 0-{}/{}", big.len() - 1, big.len()),
-        )
-        .body(big.clone())
-        .send()
-        .await
-        .unwrap();
+    let meta = json!({ "name": "Also too big", "channelId": channel, "filename": "big.mp4" });
+    let location = server.start_resumable(&admin, &meta, big.len()).await;
+    let res = server.put_whole(&admin, &location, &big).await;
     expect_problem(res, 507).await;
     // The session is kept, at the offset before the refused chunk, and the chunk's bytes are
     // gone from the disk.

@@ -208,6 +208,17 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Lets a command that only prints end quietly when its reader goes away (`kinora admin
+/// list-users | head`), as Unix tools do, instead of panicking on the broken pipe: Rust
+/// ignores SIGPIPE so that servers see write errors, which `serve` and the workers need.
+fn quiet_on_closed_stdout() {
+    // SAFETY: called before any thread is started; restoring a signal's default disposition
+    // installs no handler.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     let Cli {
         data_dir,
@@ -218,6 +229,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => {
             let mut config = load_config(&data_dir, file.as_deref(), Some(&*args))?;
             if args.print_config {
+                quiet_on_closed_stdout();
                 config.finalize_public_url(config.listen);
                 print!("{}", config.render());
                 return Ok(());
@@ -227,6 +239,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             crate::server::run(config)
         }
         Command::Admin(cmd) => {
+            quiet_on_closed_stdout();
             let config = load_config(&data_dir, file.as_deref(), None)?;
             admin::run(&cmd, &config)
         }
@@ -241,6 +254,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             ops::healthcheck(&config)
         }
         Command::Doctor => {
+            quiet_on_closed_stdout();
             let mut config = load_config(&data_dir, file.as_deref(), None)?;
             config.finalize_public_url(config.listen);
             ops::doctor(&config)

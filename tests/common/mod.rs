@@ -441,6 +441,37 @@ impl Server {
         self.upload_bytes(token, file, fixture(file), fields).await
     }
 
+    /// Opens a resumable upload session of `size` bytes with the metadata `meta`; returns
+    /// its `Location`.
+    pub async fn start_resumable(&self, token: &str, meta: &Value, size: usize) -> String {
+        let res = http()
+            .post(self.api("/videos/upload-resumable"))
+            .bearer_auth(token)
+            .header("x-upload-content-length", size.to_string())
+            .header("x-upload-content-type", "video/mp4")
+            .json(meta)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        res.headers()["location"].to_str().unwrap().to_string()
+    }
+
+    /// Sends the whole of a resumable upload as one chunk.
+    pub async fn put_whole(&self, token: &str, location: &str, bytes: &[u8]) -> reqwest::Response {
+        http()
+            .put(location)
+            .bearer_auth(token)
+            .header(
+                "content-range",
+                format!("bytes 0-{}/{}", bytes.len() - 1, bytes.len()),
+            )
+            .body(bytes.to_vec())
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// A legacy multipart upload of `bytes` named `file`, with extra form fields.
     pub async fn upload_bytes(
         &self,
