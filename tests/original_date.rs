@@ -9,12 +9,6 @@ use common::web::{edit_video, page, sign_in};
 use common::{Server, expect_problem, http};
 use serde_json::{Value, json};
 
-async fn video(server: &Server, uuid: &str) -> Value {
-    let (status, body) = get_json(&server.api(&format!("/videos/{uuid}")), None).await;
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
 #[tokio::test]
 async fn an_original_publication_date_is_kept_shown_sorted_and_federated() {
     let servers = Server::start_federated(2);
@@ -35,7 +29,7 @@ async fn an_original_publication_date_is_kept_shown_sorted_and_federated() {
         .await;
     let old_uuid = old["uuid"].as_str().unwrap();
     assert_eq!(
-        video(a, old_uuid).await["originallyPublishedAt"],
+        a.get_video(old_uuid, None).await["originallyPublishedAt"],
         "1969-07-20T20:56:00.000Z"
     );
     let new = a
@@ -43,7 +37,7 @@ async fn an_original_publication_date_is_kept_shown_sorted_and_federated() {
         .await;
     let new_uuid = new["uuid"].as_str().unwrap();
     assert_eq!(
-        video(a, new_uuid).await["originallyPublishedAt"],
+        a.get_video(new_uuid, None).await["originallyPublishedAt"],
         Value::Null
     );
 
@@ -68,7 +62,7 @@ async fn an_original_publication_date_is_kept_shown_sorted_and_federated() {
         204
     );
     assert_eq!(
-        video(a, old_uuid).await["originallyPublishedAt"],
+        a.get_video(old_uuid, None).await["originallyPublishedAt"],
         "1969-07-20T20:56:00.000Z"
     );
 
@@ -103,7 +97,7 @@ async fn an_original_publication_date_is_kept_shown_sorted_and_federated() {
         remote_videos(b).await["total"] == 2
     })
     .await;
-    let copy = video(b, old_uuid).await;
+    let copy = b.get_video(old_uuid, None).await;
     assert_eq!(copy["originallyPublishedAt"], "1969-07-20T20:56:00.000Z");
 
     // Cleared with null; the follower hears of it through the Update.
@@ -114,11 +108,11 @@ async fn an_original_publication_date_is_kept_shown_sorted_and_federated() {
         204
     );
     assert_eq!(
-        video(a, old_uuid).await["originallyPublishedAt"],
+        a.get_video(old_uuid, None).await["originallyPublishedAt"],
         Value::Null
     );
     eventually(15, "the Update reaching B", &[a, b], || async {
-        video(b, old_uuid).await["originallyPublishedAt"].is_null()
+        b.get_video(old_uuid, None).await["originallyPublishedAt"].is_null()
     })
     .await;
 }
@@ -146,7 +140,7 @@ async fn the_edit_page_sets_a_date_and_keeps_a_time_it_does_not_show() {
     )
     .await;
     assert_eq!(
-        video(&server, uuid).await["originallyPublishedAt"],
+        server.get_video(uuid, None).await["originallyPublishedAt"],
         "1987-03-02T00:00:00.000Z"
     );
     // A time of day set through the API survives a save of the page that shows its date.
@@ -176,7 +170,7 @@ async fn the_edit_page_sets_a_date_and_keeps_a_time_it_does_not_show() {
     )
     .await;
     assert_eq!(
-        video(&server, uuid).await["originallyPublishedAt"],
+        server.get_video(uuid, None).await["originallyPublishedAt"],
         "1987-03-02T18:30:00.000Z"
     );
     // An emptied field clears it.
@@ -193,7 +187,7 @@ async fn the_edit_page_sets_a_date_and_keeps_a_time_it_does_not_show() {
     )
     .await;
     assert_eq!(
-        video(&server, uuid).await["originallyPublishedAt"],
+        server.get_video(uuid, None).await["originallyPublishedAt"],
         Value::Null
     );
 }

@@ -16,12 +16,6 @@ fn in_seconds(seconds: i64) -> String {
         .unwrap()
 }
 
-async fn as_owner(server: &Server, token: &str, uuid: &str) -> Value {
-    let (status, video) = get_json(&server.api(&format!("/videos/{uuid}")), Some(token)).await;
-    assert_eq!(status, 200, "{video}");
-    video
-}
-
 #[tokio::test]
 async fn a_private_video_goes_public_when_its_schedule_falls_due() {
     let servers = Server::start_federated(2);
@@ -44,7 +38,7 @@ async fn a_private_video_goes_public_when_its_schedule_falls_due() {
         )
         .await;
     let uuid = video["uuid"].as_str().unwrap().to_string();
-    let owner_view = as_owner(a, &admin, &uuid).await;
+    let owner_view = a.get_video(&uuid, Some(&admin)).await;
     assert_eq!(owner_view["privacy"]["id"], 3);
     assert_eq!(owner_view["scheduledUpdate"]["privacy"], 1, "{owner_view}");
     let published_before = owner_view["publishedAt"].clone();
@@ -56,7 +50,7 @@ async fn a_private_video_goes_public_when_its_schedule_falls_due() {
         get_json(&a.api(&format!("/videos/{uuid}")), None).await.0 == 200
     })
     .await;
-    let public = as_owner(a, &admin, &uuid).await;
+    let public = a.get_video(&uuid, Some(&admin)).await;
     assert_eq!(public["privacy"]["id"], 1);
     assert_eq!(public["scheduledUpdate"], Value::Null);
     assert_ne!(public["publishedAt"], published_before);
@@ -110,7 +104,7 @@ async fn schedules_are_checked_changed_and_cancelled() {
         .put_video(&admin, uuid, &json!({ "name": "Much later" }))
         .await;
     assert_eq!(res.status(), 204);
-    let video = as_owner(&server, &admin, uuid).await;
+    let video = server.get_video(uuid, Some(&admin)).await;
     assert_eq!(
         video["scheduledUpdate"],
         json!({ "updateAt": "2030-01-01T09:00:00.000Z" })
@@ -120,7 +114,7 @@ async fn schedules_are_checked_changed_and_cancelled() {
         .await;
     assert_eq!(res.status(), 204);
     assert_eq!(
-        as_owner(&server, &admin, uuid).await["scheduledUpdate"],
+        server.get_video(uuid, Some(&admin)).await["scheduledUpdate"],
         Value::Null
     );
 
@@ -141,7 +135,7 @@ async fn schedules_are_checked_changed_and_cancelled() {
         ],
     )
     .await;
-    let video = as_owner(&server, &admin, uuid).await;
+    let video = server.get_video(uuid, Some(&admin)).await;
     assert_eq!(
         video["scheduledUpdate"],
         json!({ "updateAt": "2031-06-01T08:30:00.000Z", "privacy": 1 })
@@ -170,7 +164,7 @@ async fn schedules_are_checked_changed_and_cancelled() {
     )
     .await;
     assert_eq!(
-        as_owner(&server, &admin, uuid).await["scheduledUpdate"]["updateAt"],
+        server.get_video(uuid, Some(&admin)).await["scheduledUpdate"]["updateAt"],
         "2031-06-01T08:30:00.000Z"
     );
     edit_video(
@@ -183,7 +177,7 @@ async fn schedules_are_checked_changed_and_cancelled() {
     )
     .await;
     assert_eq!(
-        as_owner(&server, &admin, uuid).await["scheduledUpdate"],
+        server.get_video(uuid, Some(&admin)).await["scheduledUpdate"],
         Value::Null
     );
 }

@@ -523,6 +523,13 @@ impl Server {
     }
 
     /// `PUT /videos/{uuid}` with a JSON body; the raw response.
+    /// `GET /videos/{uuid}`, as `token`'s user or anonymously; the video must be visible.
+    pub async fn get_video(&self, uuid: &str, token: Option<&str>) -> Value {
+        let (status, video) = fed::get_json(&self.api(&format!("/videos/{uuid}")), token).await;
+        assert_eq!(status, 200, "{video}");
+        video
+    }
+
     pub async fn put_video(&self, token: &str, uuid: &str, changes: &Value) -> reqwest::Response {
         http()
             .put(self.api(&format!("/videos/{uuid}")))
