@@ -10,7 +10,7 @@ use kinora::media::{
     remux, run,
 };
 use media_support::{
-    damaged_short, ffmpeg_frames, ffprobe, fixture, fragments, parse_media_playlist,
+    damaged_short, ffmpeg_frames, ffprobe, fixture, fragments, parse_media_playlist, track_payloads,
 };
 
 #[test]
@@ -412,6 +412,76 @@ fn rungs_above_720p_are_encoded_in_a_pass_of_their_own() {
         &out.path().join("1080-fragmented.mp4"),
     ) {
         assert!(text.starts_with("av1|86|48"), "{text}");
+    }
+}
+
+/// A pass given an earlier rendition of the upload (`audio_from`, what the server does for a
+/// rung above 720p, in a worker process of its own) muxes that rendition's Opus packets instead
+/// of encoding the audio again. Shown with a donor of other audio (`sync.mp4`'s beep, same 2 s):
+/// its packets, not `short.mp4`'s, end up in the rung. A file with no Opus track in the shape
+/// we write (the AAC remux, random bytes, a missing file) leaves the audio to be encoded.
+#[test]
+fn an_earlier_renditions_audio_is_muxed_again() {
+    use kinora::media::audio::reread::opus_of_rendition;
+    let donor = transcode_to(&fixture("sync.mp4"), 36).unwrap();
+    let donor_rung = donor.path().join("36-fragmented.mp4");
+    let donor_audio = track_payloads(&std::fs::read(&donor_rung).unwrap(), 2);
+    let reread = opus_of_rendition(&donor_rung)
+        .unwrap()
+        .expect("our Opus track");
+    assert_eq!(reread.len(), donor_audio.len());
+    assert!((0..reread.len()).all(|k| reread.packet(k) == donor_audio[k]));
+    assert!(reread.pre_skip > 0, "{}", reread.pre_skip);
+    // 2 s of audio, to within the last packet.
+    assert!(
+        reread.samples.abs_diff(2 * 48_000) < 960,
+        "{}",
+        reread.samples
+    );
+
+    let src = fixture("short.mp4");
+    let p = plan(
+        &probe(&src).unwrap(),
+        &LadderConfig {
+            resolutions: vec![36],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let rung_audio = |audio_from: Option<std::path::PathBuf>| {
+        let out = tempfile::tempdir().unwrap();
+        let opts = TranscodeOptions {
+            segment_seconds: 1.0,
+            audio_from,
+            ..Default::default()
+        };
+        run(&src, out.path(), &p, &opts, &Control::new()).unwrap();
+        track_payloads(
+            &std::fs::read(out.path().join("36-fragmented.mp4")).unwrap(),
+            2,
+        )
+    };
+    let own = rung_audio(None);
+    assert!(own.len() > 50 && own != donor_audio);
+    // (Compared with assert!: a failure would print thousands of packet bytes.)
+    assert!(
+        rung_audio(Some(donor_rung.clone())) == donor_audio,
+        "the donor's packets"
+    );
+
+    let remux = donor.path().join("72-fragmented.mp4");
+    let random = fixture("random.bin");
+    assert!(
+        opus_of_rendition(&remux).unwrap().is_none(),
+        "AAC is not ours"
+    );
+    assert!(!matches!(opus_of_rendition(&random), Ok(Some(_))));
+    for other in [remux, random, donor.path().join("missing.mp4")] {
+        assert!(
+            rung_audio(Some(other.clone())) == own,
+            "{}",
+            other.display()
+        );
     }
 }
 

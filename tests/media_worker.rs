@@ -10,7 +10,7 @@ use kinora::media::worker::{self, Launcher};
 use kinora::media::{
     Control, HlsOutput, LadderConfig, MediaError, Plan, TranscodeOptions, plan, probe, run,
 };
-use media_support::fixture;
+use media_support::{fixture, track_payloads};
 
 fn launcher() -> Launcher {
     Launcher {
@@ -78,6 +78,43 @@ fn the_worker_makes_what_the_library_makes() {
         let b = std::fs::read(there.path().join(&name)).unwrap();
         assert!(a == b, "{name} differs between the worker and the library");
     }
+}
+
+/// The worker takes the audio of an earlier rendition (`audio_from`) as the library does: the
+/// server runs each rung above 720p in a worker of its own, after the pass that encoded it.
+#[test]
+fn the_worker_muxes_an_earlier_renditions_audio() {
+    let donor = tempfile::tempdir().unwrap();
+    let p = ladder_of("sync.mp4", &[36]);
+    let opts = TranscodeOptions::default();
+    run(
+        &fixture("sync.mp4"),
+        donor.path(),
+        &p,
+        &opts,
+        &Control::new(),
+    )
+    .unwrap();
+    let from = donor.path().join("36-fragmented.mp4");
+    let out = tempfile::tempdir().unwrap();
+    let opts = TranscodeOptions {
+        audio_from: Some(from.clone()),
+        ..opts
+    };
+    let p = ladder_of("short.mp4", &[36]);
+    worker::run(
+        &launcher(),
+        &fixture("short.mp4"),
+        out.path(),
+        &p,
+        &opts,
+        &Control::new(),
+    )
+    .unwrap();
+    let audio = |file: &Path| track_payloads(&std::fs::read(file).unwrap(), 2);
+    let muxed = audio(&out.path().join("36-fragmented.mp4"));
+    assert!(muxed.len() > 50);
+    assert!(muxed == audio(&from), "the earlier rendition's packets");
 }
 
 #[test]

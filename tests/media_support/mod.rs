@@ -159,6 +159,20 @@ pub fn fragments(d: &[u8]) -> Vec<Fragment> {
     out
 }
 
+/// The payload of every sample of track `id` in a fragmented MP4, in order.
+pub fn track_payloads(d: &[u8], id: u32) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for f in fragments(d) {
+        let Some(t) = f.traf(id) else { continue };
+        let mut at = f.offset + t.data_offset as usize;
+        for s in &t.samples {
+            out.push(d[at..at + s.size as usize].to_vec());
+            at += s.size as usize;
+        }
+    }
+    out
+}
+
 /// (duration, byte length, byte offset) of each segment in a byte-range media playlist, plus the
 /// init segment's (length, offset).
 pub type PlaylistSegments = Vec<(f64, u64, u64)>;

@@ -28,6 +28,16 @@ impl Drop for WorkDir {
     }
 }
 
+/// An AV1 rung an earlier pass installed, whose Opus audio a pass above 720p muxes again
+/// instead of encoding it anew (each pass runs in a worker process of its own).
+fn encoded_audio(final_dir: &Path) -> Option<PathBuf> {
+    hls_dir::installed(final_dir)
+        .ok()?
+        .into_iter()
+        .find(|r| !r.remuxed && r.codecs.split(',').any(|c| c == "opus"))
+        .map(|r| r.file)
+}
+
 impl Pipeline {
     /// Runs `plan` for `video`. `Ok(None)`: cancelled (the video is being deleted). A media
     /// failure becomes `on_failure(reason)`; file system trouble is retried.
@@ -59,6 +69,7 @@ impl Pipeline {
             max_damaged_percent: self.max_damaged_percent,
             // In the worker, with the rest of the pass's decoding.
             pictures_from_keyframes: wants_pictures,
+            audio_from: encoded_audio(&final_dir),
             ..TranscodeOptions::default()
         };
         let stage = if plan.remuxes() { "remux" } else { "encode" };
@@ -196,5 +207,38 @@ impl Pipeline {
                 Ok(true)
             })
             .map_err(retry)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::{LadderConfig, run};
+
+    /// The audio a pass above 720p muxes again comes from an installed AV1 rung, never from
+    /// the remuxed original, even when that is AV1 and Opus (as uploaded, in the uploader's
+    /// packets and timing).
+    #[test]
+    fn a_later_pass_takes_the_audio_of_an_encoded_rung_not_the_remux() {
+        crate::media::decode::av1::set_mode(crate::media::decode::av1::Av1Mode::InProcess);
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/media/av1_opus.mp4");
+        let ladder = LadderConfig {
+            resolutions: vec![36],
+            ..LadderConfig::default()
+        };
+        let plan = media::plan(&media::probe(&src).unwrap(), &ladder).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let hls = dir.path().join("hls");
+        assert_eq!(encoded_audio(&hls), None, "nothing installed yet");
+        let opts = TranscodeOptions::default();
+        for (plan, expected) in [
+            (plan.remux_only(), None),
+            (plan.clone(), Some(hls.join("36-fragmented.mp4"))),
+        ] {
+            let work = tempfile::tempdir().unwrap();
+            let out = run(&src, work.path(), &plan, &opts, &Control::new()).unwrap();
+            hls_dir::install(&hls, &out).unwrap();
+            assert_eq!(encoded_audio(&hls), expected);
+        }
     }
 }

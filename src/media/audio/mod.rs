@@ -5,6 +5,7 @@
 
 pub mod decode;
 pub mod opus;
+pub mod reread;
 pub mod resample;
 
 use decode::AudioDecoder;

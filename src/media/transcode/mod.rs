@@ -43,6 +43,12 @@ pub struct TranscodeOptions {
     /// `decode_all`) before the job fails: 0 refuses any damage, 100 keeps whatever decodes.
     #[serde(default = "default_max_damaged_percent")]
     pub max_damaged_percent: u8,
+    /// A rendition of the same upload written earlier (its fragmented MP4), whose Opus track is
+    /// muxed again instead of encoding the audio anew: the server runs each rung above 720p in
+    /// a worker process of its own, after the pass that encoded the audio. Ignored (the audio
+    /// is encoded) when that file has no Opus track in the shape `encode_rungs` writes.
+    #[serde(default)]
+    pub audio_from: Option<std::path::PathBuf>,
 }
 
 /// Half: a video that is mostly damage is more likely a broken file than a damaged upload.
@@ -62,6 +68,7 @@ impl Default for TranscodeOptions {
             av1: Av1Tuning::default(),
             pictures_from_keyframes: false,
             max_damaged_percent: DEFAULT_MAX_DAMAGED_PERCENT,
+            audio_from: None,
         }
     }
 }
@@ -127,7 +134,10 @@ pub fn encode_rungs(
     // Audio first: decoding and Opus encoding take a few percent of the video's time, and every
     // rung then muxes the same packets as its segments close.
     if audio.0.is_none() {
-        audio.0 = Some(input::encode_audio(&mut input, control)?);
+        audio.0 = match audio_of_earlier_rendition(opts) {
+            Some(reused) => Some(Some(reused)),
+            None => Some(input::encode_audio(&mut input, control)?),
+        };
     }
     let opus = audio.0.as_ref().and_then(Option::as_ref);
     let opus_spec = opus.map(|a| opus_track(a, input.audio.as_ref()));
@@ -212,6 +222,23 @@ pub fn encode_rungs(
         frames_per_second: Some(frame_count as f64 / ctx.started.elapsed().as_secs_f64().max(1e-6)),
     });
     Ok((outputs, picture, 0))
+}
+
+/// The Opus packets of `opts.audio_from`, when it names a rendition with audio in our shape.
+/// A file that cannot be read costs only the encode it would have saved.
+fn audio_of_earlier_rendition(opts: &TranscodeOptions) -> Option<super::audio::opus::EncodedAudio> {
+    let path = opts.audio_from.as_deref()?;
+    match super::audio::reread::opus_of_rendition(path) {
+        Ok(Some(audio)) => {
+            tracing::debug!(from = %path.display(), packets = audio.len(), "audio muxed again");
+            Some(audio)
+        }
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(from = %path.display(), "the audio is encoded again: {e}");
+            None
+        }
+    }
 }
 
 /// Writes a finished rung's media playlist and describes the rendition.
