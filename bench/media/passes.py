@@ -10,7 +10,8 @@ server on a fresh data directory with `transcoding.top_rung = replace_with_av1` 
 to the upload's own in AV1) unless --set says otherwise, uploads the clip, and watches
 `/proc` every 20 ms for `kinora media run-worker` children of the server until no job is left.
 For each worker (one per pass: the remux, then each transcode job) it prints the peak resident
-size (VmHWM, read while it runs), the wall time and the resolutions the job encoded.
+size (VmHWM, read while it runs), the wall time, the CPU time (user + system, as last read
+while it ran: up to 20 ms short) and the resolutions the job encoded.
 """
 import argparse, json, os, subprocess, sys, tempfile, time
 
@@ -65,6 +66,16 @@ def hwm_mb(pid):
         return None
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds of a process so far (None once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def jobs_left(base, token):
     left = 0
     for state in ("active", "waiting", "delayed"):
@@ -94,16 +105,19 @@ def main():
         _, _, body = call("GET", base + "/api/v1/users/me", token)
         channel = json.loads(body)["videoChannels"][0]["id"]
         resumable(base, token, clip, channel, 8 << 20)
-        seen = {}  # pid -> [command, started, last seen, peak MB]
+        seen = {}  # pid -> [command, started, last seen, peak MB, CPU s]
         quiet_since = None
         while True:
             now = time.monotonic()
             for pid, cmd in workers_of(server.pid).items():
-                entry = seen.setdefault(pid, [cmd, now, now, 0.0])
+                entry = seen.setdefault(pid, [cmd, now, now, 0.0, 0.0])
                 entry[2] = now
                 peak = hwm_mb(pid)
                 if peak:
                     entry[3] = max(entry[3], peak)
+                cpu = cpu_seconds(pid)
+                if cpu:
+                    entry[4] = max(entry[4], cpu)
             if not workers_of(server.pid) and jobs_left(base, token) == 0:
                 quiet_since = quiet_since or now
                 if now - quiet_since > 1.0:
@@ -118,8 +132,9 @@ def main():
         server.wait()
     print(f"{a.clip} {a.height}p, {a.seconds} s, {' '.join(sets)}")
     print("jobs:", ", ".join(f"{t} {r or ''}".strip() for t, r in jobs))
-    for i, (pid, (_, start, last, peak)) in enumerate(sorted(seen.items(), key=lambda kv: kv[1][1])):
-        print(f"pass {i + 1}: worker {pid}, about {last - start:.1f} s, peak RSS {peak:.0f} MB")
+    for i, (pid, (_, start, last, peak, cpu)) in enumerate(sorted(seen.items(), key=lambda kv: kv[1][1])):
+        print(f"pass {i + 1}: worker {pid}, about {last - start:.1f} s, CPU {cpu:.1f} s, "
+              f"peak RSS {peak:.0f} MB")
 
 
 if __name__ == "__main__":
