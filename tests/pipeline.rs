@@ -556,3 +556,39 @@ async fn an_av1_top_rung_replaces_the_remuxed_original() {
     );
     assert_no_orphans(&server.data_dir, &[&uuid]);
 }
+
+/// An upload that cannot be remuxed (H.264 with Vorbis in Matroska) plays once its smallest rung
+/// is encoded, alone; the next pass muxes the audio of that installed rung instead of decoding
+/// and encoding it again (as every pass above 720p does), so both rungs carry the same packets.
+#[tokio::test]
+async fn a_later_pass_muxes_the_audio_of_the_rung_already_installed() {
+    let server = start(
+        &ladder("36,48"),
+        &[("RUST_LOG", "info,kinora::media::transcode=debug")],
+    );
+    let admin = server.admin_token().await;
+    let first = server
+        .publish(&admin, "h264_vorbis.mkv", &[("name", "Vorbis".into())])
+        .await;
+    let uuid = first["uuid"].as_str().unwrap().to_string();
+    wait_jobs_done(&server, &admin).await;
+    let (_, video) = get_json(&server.api(&format!("/videos/{uuid}")), None).await;
+    assert_eq!(resolutions(&video), vec![48, 36]);
+    let log = server.log();
+    let reused: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("audio muxed again"))
+        .collect();
+    assert!(
+        reused.len() == 1 && reused[0].contains("36-fragmented.mp4"),
+        "{log}"
+    );
+    let mut audio = Vec::new();
+    for file in video["streamingPlaylists"][0]["files"].as_array().unwrap() {
+        let url = file["fileUrl"].as_str().unwrap();
+        let bytes = http().get(url).send().await.unwrap().bytes().await.unwrap();
+        audio.push(media_support::track_payloads(&bytes, 2));
+    }
+    assert!(audio[0].len() > 50, "{} packets", audio[0].len());
+    assert!(audio[0] == audio[1], "the two rungs' audio differs");
+}

@@ -28,8 +28,9 @@ impl Drop for WorkDir {
     }
 }
 
-/// An AV1 rung an earlier pass installed, whose Opus audio a pass above 720p muxes again
-/// instead of encoding it anew (each pass runs in a worker process of its own).
+/// An AV1 rung an earlier pass installed, whose Opus audio a later pass (a rung above 720p, or
+/// the rest of a ladder after the first rung of an upload that could not be remuxed) muxes
+/// again instead of encoding it anew: each pass runs in a worker process of its own.
 fn encoded_audio(final_dir: &Path) -> Option<PathBuf> {
     hls_dir::installed(final_dir)
         .ok()?

@@ -1,6 +1,6 @@
 //! The Opus track of a rendition written earlier, read back as packets: a later decoding pass
-//! of the same upload (the server runs a rung above 720p in a worker process of its own) muxes
-//! them again instead of decoding and encoding the audio once more.
+//! of the same upload (the server runs each pass in a worker process of its own) muxes them
+//! again instead of decoding and encoding the audio once more.
 //!
 //! Only a track in exactly the shape `transcode` writes is taken (stereo Opus at 48 kHz, 20 ms
 //! packets from time 0, the encoder delay cut by a one-entry edit list): anything else answers

@@ -44,9 +44,11 @@ pub struct TranscodeOptions {
     #[serde(default = "default_max_damaged_percent")]
     pub max_damaged_percent: u8,
     /// A rendition of the same upload written earlier (its fragmented MP4), whose Opus track is
-    /// muxed again instead of encoding the audio anew: the server runs each rung above 720p in
-    /// a worker process of its own, after the pass that encoded the audio. Ignored (the audio
-    /// is encoded) when that file has no Opus track in the shape `encode_rungs` writes.
+    /// muxed again instead of encoding the audio anew. The server runs each of its passes in a
+    /// worker process of its own (a rung above 720p has a pass to itself, and so does the
+    /// first rung of an upload that cannot be remuxed), so a later pass cannot share the first
+    /// one's packets in memory. Ignored (the audio is encoded) when that file has no Opus track
+    /// in the shape `encode_rungs` writes.
     #[serde(default)]
     pub audio_from: Option<std::path::PathBuf>,
 }
