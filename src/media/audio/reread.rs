@@ -155,11 +155,11 @@ fn audio_runs(moof: &[u8], id: u32) -> Result<Vec<AudioRun>, MediaError> {
         let tfdt =
             find(traf.body, b"tfdt")?.ok_or_else(|| MediaError::malformed(C, "no 'tfdt'"))?;
         let mut c = Cursor::new(tfdt.body, C);
-        let base_decode_time = if c.u8()? == 1 {
-            c.skip(3)?;
+        let version = c.u8()?;
+        c.skip(3)?; // flags
+        let base_decode_time = if version == 1 {
             c.u64()?
         } else {
-            c.skip(3)?;
             u64::from(c.u32()?)
         };
         let trun =
