@@ -77,6 +77,21 @@ impl Federation {
         failing_since.is_some_and(|t| t < cutoff.as_str())
     }
 
+    /// Ends the host's queue, or finds that it did not end: true when no row is left. In the
+    /// same write, the job gives up its unique key. A row queued a moment later (a comment
+    /// posted while the host's job was finishing) then gets a job of its own. Before, `push`
+    /// found this job still running and counted on it, and the row waited up to ten minutes
+    /// for the upkeep's `ensure_jobs`.
+    fn hand_off(&self, ctx: &JobContext, host: &str) -> Result<bool, StoreError> {
+        self.store.write_blocking(|tx| {
+            let empty = deliveries::next_for_host(tx, host, 1)?.is_empty();
+            if empty {
+                jobs::release_key(tx, ctx.id)?;
+            }
+            Ok(empty)
+        })
+    }
+
     fn deliver_host(&self, ctx: &JobContext, host: &str) -> Result<(), JobError> {
         let store_err = |e: StoreError| JobError::Retry(e.to_string());
         loop {
@@ -87,7 +102,7 @@ impl Federation {
                 .store
                 .read_blocking(|c| deliveries::next_for_host(c, host, BATCH))
                 .map_err(store_err)?;
-            if batch.is_empty() {
+            if batch.is_empty() && self.hand_off(ctx, host).map_err(store_err)? {
                 return Ok(());
             }
             for d in batch {

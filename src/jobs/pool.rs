@@ -355,6 +355,33 @@ mod tests {
         assert_ne!(crate::jobs::push(&store, keyed).unwrap(), a);
     }
 
+    /// A running job that gave up its key (a host's deliveries, finding its queue empty) no
+    /// longer absorbs the next push: that push queues a job of its own, and the first one
+    /// still completes.
+    #[test]
+    fn a_released_key_lets_the_next_push_queue_a_new_job() {
+        let (_d, store) = store();
+        let keyed = NewJob {
+            unique_key: Some("deliver:example.org".into()),
+            ..job("k")
+        };
+        let a = crate::jobs::push(&store, keyed.clone()).unwrap();
+        let lease =
+            |tx: &rusqlite::Transaction<'_>| jobs::lease(tx, "k", "w", Duration::from_secs(5));
+        assert_eq!(store.write_blocking(lease).unwrap().unwrap().id, a);
+        assert_eq!(crate::jobs::push(&store, keyed.clone()).unwrap(), a);
+        store.write_blocking(|tx| jobs::release_key(tx, a)).unwrap();
+        let b = crate::jobs::push(&store, keyed.clone()).unwrap();
+        assert_ne!(b, a);
+        assert_eq!(crate::jobs::push(&store, keyed).unwrap(), b);
+        assert!(
+            store
+                .write_blocking(|tx| jobs::complete(tx, a, "w"))
+                .unwrap()
+        );
+        assert_eq!(store.write_blocking(lease).unwrap().unwrap().id, b);
+    }
+
     #[test]
     fn stale_leases_are_reclaimed() {
         let (_d, store) = store();

@@ -152,6 +152,13 @@ pub fn heartbeat(
     Ok(changed == 1)
 }
 
+/// Gives up a running job's unique key, so that the next `push` with it queues a new job
+/// instead of counting on this one, which is about to finish.
+pub fn release_key(conn: &Connection, id: i64) -> Result<(), StoreError> {
+    conn.execute("UPDATE jobs SET unique_key = NULL WHERE id = ?1", [id])?;
+    Ok(())
+}
+
 pub fn complete(conn: &Connection, id: i64, owner: &str) -> Result<bool, StoreError> {
     let changed = conn.execute(
         "UPDATE jobs SET state = 'completed', progress = 100, finished_at = ?1, lease_owner = NULL, \
